@@ -1,0 +1,249 @@
+package dev.endure.retry;
+
+import dev.endure.Durations;
+import dev.endure.Verdict;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Optional;
+
+/**
+ * The state and the decisions of one call after its first failure: shared by the synchronous and the
+ * asynchronous loop, so both retry by exactly the same rules. Confined to one attempt at a time (the
+ * async loop hands it from attempt to attempt through happens-before edges).
+ */
+final class Execution<T> implements RetryContext {
+
+    /** {@link #decide} answers this when the loop must stop; see {@link #terminalFailure}. */
+    static final long STOP = -1;
+
+    private final Retrier<T> retrier;
+    private final RetryPolicy<T> policy;
+    private final long startNanos;
+    private final ArrayDeque<Throwable> earlierFailures = new ArrayDeque<>();
+    private int attempt;
+    private long previousDelayNanos;
+    private Throwable lastFailure;
+    private Verdict lastVerdict;
+    private Throwable terminalFailure;
+    private T terminalResult;
+
+    Execution(Retrier<T> retrier, long startNanos) {
+        this.retrier = retrier;
+        this.policy = retrier.policy();
+        this.startNanos = startNanos;
+    }
+
+    @Override
+    public String policyName() {
+        return policy.name();
+    }
+
+    @Override
+    public int attempt() {
+        return attempt;
+    }
+
+    @Override
+    public Optional<Throwable> previousFailure() {
+        return Optional.ofNullable(lastFailure);
+    }
+
+    @Override
+    public Optional<Verdict> previousVerdict() {
+        return Optional.ofNullable(lastVerdict);
+    }
+
+    void startAttempt(int number) {
+        attempt = number;
+        retrier.stats().attemptStarted();
+    }
+
+    /** For the synchronous first attempt, which was counted before this execution existed. */
+    void startAttemptWithoutCounting(int number) {
+        attempt = number;
+    }
+
+    /** What to throw when {@link #decide} said {@link #STOP}; null means return {@link #terminalResult}. */
+    Throwable terminalFailure() {
+        return terminalFailure;
+    }
+
+    T terminalResult() {
+        return terminalResult;
+    }
+
+    /** The attempt succeeded: count it and tell the listeners. */
+    void succeeded(long nowNanos) {
+        retrier.stats().succeeded(attempt);
+        if (retrier.hasListeners()) {
+            retrier.emit(new RetryEvent.Succeeded(policy.name(), attempt, elapsed(nowNanos)));
+        }
+    }
+
+    /**
+     * Decides what follows a non-successful attempt.
+     *
+     * @return the delay before the next attempt in nanoseconds, or {@link #STOP}
+     */
+    long decide(T result, Throwable failure, Verdict verdict, long nowNanos) {
+        if (verdict.kind() == Verdict.Kind.SUCCESS) {
+            // The classifier accepted a thrown exception as a success (it is no failure for this
+            // policy): nothing to retry, and the exception still reaches the caller as it is.
+            retrier.stats().succeeded(attempt);
+            if (retrier.hasListeners()) {
+                retrier.emit(new RetryEvent.Succeeded(policy.name(), attempt, elapsed(nowNanos)));
+            }
+            return stop(result, failure);
+        }
+        if (retrier.hasListeners()) {
+            retrier.emit(new RetryEvent.AttemptFailed(policy.name(), attempt, elapsed(nowNanos), verdict, failure,
+                    failure == null ? result : null));
+        }
+        remember(failure, verdict);
+
+        if (!verdict.isRetryable()) {
+            retrier.stats().failedPermanently(attempt);
+            if (retrier.hasListeners()) {
+                retrier.emit(new RetryEvent.FailedPermanently(policy.name(), attempt, elapsed(nowNanos), verdict, failure));
+            }
+            return stop(result, failure);
+        }
+        if (attempt >= policy.maxAttempts()) {
+            return giveUp(GiveUpReason.MAX_ATTEMPTS, result, failure, verdict, nowNanos, null);
+        }
+
+        long backoffNanos = policy.backoff().delayNanos(attempt, previousDelayNanos, retrier.random());
+        long delayNanos = backoffNanos;
+        Duration hint = verdict.hint().orElse(null);
+        if (hint != null) {
+            // A hint is a floor: never retry earlier than the other side asked (within the cap).
+            long flooredHint = Math.min(saturatedNanos(hint), policy.maxRetryAfter().toNanos());
+            delayNanos = Math.max(backoffNanos, flooredHint);
+        }
+        if (policy.maxDuration().isPresent()) {
+            long maxNanos = policy.maxDuration().get().toNanos();
+            long elapsedNanos = nowNanos - startNanos;
+            if (delayNanos > maxNanos - elapsedNanos) {
+                boolean hintDecided = hint != null && delayNanos > backoffNanos;
+                return giveUp(hintDecided ? GiveUpReason.HINT_EXCEEDS_DEADLINE : GiveUpReason.MAX_DURATION,
+                        result, failure, verdict, nowNanos, hintDecided ? hint : Duration.ofNanos(delayNanos));
+            }
+        }
+        if (!retrier.gate().tryAcquireRetry()) {
+            retrier.stats().exhausted(attempt, GiveUpReason.RETRY_BUDGET);
+            if (retrier.hasListeners()) {
+                retrier.emit(new RetryEvent.Exhausted(policy.name(), attempt, elapsed(nowNanos), GiveUpReason.RETRY_BUDGET, failure));
+            }
+            // The budget is a shield for the downstream, not a failure of ours: the caller sees the
+            // original outcome, exactly as if no retry policy were there.
+            return stop(result, failure);
+        }
+        previousDelayNanos = delayNanos;
+        retrier.stats().retried();
+        if (retrier.hasListeners()) {
+            retrier.emit(new RetryEvent.RetryScheduled(policy.name(), attempt + 1, elapsed(nowNanos),
+                    Duration.ofNanos(delayNanos), describe(result, failure, verdict)));
+        }
+        return delayNanos;
+    }
+
+    /** The waiting thread was interrupted (sync) or the caller cancelled (async). */
+    RetryException aborted(AbortReason reason, long delayNanos, long nowNanos) {
+        retrier.stats().aborted(attempt);
+        if (retrier.hasListeners()) {
+            retrier.emit(new RetryEvent.Aborted(policy.name(), attempt, elapsed(nowNanos), reason));
+        }
+        if (reason != AbortReason.INTERRUPTED) {
+            return null;
+        }
+        String message = "retry of '" + policy.name() + "' interrupted while waiting "
+                + Durations.describeNanos(delayNanos) + " before attempt " + (attempt + 1) + " (after " + attempt
+                + (attempt == 1 ? " attempt" : " attempts") + " in " + Durations.describeNanos(nowNanos - startNanos)
+                + "); retrying stopped and the thread's interrupt flag is set again";
+        RetryInterruptedException error = new RetryInterruptedException(message, lastFailure, policy.name(), attempt,
+                elapsed(nowNanos));
+        attachEarlierFailures(error);
+        return error;
+    }
+
+    private long giveUp(GiveUpReason reason, T result, Throwable failure, Verdict verdict, long nowNanos, Duration wait) {
+        retrier.stats().exhausted(attempt, reason);
+        if (retrier.hasListeners()) {
+            retrier.emit(new RetryEvent.Exhausted(policy.name(), attempt, elapsed(nowNanos), reason, failure));
+        }
+        StringBuilder message = new StringBuilder("retries exhausted after ").append(attempt)
+                .append(attempt == 1 ? " attempt in " : " attempts in ").append(Durations.describeNanos(nowNanos - startNanos))
+                .append(" (policy '").append(policy.name()).append("': ");
+        switch (reason) {
+            case MAX_ATTEMPTS -> message.append("max attempts ").append(policy.maxAttempts()).append(" reached");
+            case HINT_EXCEEDS_DEADLINE -> message.append("retry-after hint of ").append(Durations.describe(wait))
+                    .append(" ends past the max duration of ").append(Durations.describe(policy.maxDuration().orElseThrow()))
+                    .append(", ").append(Durations.describeNanos(remaining(nowNanos))).append(" left");
+            case MAX_DURATION -> message.append("the next delay of ").append(Durations.describe(wait))
+                    .append(" ends past the max duration of ").append(Durations.describe(policy.maxDuration().orElseThrow()))
+                    .append(", ").append(Durations.describeNanos(remaining(nowNanos))).append(" left");
+            default -> message.append(reason.description());
+        }
+        message.append("); last failure: ").append(describe(result, failure, verdict));
+        RetriesExhaustedException error = new RetriesExhaustedException(message.toString(), failure, policy.name(),
+                attempt, elapsed(nowNanos), reason, failure == null ? result : null,
+                reason == GiveUpReason.HINT_EXCEEDS_DEADLINE ? wait : null);
+        attachEarlierFailures(error);
+        terminalFailure = error;
+        return STOP;
+    }
+
+    private long remaining(long nowNanos) {
+        return Math.max(0, policy.maxDuration().orElseThrow().toNanos() - (nowNanos - startNanos));
+    }
+
+    private long stop(T result, Throwable failure) {
+        terminalFailure = failure;
+        terminalResult = failure == null ? result : null;
+        return STOP;
+    }
+
+    private void remember(Throwable failure, Verdict verdict) {
+        if (lastFailure != null && lastFailure != failure && policy.maxSuppressed() > 0) {
+            if (earlierFailures.size() == policy.maxSuppressed()) {
+                earlierFailures.removeFirst();
+            }
+            earlierFailures.addLast(lastFailure);
+        }
+        lastFailure = failure;
+        lastVerdict = verdict;
+    }
+
+    private void attachEarlierFailures(RetryException error) {
+        for (Throwable earlier : earlierFailures) {
+            if (earlier != error.getCause()) {
+                error.addSuppressed(earlier);
+            }
+        }
+    }
+
+    private Duration elapsed(long nowNanos) {
+        return Duration.ofNanos(nowNanos - startNanos);
+    }
+
+    /** A short description of an outcome, preferring the classifier's reason ("HTTP 503"). */
+    static String describe(Object result, Throwable failure, Verdict verdict) {
+        Optional<String> reason = verdict.reason();
+        if (reason.isPresent()) {
+            return reason.get();
+        }
+        if (failure != null) {
+            String message = failure.getMessage();
+            return message == null ? failure.getClass().getName() : failure.getClass().getName() + ": " + message;
+        }
+        return "a result the policy retries on (" + (result == null ? "null" : result.getClass().getSimpleName()) + ")";
+    }
+
+    private static long saturatedNanos(Duration duration) {
+        try {
+            return duration.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
+    }
+}

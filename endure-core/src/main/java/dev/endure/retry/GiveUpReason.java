@@ -1,0 +1,23 @@
+package dev.endure.retry;
+
+/** Why a retry loop stopped while the last outcome was still retryable. */
+public enum GiveUpReason {
+    /** The policy's max attempts were all made. */
+    MAX_ATTEMPTS("max attempts reached"),
+    /** The next delay would have ended past the policy's max duration. */
+    MAX_DURATION("the next retry would start past the max duration"),
+    /** A retry-after hint would have ended past the policy's max duration. */
+    HINT_EXCEEDS_DEADLINE("the retry-after hint ends past the max duration"),
+    /** The shared retry gate (budget) refused the retry. */
+    RETRY_BUDGET("the retry budget refused the retry");
+
+    private final String description;
+
+    GiveUpReason(String description) {
+        this.description = description;
+    }
+
+    public String description() {
+        return description;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.endure.retry;
+
+import dev.endure.Verdict;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What happened in a retry loop, delivered to every {@link RetryListener}. Each event names its
+ * policy and the time since the call started.
+ */
+public sealed interface RetryEvent {
+
+    String policyName();
+
+    /** Time since the first attempt started. */
+    Duration elapsed();
+
+    /** An attempt ended in anything but success; the verdict says what follows. */
+    record AttemptFailed(String policyName, int attempt, Duration elapsed, Verdict verdict, Throwable failure, Object result)
+            implements RetryEvent {
+        public Optional<Throwable> failureIfAny() {
+            return Optional.ofNullable(failure);
+        }
+    }
+
+    /** A retry will start after {@code delay}; {@code reason} says why it was needed. */
+    record RetryScheduled(String policyName, int nextAttempt, Duration elapsed, Duration delay, String reason)
+            implements RetryEvent {}
+
+    /** The call succeeded on attempt {@code attempts}. */
+    record Succeeded(String policyName, int attempts, Duration elapsed) implements RetryEvent {}
+
+    /** The call failed with a permanent verdict (fail now, or disable the target). */
+    record FailedPermanently(String policyName, int attempts, Duration elapsed, Verdict verdict, Throwable failure)
+            implements RetryEvent {}
+
+    /** The loop gave up while the outcome was still retryable. */
+    record Exhausted(String policyName, int attempts, Duration elapsed, GiveUpReason reason, Throwable lastFailure)
+            implements RetryEvent {}
+
+    /** The loop was stopped from outside: interrupted, or cancelled. */
+    record Aborted(String policyName, int attempts, Duration elapsed, AbortReason reason) implements RetryEvent {}
+}
