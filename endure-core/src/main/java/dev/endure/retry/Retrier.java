@@ -34,6 +34,8 @@ public final class Retrier<T> {
 
     private static final System.Logger LOG = System.getLogger(Retrier.class.getName());
     private static final RetryListener[] NO_LISTENERS = new RetryListener[0];
+    /** "The first attempt was not timed": see {@link #begin()}. */
+    private static final long UNTIMED = Long.MIN_VALUE;
 
     private final RetryPolicy<T> policy;
     private final Clock clock;
@@ -43,6 +45,7 @@ public final class Retrier<T> {
     private final RetryStats stats;
     private final AtomicReference<RetryListener[]> listeners;
     private final RetryContext firstAttempt;
+    private final boolean deadlineNeedsStart;
     private volatile boolean listenerFailureLogged;
 
     private Retrier(Builder<T> builder) {
@@ -54,6 +57,7 @@ public final class Retrier<T> {
         this.stats = new RetryStats(policy.maxAttempts());
         this.listeners = new AtomicReference<>(builder.listeners);
         this.firstAttempt = new FirstAttempt(policy.name());
+        this.deadlineNeedsStart = policy.maxDuration().isPresent();
     }
 
     /** A retrier on the system clock and the shared timer thread. */
@@ -171,16 +175,20 @@ public final class Retrier<T> {
         return retryPassingCheckedThrough(operation, start, result, failure, verdict);
     }
 
+    /**
+     * Starts a synchronous call. Reading a clock costs more than the rest of the success path, so the
+     * start is read only when something needs it from the first attempt on: a max duration (the
+     * deadline counts from the start) or a listener (events carry elapsed time). Otherwise it is read
+     * when the first attempt has failed; see {@link RetryException#elapsed()}.
+     */
     private long begin() {
         gate.onCall();
-        stats.callStarted();
-        stats.attemptStarted();
-        return clock.nanoTime();
+        return deadlineNeedsStart || hasListeners() ? clock.nanoTime() : UNTIMED;
     }
 
     private T succeededFirstTime(T result, long start) {
-        stats.succeeded(1);
-        if (hasListeners()) {
+        stats.succeededFirstTime();
+        if (start != UNTIMED && hasListeners()) {
             emit(new RetryEvent.Succeeded(policy.name(), 1, java.time.Duration.ofNanos(clock.nanoTime() - start)));
         }
         return result;
@@ -189,7 +197,8 @@ public final class Retrier<T> {
     /** The shared synchronous loop, entered only after the first attempt did not succeed. */
     private T retryAfterFirstFailure(RetryOperation<? extends T, ?> operation, long start, T firstResult,
             Throwable firstFailure, Verdict firstVerdict) throws Exception {
-        Execution<T> execution = new Execution<>(this, start);
+        Execution<T> execution = new Execution<>(this, start == UNTIMED ? clock.nanoTime() : start);
+        stats.enteredRetryLoop();
         execution.startAttemptWithoutCounting(1);
         T result = firstResult;
         Throwable failure = firstFailure;
@@ -242,7 +251,7 @@ public final class Retrier<T> {
     public CompletableFuture<T> executeAsync(AsyncRetryOperation<T> operation) {
         Objects.requireNonNull(operation, "operation");
         gate.onCall();
-        stats.callStarted();
+        stats.asyncCallStarted();
         AsyncRun<T> run = new AsyncRun<>(this, operation, new Execution<>(this, clock.nanoTime()));
         run.attempt(1);
         return run.promise;

@@ -25,7 +25,11 @@ public abstract class RetryException extends RuntimeException {
         return attempts;
     }
 
-    /** Time from the first attempt's start to giving up. */
+    /**
+     * Time from the first attempt's start to giving up. When the policy has no max duration and the
+     * retrier no listener, the success path reads no clock, so this counts from the end of the first
+     * attempt instead.
+     */
     public Duration elapsed() {
         return elapsed;
     }

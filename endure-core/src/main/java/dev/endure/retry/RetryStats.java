@@ -12,6 +12,13 @@ public final class RetryStats {
     /** Histogram buckets: 1, 2, …, {@value} and more. */
     public static final int MAX_HISTOGRAM_BUCKETS = 32;
 
+    /**
+     * Calls that succeeded on their first attempt. The success path bumps only this one counter (one
+     * CAS instead of four); {@link #snapshot()} adds it to calls, attempts, successes and the first
+     * histogram bucket.
+     */
+    private final LongAdder firstAttemptSuccesses = new LongAdder();
+    /** Calls that needed the retry loop, counted when their first attempt did not succeed. */
     private final LongAdder calls = new LongAdder();
     private final LongAdder attempts = new LongAdder();
     private final LongAdder retries = new LongAdder();
@@ -31,7 +38,18 @@ public final class RetryStats {
         }
     }
 
-    void callStarted() {
+    void succeededFirstTime() {
+        firstAttemptSuccesses.increment();
+    }
+
+    /** The first attempt of a call did not succeed: from here on every counter is kept explicitly. */
+    void enteredRetryLoop() {
+        calls.increment();
+        attempts.increment();
+    }
+
+    /** An asynchronous call started; its attempts are counted as they start. */
+    void asyncCallStarted() {
         calls.increment();
     }
 
@@ -80,11 +98,14 @@ public final class RetryStats {
 
     /** A copy of every counter. */
     public Snapshot snapshot() {
+        long firstTime = firstAttemptSuccesses.sum();
         long[] histogram = new long[attemptsPerCall.length];
         for (int i = 0; i < histogram.length; i++) {
             histogram[i] = attemptsPerCall[i].sum();
         }
-        return new Snapshot(calls.sum(), attempts.sum(), retries.sum(), successes.sum(), successesAfterRetry.sum(),
+        histogram[0] += firstTime;
+        return new Snapshot(calls.sum() + firstTime, attempts.sum() + firstTime, retries.sum(), successes.sum() + firstTime,
+                successesAfterRetry.sum(),
                 failedPermanently.sum(), exhausted.sum(), budgetRejected.sum(), aborted.sum(), listenerFailures.sum(),
                 histogram);
     }
@@ -92,6 +113,8 @@ public final class RetryStats {
     /**
      * Counters at one moment.
      *
+     * @param calls calls that have finished, plus those still in their retry loop (a call whose first
+     *     attempt is still running is not counted yet)
      * @param attemptsPerCall index {@code i} counts finished calls that made {@code i + 1} attempts;
      *     the last bucket also holds calls that made more
      */
