@@ -108,6 +108,10 @@ public final class Retrier<T> {
     }
 
     // ---------------------------------------------------------------- synchronous
+    //
+    // get, call and execute each spell out their first attempt instead of delegating to one another:
+    // delegating would wrap the caller's function in a capturing lambda on every call, and the success
+    // path is promised to allocate nothing. Everything after a first failure is shared code.
 
     /** Runs {@code supplier}, retrying by the policy. */
     public T get(Supplier<? extends T> supplier) {
