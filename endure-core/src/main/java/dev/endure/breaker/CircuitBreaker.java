@@ -103,7 +103,14 @@ public final class CircuitBreaker implements AutoCloseable {
     /** After construction, so no other thread sees a half-built breaker: restore, then follow the store. */
     private CircuitBreaker attachStore() {
         if (store != null) {
-            store.load(name).ifPresent(stored -> adopt(stored, "restored from the store"));
+            try {
+                store.load(name).ifPresent(stored -> adopt(stored, "restored from the store"));
+            } catch (RuntimeException unreadable) {
+                // A broken store must not keep the service from starting: begin CLOSED, as without one.
+                storeFailureLogged = true;
+                LOG.log(System.Logger.Level.WARNING, "circuit breaker '" + name + "' could not load its state from "
+                        + store + "; it starts CLOSED", unreadable);
+            }
             watch = store.watch(name, stored -> adopt(stored, "changed by another instance"));
         }
         return this;
