@@ -2,6 +2,7 @@ package dev.endure.http;
 
 import dev.endure.Clock;
 import dev.endure.Scheduler;
+import dev.endure.breaker.CircuitBreaker;
 import dev.endure.retry.Backoff;
 import dev.endure.retry.RetryGate;
 import dev.endure.retry.RetryListener;
@@ -27,6 +28,7 @@ record ClientSettings(
         Scheduler scheduler,
         RandomGenerator random,
         Function<String, ? extends RetryGate> retryGatePerHost,
+        Function<String, CircuitBreaker> breakerPerHost,
         List<RetryListener> listeners,
         AtomicBoolean retryAfterWarned) {
 

@@ -1,6 +1,7 @@
 package dev.endure.http;
 
 import dev.endure.Classifier;
+import dev.endure.breaker.CircuitBreaker;
 import dev.endure.retry.Retrier;
 import dev.endure.retry.RetryGate;
 import dev.endure.retry.RetryListener;
@@ -20,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class HostLanes {
 
-    record Lane(String host, Retrier<HttpResponse<?>> retrying, Retrier<HttpResponse<?>> notRetrying) {}
+    /** A host's retriers and its circuit breaker (null when none is configured). */
+    record Lane(String host, Retrier<HttpResponse<?>> retrying, Retrier<HttpResponse<?>> notRetrying, CircuitBreaker breaker) {}
 
     private final ClientSettings settings;
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
@@ -33,6 +35,10 @@ final class HostLanes {
         String host = SafeUrls.hostKey(uri);
         Lane lane = lanes.get(host);
         return lane != null ? lane : lanes.computeIfAbsent(host, this::newLane);
+    }
+
+    Optional<Lane> existing(URI uri) {
+        return Optional.ofNullable(lanes.get(SafeUrls.hostKey(uri)));
     }
 
     Optional<RetryStats.Snapshot> stats(URI uri) {
@@ -66,7 +72,14 @@ final class HostLanes {
         RetryPolicy<HttpResponse<?>> guarded = policy.toBuilder()
                 .classifier(HttpClassifier.noRetries(classifier, why))
                 .build();
-        return new Lane(host, retrier(policy, gate), retrier(guarded, gate));
+        CircuitBreaker breaker = null;
+        if (settings.breakerPerHost() != null) {
+            breaker = settings.breakerPerHost().apply(host);
+            if (breaker == null) {
+                throw new NullPointerException("circuitBreakerPerHost of client '" + settings.name() + "' returned null for " + host);
+            }
+        }
+        return new Lane(host, retrier(policy, gate), retrier(guarded, gate), breaker);
     }
 
     private Retrier<HttpResponse<?>> retrier(RetryPolicy<HttpResponse<?>> policy, RetryGate gate) {

@@ -5,6 +5,7 @@ import dev.endure.Clock;
 import dev.endure.Durations;
 import dev.endure.RetryAfterHint;
 import dev.endure.Verdict;
+import dev.endure.breaker.CallNotPermittedException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
@@ -59,6 +60,11 @@ final class HttpClassifier implements Classifier<HttpResponse<?>> {
         if (failure instanceof Error || failure instanceof InterruptedException) {
             return Verdict.fail();
         }
+        CallNotPermittedException rejected = Classifier.causeOfType(failure, CallNotPermittedException.class);
+        if (rejected != null && rejected.forced()) {
+            // An operator forced the breaker open: waiting does not help, so say so at once.
+            return Verdict.fail(rejected.getMessage());
+        }
         // A failure that knows when to come back (an open breaker) is retried no earlier than that.
         RetryAfterHint hinted = Classifier.causeOfType(failure, RetryAfterHint.class);
         if (hinted != null) {
@@ -70,6 +76,21 @@ final class HttpClassifier implements Classifier<HttpResponse<?>> {
             return Verdict.retry(NetworkFailures.describe(failure));
         }
         return Verdict.fail(NetworkFailures.describe(failure));
+    }
+
+    /**
+     * What a host's circuit breaker counts as a failure: any exception, any 5xx, and the statuses the
+     * rules retry (408, 429). Other 4xx say the request was wrong, not that the host is unwell.
+     */
+    static Verdict forBreaker(HttpRetryRules rules, HttpResponse<?> response, Throwable failure) {
+        if (failure != null) {
+            return Verdict.fail(NetworkFailures.describe(failure));
+        }
+        int status = response.statusCode();
+        if (status >= 500 || rules.isRetryableStatus(status)) {
+            return Verdict.fail("HTTP " + status);
+        }
+        return Verdict.success();
     }
 
     /**

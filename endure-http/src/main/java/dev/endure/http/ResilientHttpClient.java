@@ -1,5 +1,7 @@
 package dev.endure.http;
 
+import dev.endure.breaker.CallNotPermittedException;
+import dev.endure.breaker.CircuitBreaker;
 import dev.endure.retry.RetriesExhaustedException;
 import dev.endure.retry.Retrier;
 import dev.endure.retry.RetryInterruptedException;
@@ -78,6 +80,11 @@ public final class ResilientHttpClient extends HttpClient {
         return settings.rules();
     }
 
+    /** The circuit breaker of {@code uri}'s host, once a call was made to it and if breakers are configured. */
+    public Optional<CircuitBreaker> circuitBreaker(URI uri) {
+        return lanes.existing(uri).map(HostLanes.Lane::breaker);
+    }
+
     /** Counters of every call made to {@code uri}'s host so far; empty if none was. */
     public Optional<RetryStats.Snapshot> stats(URI uri) {
         return lanes.stats(uri);
@@ -90,7 +97,7 @@ public final class ResilientHttpClient extends HttpClient {
         Call<T> call = prepare(request, handler);
         HttpResponse<?> response;
         try {
-            response = call.retrier.execute(context -> delegate.send(call.forAttempt(), call.attemptHandler));
+            response = call.retrier.execute(context -> call.attemptSync());
         } catch (RetriesExhaustedException exhausted) {
             throw call.exhausted(exhausted);
         } catch (RetryInterruptedException interrupted) {
@@ -112,8 +119,7 @@ public final class ResilientHttpClient extends HttpClient {
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler) {
         Call<T> call = prepare(request, handler);
         // The JDK's own future is handed over (not a thenApply copy) so that cancelling reaches the exchange.
-        CompletableFuture<HttpResponse<?>> run = call.retrier.executeAsync(
-                context -> widen(delegate.sendAsync(call.forAttempt(), call.attemptHandler)));
+        CompletableFuture<HttpResponse<?>> run = call.retrier.executeAsync(context -> call.attemptAsync());
         CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>() {
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
@@ -168,7 +174,7 @@ public final class ResilientHttpClient extends HttpClient {
                     + " wrap it in ReplayableBody.of(() -> freshPublisher), or send it with a client that does not retry");
         }
         HostLanes.Lane lane = lanes.laneFor(request.uri());
-        return new Call<>(request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), mayRetry);
+        return new Call<>(request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), lane.breaker(), mayRetry);
     }
 
     /** One call's request, handler and retrier, and how each attempt is made from them. */
@@ -176,14 +182,17 @@ public final class ResilientHttpClient extends HttpClient {
         final HttpRequest request;
         final BodyHandler<T> handler;
         final Retrier<HttpResponse<?>> retrier;
+        final CircuitBreaker breaker;
         final BodyHandler<Object> attemptHandler;
         final long startNanos;
 
         @SuppressWarnings("unchecked")
-        Call(HttpRequest request, BodyHandler<T> handler, Retrier<HttpResponse<?>> retrier, boolean mayRetry) {
+        Call(HttpRequest request, BodyHandler<T> handler, Retrier<HttpResponse<?>> retrier, CircuitBreaker breaker,
+                boolean mayRetry) {
             this.request = request;
             this.handler = handler;
             this.retrier = retrier;
+            this.breaker = breaker;
             this.startNanos = retrier.clock().nanoTime();
             HttpRetryRules rules = settings.rules();
             int limit = settings.maxBufferedErrorBody();
@@ -192,6 +201,62 @@ public final class ResilientHttpClient extends HttpClient {
                             ? BufferedBody.subscriber(limit)
                             : (BodySubscriber<Object>) (BodySubscriber<?>) handler.apply(info)
                     : (BodyHandler<Object>) (BodyHandler<?>) handler;
+        }
+
+        /** One attempt on the calling thread: breaker (if any), then the exchange. */
+        HttpResponse<?> attemptSync() throws IOException, InterruptedException {
+            if (breaker == null) {
+                return delegate.send(forAttempt(), attemptHandler);
+            }
+            CircuitBreaker.Permit permit = breaker.acquirePermission();
+            long start = settings.clock().nanoTime();
+            HttpResponse<?> response;
+            try {
+                response = delegate.send(forAttempt(), attemptHandler);
+            } catch (InterruptedException interrupted) {
+                // The caller gave up, the host did not fail: count nothing, free a trial slot.
+                permit.release();
+                throw interrupted;
+            } catch (IOException | RuntimeException | Error failure) {
+                permit.record(HttpClassifier.forBreaker(settings.rules(), null, failure), settings.clock().nanoTime() - start);
+                throw failure;
+            }
+            permit.record(HttpClassifier.forBreaker(settings.rules(), response, null), settings.clock().nanoTime() - start);
+            return response;
+        }
+
+        /**
+         * One attempt without blocking. The JDK's own future is handed back (not a copy) so that cancelling
+         * the call reaches the exchange in flight.
+         */
+        CompletableFuture<HttpResponse<?>> attemptAsync() {
+            if (breaker == null) {
+                return widen(delegate.sendAsync(forAttempt(), attemptHandler));
+            }
+            CircuitBreaker.Permit permit;
+            try {
+                permit = breaker.acquirePermission();
+            } catch (CallNotPermittedException rejected) {
+                return CompletableFuture.failedFuture(rejected);
+            }
+            long start = settings.clock().nanoTime();
+            CompletableFuture<HttpResponse<?>> exchange;
+            try {
+                exchange = widen(delegate.sendAsync(forAttempt(), attemptHandler));
+            } catch (RuntimeException | Error failure) {
+                permit.record(HttpClassifier.forBreaker(settings.rules(), null, failure), settings.clock().nanoTime() - start);
+                throw failure;
+            }
+            exchange.whenComplete((response, failure) -> {
+                Throwable cause = unwrap(failure);
+                if (cause instanceof java.util.concurrent.CancellationException) {
+                    permit.release();
+                } else {
+                    permit.record(HttpClassifier.forBreaker(settings.rules(), cause == null ? response : null, cause),
+                            settings.clock().nanoTime() - start);
+                }
+            });
+            return exchange;
         }
 
         /** The request with this attempt's timeout: the smallest of the attempt timeout, the time left and its own. */
@@ -250,8 +315,10 @@ public final class ResilientHttpClient extends HttpClient {
             if (last != null) {
                 lastOutcome = "HTTP " + last.statusCode()
                         + last.headers().firstValue("Retry-After").map(value -> " (Retry-After: " + RetryAfter.quoted(value) + ")").orElse("");
+            } else if (exhausted.getCause() instanceof IOException failure) {
+                lastOutcome = NetworkFailures.describe(failure);
             } else if (exhausted.getCause() != null) {
-                lastOutcome = NetworkFailures.describe(exhausted.getCause());
+                lastOutcome = String.valueOf(exhausted.getCause().getMessage());
             } else {
                 lastOutcome = "unknown";
             }

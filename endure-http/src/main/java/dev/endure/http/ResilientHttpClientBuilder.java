@@ -3,6 +3,10 @@ package dev.endure.http;
 import dev.endure.Clock;
 import dev.endure.Scheduler;
 import dev.endure.VirtualTime;
+import dev.endure.breaker.CircuitBreaker;
+import dev.endure.breaker.CircuitBreakerPolicy;
+import dev.endure.budget.RetryBudget;
+import dev.endure.budget.RetryBudgetPolicy;
 import dev.endure.retry.Backoff;
 import dev.endure.retry.Jitter;
 import dev.endure.retry.RetryGate;
@@ -44,6 +48,11 @@ public final class ResilientHttpClientBuilder {
     private Scheduler scheduler = Scheduler.system();
     private RandomGenerator random;
     private Function<String, ? extends RetryGate> retryGatePerHost;
+    private int gateSettings;
+    private Function<String, CircuitBreaker> breakerPerHost;
+    private int breakerSettings;
+    private RetryBudgetPolicy budgetPolicy;
+    private CircuitBreakerPolicy breakerPolicy;
     private final List<RetryListener> listeners = new ArrayList<>();
     private boolean built;
 
@@ -138,7 +147,45 @@ public final class ResilientHttpClientBuilder {
      * every retry to that host. When it refuses, the caller gets the original response or exception.
      */
     public ResilientHttpClientBuilder retryGatePerHost(Function<String, ? extends RetryGate> retryGatePerHost) {
-        this.retryGatePerHost = retryGatePerHost;
+        this.retryGatePerHost = Objects.requireNonNull(retryGatePerHost, "retryGatePerHost");
+        this.budgetPolicy = null;
+        gateSettings++;
+        return this;
+    }
+
+    /**
+     * A {@link RetryBudget} per host, each with this policy (named {@code clientName@host:port}) on the
+     * client's clock: retries to one host may add at most the policy's share of the calls to it. When the
+     * budget is spent, the caller gets the original response or exception, as if no retry were configured.
+     */
+    public ResilientHttpClientBuilder retryBudgetPerHost(RetryBudgetPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        this.retryGatePerHost = null;
+        this.budgetPolicy = policy;
+        gateSettings++;
+        return this;
+    }
+
+    /**
+     * A {@link CircuitBreaker} per host, each with this policy (named {@code clientName@host:port}) on the
+     * client's clock. Each attempt asks the host's breaker first; an open breaker's remaining time is a
+     * floor for the next retry, exactly like a {@code Retry-After}. The breaker counts network failures,
+     * 5xx and the retried statuses (408, 429 by default) as failures; other 4xx are the caller's mistakes
+     * and count as successes. The policy's own classifier, if any, is not used.
+     */
+    public ResilientHttpClientBuilder circuitBreakerPerHost(CircuitBreakerPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        this.breakerPerHost = null;
+        this.breakerPolicy = policy;
+        breakerSettings++;
+        return this;
+    }
+
+    /** As {@link #circuitBreakerPerHost(CircuitBreakerPolicy)}, with breakers you build (say, with a shared store). */
+    public ResilientHttpClientBuilder circuitBreakerPerHost(Function<String, CircuitBreaker> breakerPerHost) {
+        this.breakerPerHost = Objects.requireNonNull(breakerPerHost, "breakerPerHost");
+        this.breakerPolicy = null;
+        breakerSettings++;
         return this;
     }
 
@@ -179,12 +226,34 @@ public final class ResilientHttpClientBuilder {
         if (deadline != null && (deadline.isNegative() || deadline.isZero())) {
             throw new IllegalArgumentException("deadline must be positive (was " + deadline + ")" + where);
         }
+        if (gateSettings > 1) {
+            throw new IllegalStateException("retryGatePerHost/retryBudgetPerHost set " + gateSettings + " times" + where
+                    + "; set it once so that no setting silently replaces another");
+        }
+        if (breakerSettings > 1) {
+            throw new IllegalStateException("circuitBreakerPerHost set " + breakerSettings + " times" + where
+                    + "; set it once so that no setting silently replaces another");
+        }
         if (maxBufferedErrorBody < 0) {
             throw new IllegalArgumentException("maxBufferedErrorBody must not be negative (was " + maxBufferedErrorBody + ")" + where);
         }
         built = true;
+        // Captured as final locals, so a builder changed after build() cannot reach into the client.
+        String clientName = name;
+        Clock clientClock = clock;
+        Function<String, ? extends RetryGate> gates = retryGatePerHost;
+        if (budgetPolicy != null) {
+            RetryBudgetPolicy budget = budgetPolicy;
+            gates = host -> RetryBudget.of(budget.toBuilder().name(clientName + "@" + host).build(), clientClock);
+        }
+        Function<String, CircuitBreaker> breakers = breakerPerHost;
+        if (breakerPolicy != null) {
+            CircuitBreakerPolicy breaker = breakerPolicy;
+            breakers = host -> CircuitBreaker.builder(breaker.toBuilder().name(clientName + "@" + host).build())
+                    .clock(clientClock).build();
+        }
         return new ResilientHttpClient(new ClientSettings(delegate, name, rules, maxAttempts, backoff, maxRetryAfter,
-                attemptTimeout, deadline, maxBufferedErrorBody, clock, scheduler, random, retryGatePerHost,
+                attemptTimeout, deadline, maxBufferedErrorBody, clock, scheduler, random, gates, breakers,
                 List.copyOf(listeners), new AtomicBoolean()));
     }
 }
