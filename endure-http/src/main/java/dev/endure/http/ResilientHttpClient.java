@@ -1,6 +1,5 @@
 package dev.endure.http;
 
-import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.retry.RetriesExhaustedException;
 import dev.endure.retry.Retrier;
@@ -15,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
-import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse.PushPromiseHandler;
 import java.net.http.WebSocket;
 import java.time.Duration;
@@ -94,7 +92,7 @@ public final class ResilientHttpClient extends HttpClient {
 
     @Override
     public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler) throws IOException, InterruptedException {
-        Call<T> call = prepare(request, handler);
+        HttpCall<T> call = prepare(request, handler);
         HttpResponse<?> response;
         try {
             response = call.retrier.execute(context -> call.attemptSync());
@@ -117,7 +115,7 @@ public final class ResilientHttpClient extends HttpClient {
 
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler) {
-        Call<T> call = prepare(request, handler);
+        HttpCall<T> call = prepare(request, handler);
         // The JDK's own future is handed over (not a thenApply copy) so that cancelling reaches the exchange.
         CompletableFuture<HttpResponse<?>> run = call.retrier.executeAsync(context -> call.attemptAsync());
         CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>() {
@@ -162,7 +160,7 @@ public final class ResilientHttpClient extends HttpClient {
         return sendAsync(request, handler);
     }
 
-    private <T> Call<T> prepare(HttpRequest request, BodyHandler<T> handler) {
+    private <T> HttpCall<T> prepare(HttpRequest request, BodyHandler<T> handler) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
         boolean mayRetry = settings.rules().mayRetry(request) && settings.maxAttempts() > 1;
@@ -174,164 +172,15 @@ public final class ResilientHttpClient extends HttpClient {
                     + " wrap it in ReplayableBody.of(() -> freshPublisher), or send it with a client that does not retry");
         }
         HostLanes.Lane lane = lanes.laneFor(request.uri());
-        return new Call<>(request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), lane.breaker(), mayRetry);
-    }
-
-    /** One call's request, handler and retrier, and how each attempt is made from them. */
-    private final class Call<T> {
-        final HttpRequest request;
-        final BodyHandler<T> handler;
-        final Retrier<HttpResponse<?>> retrier;
-        final CircuitBreaker breaker;
-        final BodyHandler<Object> attemptHandler;
-        final long startNanos;
-
-        @SuppressWarnings("unchecked")
-        Call(HttpRequest request, BodyHandler<T> handler, Retrier<HttpResponse<?>> retrier, CircuitBreaker breaker,
-                boolean mayRetry) {
-            this.request = request;
-            this.handler = handler;
-            this.retrier = retrier;
-            this.breaker = breaker;
-            this.startNanos = retrier.clock().nanoTime();
-            HttpRetryRules rules = settings.rules();
-            int limit = settings.maxBufferedErrorBody();
-            this.attemptHandler = mayRetry
-                    ? info -> rules.isRetryableStatus(info.statusCode())
-                            ? BufferedBody.subscriber(limit)
-                            : (BodySubscriber<Object>) (BodySubscriber<?>) handler.apply(info)
-                    : (BodyHandler<Object>) (BodyHandler<?>) handler;
-        }
-
-        /** One attempt on the calling thread: breaker (if any), then the exchange. */
-        HttpResponse<?> attemptSync() throws IOException, InterruptedException {
-            if (breaker == null) {
-                return delegate.send(forAttempt(), attemptHandler);
-            }
-            CircuitBreaker.Permit permit = breaker.acquirePermission();
-            long start = settings.clock().nanoTime();
-            HttpResponse<?> response;
-            try {
-                response = delegate.send(forAttempt(), attemptHandler);
-            } catch (InterruptedException interrupted) {
-                // The caller gave up, the host did not fail: count nothing, free a trial slot.
-                permit.release();
-                throw interrupted;
-            } catch (IOException | RuntimeException | Error failure) {
-                permit.record(HttpClassifier.forBreaker(settings.rules(), null, failure), settings.clock().nanoTime() - start);
-                throw failure;
-            }
-            permit.record(HttpClassifier.forBreaker(settings.rules(), response, null), settings.clock().nanoTime() - start);
-            return response;
-        }
-
-        /**
-         * One attempt without blocking. The JDK's own future is handed back (not a copy) so that cancelling
-         * the call reaches the exchange in flight.
-         */
-        CompletableFuture<HttpResponse<?>> attemptAsync() {
-            if (breaker == null) {
-                return widen(delegate.sendAsync(forAttempt(), attemptHandler));
-            }
-            CircuitBreaker.Permit permit;
-            try {
-                permit = breaker.acquirePermission();
-            } catch (CallNotPermittedException rejected) {
-                return CompletableFuture.failedFuture(rejected);
-            }
-            long start = settings.clock().nanoTime();
-            CompletableFuture<HttpResponse<?>> exchange;
-            try {
-                exchange = widen(delegate.sendAsync(forAttempt(), attemptHandler));
-            } catch (RuntimeException | Error failure) {
-                permit.record(HttpClassifier.forBreaker(settings.rules(), null, failure), settings.clock().nanoTime() - start);
-                throw failure;
-            }
-            exchange.whenComplete((response, failure) -> {
-                Throwable cause = unwrap(failure);
-                if (cause instanceof java.util.concurrent.CancellationException) {
-                    permit.release();
-                } else {
-                    permit.record(HttpClassifier.forBreaker(settings.rules(), cause == null ? response : null, cause),
-                            settings.clock().nanoTime() - start);
-                }
-            });
-            return exchange;
-        }
-
-        /** The request with this attempt's timeout: the smallest of the attempt timeout, the time left and its own. */
-        HttpRequest forAttempt() {
-            Duration timeout = settings.attemptTimeout();
-            Duration deadline = settings.deadline();
-            if (deadline != null) {
-                Duration left = deadline.minusNanos(retrier.clock().nanoTime() - startNanos);
-                // The core starts no attempt past the deadline; the millisecond floor only keeps the JDK happy.
-                left = left.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : left;
-                timeout = timeout == null || left.compareTo(timeout) < 0 ? left : timeout;
-            }
-            if (timeout == null) {
-                return request;
-            }
-            Optional<Duration> own = request.timeout();
-            if (own.isPresent() && own.get().compareTo(timeout) <= 0) {
-                return request;
-            }
-            return HttpRequest.newBuilder(request, (header, value) -> true).timeout(timeout).build();
-        }
-
-        @SuppressWarnings("unchecked")
-        HttpResponse<T> finishSync(HttpResponse<?> response) throws IOException, InterruptedException {
-            if (!(response.body() instanceof BufferedBody buffered)) {
-                return (HttpResponse<T>) response;
-            }
-            try {
-                T body = buffered.replayInto(BufferedBody.infoOf(response), handler).toCompletableFuture().get();
-                return BufferedBody.withBody(response, body);
-            } catch (ExecutionException failed) {
-                Throwable cause = failed.getCause();
-                throw cause instanceof IOException io ? io : new IOException("the body handler failed on a replayed body", cause);
-            }
-        }
-
-        @SuppressWarnings("unchecked")
-        CompletableFuture<HttpResponse<T>> finishAsync(HttpResponse<?> response) {
-            if (!(response.body() instanceof BufferedBody buffered)) {
-                return CompletableFuture.completedFuture((HttpResponse<T>) response);
-            }
-            return buffered.replayInto(BufferedBody.infoOf(response), handler).toCompletableFuture()
-                    .thenApply(body -> BufferedBody.withBody(response, body));
-        }
-
-        HttpRetriesExhaustedException exhausted(RetriesExhaustedException exhausted) {
-            HttpResponse<byte[]> last = exhausted.lastResult()
-                    .filter(HttpResponse.class::isInstance)
-                    .map(result -> {
-                        HttpResponse<?> response = (HttpResponse<?>) result;
-                        byte[] bytes = response.body() instanceof BufferedBody buffered ? buffered.bytes() : null;
-                        return BufferedBody.withBody(response, bytes);
-                    })
-                    .orElse(null);
-            String lastOutcome;
-            if (last != null) {
-                lastOutcome = "HTTP " + last.statusCode()
-                        + last.headers().firstValue("Retry-After").map(value -> " (Retry-After: " + RetryAfter.quoted(value) + ")").orElse("");
-            } else if (exhausted.getCause() instanceof IOException failure) {
-                lastOutcome = NetworkFailures.describe(failure);
-            } else if (exhausted.getCause() != null) {
-                lastOutcome = String.valueOf(exhausted.getCause().getMessage());
-            } else {
-                lastOutcome = "unknown";
-            }
-            return new HttpRetriesExhaustedException(request.method(), SafeUrls.redact(request.uri()), exhausted, last, lastOutcome);
-        }
+        return new HttpCall<>(delegate, settings, request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), lane.breaker(), mayRetry);
     }
 
     @SuppressWarnings("unchecked")
-    private static CompletableFuture<HttpResponse<?>> widen(CompletableFuture<? extends HttpResponse<?>> future) {
+    static CompletableFuture<HttpResponse<?>> widen(CompletableFuture<? extends HttpResponse<?>> future) {
         return (CompletableFuture<HttpResponse<?>>) future;
     }
 
-    private static Throwable unwrap(Throwable failure) {
+    static Throwable unwrap(Throwable failure) {
         Throwable current = failure;
         while ((current instanceof CompletionException || current instanceof ExecutionException) && current.getCause() != null) {
             current = current.getCause();
