@@ -371,7 +371,9 @@ public final class CircuitBreaker implements AutoCloseable {
                 if (window != null) {
                     window.record(failure, now);
                 }
-                String reason = failure && !forced ? tripReason(now) : null;
+                // Checked after successes too: a window that reaches its minimum calls on a success
+                // may already hold a failure rate over the threshold.
+                String reason = forced ? null : tripReason(now);
                 if (reason != null) {
                     changed = moveTo(BreakerState.OPEN, reason, now);
                     markUnsaved();
@@ -393,7 +395,7 @@ public final class CircuitBreaker implements AutoCloseable {
         afterChange(changed);
     }
 
-    /** Under the lock, after a failure while CLOSED: why the breaker must open now, or null. */
+    /** Under the lock, after an outcome while CLOSED: why the breaker must open now, or null. */
     private String tripReason(long now) {
         int threshold = policy.consecutiveFailures();
         if (threshold > 0 && consecutiveFailures >= threshold) {
