@@ -30,8 +30,8 @@ import javax.net.ssl.SSLParameters;
  * A {@link HttpClient} that retries: every {@link #send} and {@link #sendAsync} runs under the
  * endure-core {@link Retrier}, with HTTP's own rules ({@link HttpRetryRules}): retryable statuses and
  * network failures, {@code Retry-After} as a floor, an idempotency guard, replayable bodies only, a
- * per-attempt timeout and an overall deadline, and one {@link Retrier} per host so that a per-host
- * retry gate (a budget) and per-host stats apply. Drop-in: it is an {@code HttpClient}, so code that
+ * per-attempt timeout and an overall deadline, and one lane per host with its own retry budget (or
+ * any retry gate), circuit breaker and stats, when configured. Drop-in: it is an {@code HttpClient}, so code that
  * takes one needs no change.
  *
  * <pre>{@code
