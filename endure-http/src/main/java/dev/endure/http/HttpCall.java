@@ -1,0 +1,169 @@
+package dev.endure.http;
+
+import dev.endure.breaker.CallNotPermittedException;
+import dev.endure.breaker.CircuitBreaker;
+import dev.endure.retry.RetriesExhaustedException;
+import dev.endure.retry.Retrier;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/** One call's request, handler and retrier, and how each attempt is made from them. */
+final class HttpCall<T> {
+    private final HttpClient delegate;
+    private final ClientSettings settings;
+    final HttpRequest request;
+    final BodyHandler<T> handler;
+    final Retrier<HttpResponse<?>> retrier;
+    final CircuitBreaker breaker;
+    final BodyHandler<Object> attemptHandler;
+    final long startNanos;
+
+    @SuppressWarnings("unchecked")
+    HttpCall(HttpClient delegate, ClientSettings settings, HttpRequest request, BodyHandler<T> handler,
+            Retrier<HttpResponse<?>> retrier, CircuitBreaker breaker, boolean mayRetry) {
+        this.delegate = delegate;
+        this.settings = settings;
+        this.request = request;
+        this.handler = handler;
+        this.retrier = retrier;
+        this.breaker = breaker;
+        this.startNanos = retrier.clock().nanoTime();
+        HttpRetryRules rules = settings.rules();
+        int limit = settings.maxBufferedErrorBody();
+        this.attemptHandler = mayRetry
+                ? info -> rules.isRetryableStatus(info.statusCode())
+                        ? BufferedBody.subscriber(limit)
+                        : (BodySubscriber<Object>) (BodySubscriber<?>) handler.apply(info)
+                : (BodyHandler<Object>) (BodyHandler<?>) handler;
+    }
+
+    /** One attempt on the calling thread: breaker (if any), then the exchange. */
+    HttpResponse<?> attemptSync() throws IOException, InterruptedException {
+        if (breaker == null) {
+            return delegate.send(forAttempt(), attemptHandler);
+        }
+        CircuitBreaker.Permit permit = breaker.acquirePermission();
+        long start = settings.clock().nanoTime();
+        HttpResponse<?> response;
+        try {
+            response = delegate.send(forAttempt(), attemptHandler);
+        } catch (InterruptedException interrupted) {
+            // The caller gave up, the host did not fail: count nothing, free a trial slot.
+            permit.release();
+            throw interrupted;
+        } catch (IOException | RuntimeException | Error failure) {
+            permit.record(HttpClassifier.forBreaker(settings.rules(), null, failure), settings.clock().nanoTime() - start);
+            throw failure;
+        }
+        permit.record(HttpClassifier.forBreaker(settings.rules(), response, null), settings.clock().nanoTime() - start);
+        return response;
+    }
+
+    /**
+     * One attempt without blocking. The JDK's own future is handed back (not a copy) so that cancelling
+     * the call reaches the exchange in flight.
+     */
+    CompletableFuture<HttpResponse<?>> attemptAsync() {
+        if (breaker == null) {
+            return ResilientHttpClient.widen(delegate.sendAsync(forAttempt(), attemptHandler));
+        }
+        CircuitBreaker.Permit permit;
+        try {
+            permit = breaker.acquirePermission();
+        } catch (CallNotPermittedException rejected) {
+            return CompletableFuture.failedFuture(rejected);
+        }
+        long start = settings.clock().nanoTime();
+        CompletableFuture<HttpResponse<?>> exchange;
+        try {
+            exchange = ResilientHttpClient.widen(delegate.sendAsync(forAttempt(), attemptHandler));
+        } catch (RuntimeException | Error failure) {
+            permit.record(HttpClassifier.forBreaker(settings.rules(), null, failure), settings.clock().nanoTime() - start);
+            throw failure;
+        }
+        exchange.whenComplete((response, failure) -> {
+            Throwable cause = ResilientHttpClient.unwrap(failure);
+            if (cause instanceof java.util.concurrent.CancellationException) {
+                permit.release();
+            } else {
+                permit.record(HttpClassifier.forBreaker(settings.rules(), cause == null ? response : null, cause),
+                        settings.clock().nanoTime() - start);
+            }
+        });
+        return exchange;
+    }
+
+    /** The request with this attempt's timeout: the smallest of the attempt timeout, the time left and its own. */
+    HttpRequest forAttempt() {
+        Duration timeout = settings.attemptTimeout();
+        Duration deadline = settings.deadline();
+        if (deadline != null) {
+            Duration left = deadline.minusNanos(retrier.clock().nanoTime() - startNanos);
+            // The core starts no attempt past the deadline; the millisecond floor only keeps the JDK happy.
+            left = left.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : left;
+            timeout = timeout == null || left.compareTo(timeout) < 0 ? left : timeout;
+        }
+        if (timeout == null) {
+            return request;
+        }
+        Optional<Duration> own = request.timeout();
+        if (own.isPresent() && own.get().compareTo(timeout) <= 0) {
+            return request;
+        }
+        return HttpRequest.newBuilder(request, (header, value) -> true).timeout(timeout).build();
+    }
+
+    @SuppressWarnings("unchecked")
+    HttpResponse<T> finishSync(HttpResponse<?> response) throws IOException, InterruptedException {
+        if (!(response.body() instanceof BufferedBody buffered)) {
+            return (HttpResponse<T>) response;
+        }
+        try {
+            T body = buffered.replayInto(BufferedBody.infoOf(response), handler).toCompletableFuture().get();
+            return BufferedBody.withBody(response, body);
+        } catch (ExecutionException failed) {
+            Throwable cause = failed.getCause();
+            throw cause instanceof IOException io ? io : new IOException("the body handler failed on a replayed body", cause);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    CompletableFuture<HttpResponse<T>> finishAsync(HttpResponse<?> response) {
+        if (!(response.body() instanceof BufferedBody buffered)) {
+            return CompletableFuture.completedFuture((HttpResponse<T>) response);
+        }
+        return buffered.replayInto(BufferedBody.infoOf(response), handler).toCompletableFuture()
+                .thenApply(body -> BufferedBody.withBody(response, body));
+    }
+
+    HttpRetriesExhaustedException exhausted(RetriesExhaustedException exhausted) {
+        HttpResponse<byte[]> last = exhausted.lastResult()
+                .filter(HttpResponse.class::isInstance)
+                .map(result -> {
+                    HttpResponse<?> response = (HttpResponse<?>) result;
+                    byte[] bytes = response.body() instanceof BufferedBody buffered ? buffered.bytes() : null;
+                    return BufferedBody.withBody(response, bytes);
+                })
+                .orElse(null);
+        String lastOutcome;
+        if (last != null) {
+            lastOutcome = "HTTP " + last.statusCode()
+                    + last.headers().firstValue("Retry-After").map(value -> " (Retry-After: " + RetryAfter.quoted(value) + ")").orElse("");
+        } else if (exhausted.getCause() instanceof IOException failure) {
+            lastOutcome = NetworkFailures.describe(failure);
+        } else if (exhausted.getCause() != null) {
+            lastOutcome = String.valueOf(exhausted.getCause().getMessage());
+        } else {
+            lastOutcome = "unknown";
+        }
+        return new HttpRetriesExhaustedException(request.method(), SafeUrls.redact(request.uri()), exhausted, last, lastOutcome);
+    }
+}
