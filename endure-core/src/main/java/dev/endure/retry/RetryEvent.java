@@ -23,20 +23,23 @@ public sealed interface RetryEvent {
         }
     }
 
-    /** A retry will start after {@code delay}; {@code reason} says why it was needed. */
-    record RetryScheduled(String policyName, int nextAttempt, Duration elapsed, Duration delay, String reason)
-            implements RetryEvent {}
+    /**
+     * A retry will start after {@code delay}; {@code reason} says why it was needed, and
+     * {@code failure} or {@code result} is the outcome of the attempt that failed.
+     */
+    record RetryScheduled(String policyName, int nextAttempt, Duration elapsed, Duration delay, String reason,
+            Throwable failure, Object result) implements RetryEvent {}
 
     /** The call succeeded on attempt {@code attempts}. */
     record Succeeded(String policyName, int attempts, Duration elapsed) implements RetryEvent {}
 
-    /** The call failed with a permanent verdict (fail now, or disable the target). */
-    record FailedPermanently(String policyName, int attempts, Duration elapsed, Verdict verdict, Throwable failure)
-            implements RetryEvent {}
+    /** The call failed with a permanent verdict (fail now, or disable the target); the outcome is attached. */
+    record FailedPermanently(String policyName, int attempts, Duration elapsed, Verdict verdict, Throwable failure,
+            Object result) implements RetryEvent {}
 
-    /** The loop gave up while the outcome was still retryable. */
-    record Exhausted(String policyName, int attempts, Duration elapsed, GiveUpReason reason, Throwable lastFailure)
-            implements RetryEvent {}
+    /** The loop gave up while the outcome was still retryable; the last outcome is attached. */
+    record Exhausted(String policyName, int attempts, Duration elapsed, GiveUpReason reason, Throwable lastFailure,
+            Object lastResult) implements RetryEvent {}
 
     /** The loop was stopped from outside: interrupted, or cancelled. */
     record Aborted(String policyName, int attempts, Duration elapsed, AbortReason reason) implements RetryEvent {}

@@ -26,14 +26,6 @@ import java.util.function.Consumer;
  */
 public final class HttpRetryLogger implements RetryListener {
 
-    /**
-     * What the last failed attempt on this thread returned. The core emits {@code AttemptFailed} and the
-     * decision that follows it ({@code RetryScheduled}, {@code Exhausted}, ...) back to back on one thread,
-     * in both the sync and async loops, so the status can be carried from one event to the next here
-     * without any per-call state.
-     */
-    private static final ThreadLocal<String[]> LAST_ATTEMPT = new ThreadLocal<>();
-
     private final String event;
     private final Consumer<String> sink;
 
@@ -60,45 +52,36 @@ public final class HttpRetryLogger implements RetryListener {
 
     @Override
     public void onEvent(RetryEvent retryEvent) {
-        if (retryEvent instanceof RetryEvent.AttemptFailed failed) {
-            LAST_ATTEMPT.set(describe(failed));
-        } else if (retryEvent instanceof RetryEvent.RetryScheduled scheduled) {
-            String[] last = takeLast();
+        // Each decision event carries the outcome that led to it, so no state is kept between events.
+        if (retryEvent instanceof RetryEvent.RetryScheduled scheduled) {
+            String[] last = describe(scheduled.result(), scheduled.failure());
             sink.accept(event + "_retry policy=" + scheduled.policyName() + " attempt=" + (scheduled.nextAttempt() - 1)
                     + last[0] + " delay=" + seconds(scheduled.delay()) + " reason=" + quote(scheduled.reason()) + last[1]);
         } else if (retryEvent instanceof RetryEvent.Exhausted exhausted) {
-            String[] last = takeLast();
+            String[] last = describe(exhausted.lastResult(), exhausted.lastFailure());
             String name = exhausted.reason() == GiveUpReason.RETRY_BUDGET ? "_retry_refused" : "_gave_up";
             sink.accept(event + name + " policy=" + exhausted.policyName() + " attempts=" + exhausted.attempts()
                     + " elapsed=" + seconds(exhausted.elapsed()) + " why=" + exhausted.reason().name().toLowerCase(Locale.ROOT)
                     + last[0] + last[1]);
         } else if (retryEvent instanceof RetryEvent.FailedPermanently permanent) {
-            String[] last = takeLast();
+            String[] last = describe(permanent.result(), permanent.failure());
             sink.accept(event + "_failed policy=" + permanent.policyName() + " attempts=" + permanent.attempts()
                     + last[0] + " reason=" + quote(permanent.verdict().reason().orElse(permanent.verdict().kind().name())) + last[1]);
         } else if (retryEvent instanceof RetryEvent.Succeeded succeeded && succeeded.attempts() > 1) {
-            LAST_ATTEMPT.remove();
             sink.accept(event + "_recovered policy=" + succeeded.policyName() + " attempts=" + succeeded.attempts()
                     + " elapsed=" + seconds(succeeded.elapsed()));
         } else if (retryEvent instanceof RetryEvent.Aborted aborted) {
-            LAST_ATTEMPT.remove();
             sink.accept(event + "_aborted policy=" + aborted.policyName() + " attempts=" + aborted.attempts()
                     + " why=" + aborted.reason().name().toLowerCase(Locale.ROOT));
         }
     }
 
     /** {" status=503", " url=..."} or {" error=\"connection refused (...)\"", ""}. */
-    private static String[] describe(RetryEvent.AttemptFailed failed) {
-        if (failed.result() instanceof HttpResponse<?> response) {
+    private static String[] describe(Object result, Throwable failure) {
+        if (result instanceof HttpResponse<?> response) {
             return new String[] {" status=" + response.statusCode(), " url=" + SafeUrls.redact(response.uri())};
         }
-        return new String[] {failed.failure() == null ? "" : " error=" + quote(NetworkFailures.describe(failed.failure())), ""};
-    }
-
-    private static String[] takeLast() {
-        String[] last = LAST_ATTEMPT.get();
-        LAST_ATTEMPT.remove();
-        return last != null ? last : new String[] {"", ""};
+        return new String[] {failure == null ? "" : " error=" + quote(NetworkFailures.describe(failure)), ""};
     }
 
     /** Seconds as a plain decimal, like the seed's {@code delay=0.5}. */
