@@ -3,6 +3,7 @@ package dev.endure.config;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.endure.breaker.CircuitBreakerPolicy;
 import dev.endure.budget.RetryBudgetPolicy;
 import dev.endure.config.internal.Node;
@@ -46,7 +47,8 @@ public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}");
 
     private static final JsonFactory JSON = JsonFactory.builder().build();
-    private static final YAMLFactory YAML = YAMLFactory.builder().build();
+    // YAML reads "billing:" with nothing after it as null (YAML 1.1), not as an empty string.
+    private static final YAMLFactory YAML = YAMLFactory.builder().enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL).build();
 
     private final ClassLoader classLoader;
 

@@ -49,6 +49,12 @@ public final class TreeParser {
             return root;
         } catch (JsonProcessingException syntax) {
             String where = path.toString();
+            if (syntax.getProcessor() instanceof JsonParser failed && failed.getParsingContext() != null
+                    && failed.getParsingContext().inObject() && failed.getParsingContext().getCurrentName() != null) {
+                // The key was read but its value was not: the error belongs to that key.
+                String key = Paths.key(failed.getParsingContext().getCurrentName());
+                where = where.isEmpty() ? key : where + "." + key;
+            }
             String problem = Secrets.isSecretPath(where) ? "details hidden because the key looks secret" : describe(syntax);
             problems.addWithoutValue(where, formatName + " syntax error: " + problem, location(syntax.getLocation()));
             return null;
@@ -168,7 +174,8 @@ public final class TreeParser {
         if (newline >= 0) {
             message = message.substring(0, newline);
         }
-        return message.strip();
+        // Jackson quotes the unreadable token itself, which may be an unquoted secret.
+        return message.replaceAll("Unrecognized token '[^']*'", "Unrecognized token").strip();
     }
 
     /** The key path being read, for errors raised mid-parse. */
