@@ -3,10 +3,15 @@ package dev.endure.config;
 import dev.endure.breaker.CircuitBreakerPolicy;
 import dev.endure.budget.RetryBudgetPolicy;
 import dev.endure.config.internal.Suggestions;
+import dev.endure.pipeline.Pipeline;
+import dev.endure.registry.ResilienceRegistry;
+import dev.endure.retry.RetryPolicy;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.function.ToIntFunction;
 
 /**
  * A loaded, validated configuration: named retry policies, circuit breakers and retry budgets. Get one
@@ -70,6 +75,42 @@ public final class EndureConfig {
     /** The budget called {@code name}; see {@link #policy}. */
     public RetryBudgetPolicy budget(String name) {
         return find(budgets, name, "budget");
+    }
+
+    /**
+     * Creates every breaker and budget of this configuration in {@code registry} (get-or-create: an entry
+     * of the same name and policy is reused; one with another policy is an error there).
+     */
+    public void registerAll(ResilienceRegistry registry) {
+        breakers.values().forEach(registry::circuitBreaker);
+        budgets.values().forEach(registry::retryBudget);
+    }
+
+    /**
+     * The pipeline of policy {@code name} in {@code registry}, created on first use: its retry policy with
+     * the exception and status rules (a result's status read by {@code statusOf}), its breaker and budget
+     * from the registry (shared with every other policy naming them), and its attempt timeout.
+     */
+    public <T> Pipeline<T> pipeline(String name, ResilienceRegistry registry, ToIntFunction<? super T> statusOf) {
+        PolicyConfig policy = policy(name);
+        return pipeline(policy, registry, policy.retryPolicy(statusOf));
+    }
+
+    /** As {@link #pipeline(String, ResilienceRegistry, ToIntFunction)}, with the exception rules only. */
+    public <T> Pipeline<T> pipeline(String name, ResilienceRegistry registry) {
+        PolicyConfig policy = policy(name);
+        return pipeline(policy, registry, policy.<T>retryPolicy());
+    }
+
+    private <T> Pipeline<T> pipeline(PolicyConfig policy, ResilienceRegistry registry, RetryPolicy<T> retryPolicy) {
+        Objects.requireNonNull(registry, "registry");
+        return registry.pipeline(policy.name(), () -> {
+            Pipeline.Builder<T> builder = Pipeline.builder(retryPolicy).clock(registry.clock()).scheduler(registry.scheduler());
+            policy.breaker().ifPresent(breaker -> builder.circuitBreaker(registry.circuitBreaker(breaker(breaker))));
+            policy.budget().ifPresent(budget -> builder.retryBudget(registry.retryBudget(budget(budget))));
+            policy.attemptTimeout().ifPresent(builder::attemptTimeout);
+            return builder.build();
+        });
     }
 
     private <V> V find(Map<String, V> entries, String name, String kind) {

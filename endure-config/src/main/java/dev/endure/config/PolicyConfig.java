@@ -2,6 +2,7 @@ package dev.endure.config;
 
 import dev.endure.Classifier;
 import dev.endure.retry.RetryPolicy;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.ToIntFunction;
@@ -23,15 +24,17 @@ public final class PolicyConfig {
     private final TargetDisablingConfig disableTarget;
     private final String breaker;
     private final String budget;
+    private final Duration attemptTimeout;
 
     PolicyConfig(String name, RetryPolicy<Object> retryPolicy, ClassificationConfig classification,
-            TargetDisablingConfig disableTarget, String breaker, String budget) {
+            TargetDisablingConfig disableTarget, String breaker, String budget, Duration attemptTimeout) {
         this.name = name;
         this.retryPolicy = retryPolicy;
         this.classification = classification;
         this.disableTarget = disableTarget;
         this.breaker = breaker;
         this.budget = budget;
+        this.attemptTimeout = attemptTimeout;
     }
 
     public String name() {
@@ -75,6 +78,11 @@ public final class PolicyConfig {
     /** The name of the retry budget (in the {@code budgets} section) this policy's retries draw on. */
     public Optional<String> budget() {
         return Optional.ofNullable(budget);
+    }
+
+    /** The per-attempt timeout of the pipeline built from this policy, if any. */
+    public Optional<Duration> attemptTimeout() {
+        return Optional.ofNullable(attemptTimeout);
     }
 
     @Override

@@ -59,6 +59,10 @@ final class PolicyReader {
         }
         String breaker = reference(policy, "breaker", "breakers", breakerNames);
         String budget = reference(policy, "budget", "budgets", budgetNames);
+        Duration attemptTimeout = policy.duration("attemptTimeout");
+        if (attemptTimeout != null) {
+            policy.check("attemptTimeout", !attemptTimeout.isZero(), "must be longer than 0");
+        }
         policy.rejectUnknownKeys();
         if (problems.errors().size() > errorsBefore) {
             return null;
@@ -67,7 +71,7 @@ final class PolicyReader {
         if (retryPolicy == null) {
             return null;
         }
-        return new PolicyConfig(name, retryPolicy, classification, disableTarget, breaker, budget);
+        return new PolicyConfig(name, retryPolicy, classification, disableTarget, breaker, budget, attemptTimeout);
     }
 
     private void readRetry(Section retry, RetryPolicy.Builder<Object> builder) {

@@ -253,7 +253,7 @@ class ValidationTest {
 
         assertThat(thrown.getMessage()).doesNotContain("hunter2", "s3cr3t", "whsec_", "tok_live_123");
         assertThat(thrown.errors()).extracting(ConfigError::message).contains(
-                "policies.billing.password: unknown key; expected one of retry, classification, disableTarget, breaker, budget",
+                "policies.billing.password: unknown key; expected one of retry, classification, disableTarget, breaker, budget, attemptTimeout",
                 "policies.billing.retry.maxAttempts: must be a whole number, not a string (was ****)");
     }
 
