@@ -85,8 +85,10 @@ public final class RetryLogListener implements RetryListener {
     }
 
     private Builder toBuilder() {
-        return new Builder().logger(logger).eventName(eventName).retryLevel(retryLevel).giveUpLevel(giveUpLevel)
+        Builder builder = new Builder().logger(logger).retryLevel(retryLevel).giveUpLevel(giveUpLevel)
                 .maxAttempts(maxAttempts).statusOf(statusOf);
+        builder.eventName = eventName;
+        return builder;
     }
 
     @Override
