@@ -17,29 +17,37 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link BudgetMetrics}.
  *
  * <pre>{@code
- * EndureMetrics.bind(resilienceRegistry, prometheusRegistry);
+ * EndureMetrics.bind(resilienceRegistry, prometheusRegistry);                          // counters only
+ * EndureMetrics.bind(resilienceRegistry, prometheusRegistry, RetryMetrics.Mode.EVENTS); // + breaker outcome, delays
  * }</pre>
  */
 public final class EndureMetrics implements RegistryListener {
 
     private final MeterRegistry meters;
+    private final RetryMetrics.Mode mode;
     /** A pipeline's breaker and budget are usually also in the registry: bind each object once. */
     private final Set<Object> bound = ConcurrentHashMap.newKeySet();
 
-    private EndureMetrics(MeterRegistry meters) {
+    private EndureMetrics(MeterRegistry meters, RetryMetrics.Mode mode) {
         this.meters = Objects.requireNonNull(meters, "meters");
+        this.mode = Objects.requireNonNull(mode, "mode");
     }
 
-    /** Binds everything in {@code registry} to {@code meters}, and whatever it creates later. */
+    /** Binds everything in {@code registry} to {@code meters}, and whatever it creates later; counters only. */
     public static EndureMetrics bind(ResilienceRegistry registry, MeterRegistry meters) {
-        EndureMetrics metrics = new EndureMetrics(meters);
+        return bind(registry, meters, RetryMetrics.Mode.COUNTERS);
+    }
+
+    /** As {@link #bind(ResilienceRegistry, MeterRegistry)}, with retry metrics in {@code mode}. */
+    public static EndureMetrics bind(ResilienceRegistry registry, MeterRegistry meters, RetryMetrics.Mode mode) {
+        EndureMetrics metrics = new EndureMetrics(meters, mode);
         registry.addListener(metrics);
         return metrics;
     }
 
-    /** Binds one pipeline: its retrier, breaker and budget. */
-    public static void bind(Pipeline<?> pipeline, MeterRegistry meters) {
-        new EndureMetrics(meters).pipelineAdded(pipeline.policy().name(), pipeline);
+    /** Binds one pipeline: its retrier (in {@code mode}), breaker and budget. */
+    public static void bind(Pipeline<?> pipeline, MeterRegistry meters, RetryMetrics.Mode mode) {
+        new EndureMetrics(meters, mode).pipelineAdded(pipeline.policy().name(), pipeline);
     }
 
     @Override
@@ -59,7 +67,7 @@ public final class EndureMetrics implements RegistryListener {
     @Override
     public void retrierAdded(String name, Retrier<?> retrier) {
         if (bound.add(retrier)) {
-            RetryMetrics.of(retrier).bindTo(meters);
+            RetryMetrics.of(retrier, mode, java.util.List.of()).bindTo(meters);
         }
     }
 

@@ -24,12 +24,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * Micrometer meters for one {@link Retrier} (or a pipeline's, via {@code pipeline.retrier()}).
  *
  * <pre>{@code
- * RetryMetrics metrics = RetryMetrics.of(retrier);
+ * RetryMetrics metrics = RetryMetrics.of(retrier);          // or RetryMetrics.withEvents(retrier)
  * metrics.bindTo(meterRegistry);
  * Invoice invoice = retrier.get(metrics.timed(() -> billing.fetch(id)));   // attempt latency too
  * }</pre>
@@ -41,16 +42,15 @@ import java.util.function.Supplier;
  *       <td>finished calls by outcome, see {@link Outcome}; the outcomes add up to every finished call</td></tr>
  *   <tr><td>{@code endure.retry.attempts}</td><td>function counter</td><td>attempts started, first ones included</td></tr>
  *   <tr><td>{@code endure.retry.retries}</td><td>function counter</td><td>retries scheduled</td></tr>
- *   <tr><td>{@code endure.retry.delay}</td><td>timer</td><td>the wait before each retry (backoff or retry-after hint)</td></tr>
+ *   <tr><td>{@code endure.retry.delay}</td><td>timer ({@link Mode#EVENTS} only)</td><td>the wait before each retry (backoff or retry-after hint)</td></tr>
  *   <tr><td>{@code endure.retry.attempt.duration}</td><td>timer, tag {@code outcome} success|failure</td>
  *       <td>how long each attempt ran; only for calls wrapped with {@link #timed}</td></tr>
  * </table>
  *
- * <p>The success outcomes, attempts and retries are read from {@link RetryStats} at scrape time
- * ({@link FunctionCounter}s): counting them costs the call nothing. The other outcomes and the delays
- * come from a {@link RetryListener}, because only the events say whether a call ended on a breaker's
- * rejection. Note: while any listener is registered, the core allocates one small event per successful
- * call; see this module's README.
+ * <p>By default ({@link Mode#COUNTERS}) every counter is read from {@link RetryStats} at scrape time
+ * ({@link FunctionCounter}s): counting costs the call nothing, and the success path stays free of
+ * allocation. {@link Mode#EVENTS} adds a {@link RetryListener} for what only events can tell: whether a
+ * call ended on a circuit breaker's rejection, and how long each retry waited.
  */
 public final class RetryMetrics implements MeterBinder, AutoCloseable {
 
@@ -64,7 +64,10 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
         EXHAUSTED("exhausted"),
         /** Failed with an outcome that is never retried (or disables the target). */
         FAILED_PERMANENTLY("failed_permanently"),
-        /** Ended on a circuit breaker's rejection: open past the deadline, out of attempts, or forced open. */
+        /**
+         * Ended on a circuit breaker's rejection: open past the deadline, out of attempts, or forced open.
+         * {@link Mode#EVENTS} only; in COUNTERS mode such calls are exhausted or failed permanently.
+         */
         REJECTED_BY_BREAKER("rejected_by_breaker"),
         /** The retry budget refused the retry; the caller got the original failure. */
         REJECTED_BY_BUDGET("rejected_by_budget"),
@@ -83,43 +86,66 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
         }
     }
 
+    /** What a {@link RetryMetrics} listens to. */
+    public enum Mode {
+        /**
+         * Only {@link RetryStats}, read at scrape time: the calls themselves pay nothing. Breaker
+         * rejections are counted as exhausted or failed permanently; no delay timer.
+         */
+        COUNTERS,
+        /**
+         * Also a {@link RetryListener}: the {@code rejected_by_breaker} outcome and the
+         * {@code endure.retry.delay} timer. The cost: while a retrier has any listener, the core reads the
+         * clock and allocates one small event per successful call.
+         */
+        EVENTS
+    }
+
     private final Retrier<?> retrier;
     private final Clock clock;
     private final String name;
+    private final Mode mode;
     private final Tags extraTags;
     private final LongAdder exhausted = new LongAdder();
     private final LongAdder failedPermanently = new LongAdder();
     private final LongAdder rejectedByBreaker = new LongAdder();
-    private final LongAdder rejectedByBudget = new LongAdder();
-    private final LongAdder aborted = new LongAdder();
     private final List<Meter> meters = new CopyOnWriteArrayList<>();
+    private final AtomicReference<MeterRegistry> registry = new AtomicReference<>();
     private volatile Timer delays;
     private volatile Timer successfulAttempts;
     private volatile Timer failedAttempts;
-    private final AtomicReference<MeterRegistry> registry = new AtomicReference<>();
     private volatile Cancellable listening;
 
-    private RetryMetrics(Retrier<?> retrier, Iterable<Tag> extraTags) {
+    private RetryMetrics(Retrier<?> retrier, Mode mode, Iterable<Tag> extraTags) {
         this.retrier = Objects.requireNonNull(retrier, "retrier");
         this.clock = retrier.clock();
         this.name = retrier.policy().name();
+        this.mode = Objects.requireNonNull(mode, "mode");
         this.extraTags = Tags.of(extraTags);
     }
 
-    /** Metrics for {@code retrier}, tagged with its policy's name. */
+    /** Counter-only metrics ({@link Mode#COUNTERS}) for {@code retrier}, tagged with its policy's name. */
     public static RetryMetrics of(Retrier<?> retrier) {
-        return new RetryMetrics(retrier, Tags.empty());
+        return new RetryMetrics(retrier, Mode.COUNTERS, Tags.empty());
     }
 
-    /** Metrics for {@code retrier} with tags of one's own added to every meter (e.g. {@code region}). */
-    public static RetryMetrics of(Retrier<?> retrier, Iterable<Tag> extraTags) {
-        return new RetryMetrics(retrier, extraTags);
+    /** Metrics in {@code mode}, with tags of one's own added to every meter (e.g. {@code region}). */
+    public static RetryMetrics of(Retrier<?> retrier, Mode mode, Iterable<Tag> extraTags) {
+        return new RetryMetrics(retrier, mode, extraTags);
+    }
+
+    /** {@link Mode#EVENTS} metrics: breaker rejections told apart, and retry delays timed. */
+    public static RetryMetrics withEvents(Retrier<?> retrier) {
+        return new RetryMetrics(retrier, Mode.EVENTS, Tags.empty());
+    }
+
+    public Mode mode() {
+        return mode;
     }
 
     /**
-     * Registers the meters and starts listening. Call once, before the retrier is used: outcomes that
-     * ended earlier than this are counted under their {@link RetryStats} category (a breaker rejection
-     * among them as exhausted or failed permanently).
+     * Registers the meters (and, in {@link Mode#EVENTS}, starts listening). In EVENTS mode, calls that
+     * ended before this are counted under their {@link RetryStats} category.
      */
     @Override
     public void bindTo(MeterRegistry registry) {
@@ -128,42 +154,44 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
             throw new IllegalStateException("metrics of retry policy '" + name + "' are already bound to a registry");
         }
         RetryStats stats = retrier.stats();
-        RetryStats.Snapshot before = stats.snapshot();
-        exhausted.add(before.exhausted());
-        failedPermanently.add(before.failedPermanently());
-        rejectedByBudget.add(before.budgetRejected());
-        aborted.add(before.aborted());
-
         Tags tags = Tags.of("name", name).and(extraTags);
-        callCounter(registry, tags, Outcome.SUCCESS, () -> {
-            RetryStats.Snapshot now = stats.snapshot();
-            return now.successes() - now.successesAfterRetry();
-        });
-        callCounter(registry, tags, Outcome.SUCCESS_AFTER_RETRY, () -> stats.snapshot().successesAfterRetry());
-        callCounter(registry, tags, Outcome.EXHAUSTED, exhausted::sum);
-        callCounter(registry, tags, Outcome.FAILED_PERMANENTLY, failedPermanently::sum);
-        callCounter(registry, tags, Outcome.REJECTED_BY_BREAKER, rejectedByBreaker::sum);
-        callCounter(registry, tags, Outcome.REJECTED_BY_BUDGET, rejectedByBudget::sum);
-        callCounter(registry, tags, Outcome.ABORTED, aborted::sum);
+        callCounter(registry, tags, Outcome.SUCCESS, s -> s.successes() - s.successesAfterRetry());
+        callCounter(registry, tags, Outcome.SUCCESS_AFTER_RETRY, RetryStats.Snapshot::successesAfterRetry);
+        if (mode == Mode.EVENTS) {
+            // Only the events say whether a call ended on a breaker's rejection, so in this mode these
+            // outcomes are counted from events alone: never from two sources that could disagree mid-call.
+            RetryStats.Snapshot before = stats.snapshot();
+            exhausted.add(before.exhausted());
+            failedPermanently.add(before.failedPermanently());
+            callCounter(registry, tags, Outcome.EXHAUSTED, s -> exhausted.sum());
+            callCounter(registry, tags, Outcome.FAILED_PERMANENTLY, s -> failedPermanently.sum());
+            callCounter(registry, tags, Outcome.REJECTED_BY_BREAKER, s -> rejectedByBreaker.sum());
+        } else {
+            callCounter(registry, tags, Outcome.EXHAUSTED, RetryStats.Snapshot::exhausted);
+            callCounter(registry, tags, Outcome.FAILED_PERMANENTLY, RetryStats.Snapshot::failedPermanently);
+        }
+        callCounter(registry, tags, Outcome.REJECTED_BY_BUDGET, RetryStats.Snapshot::budgetRejected);
+        callCounter(registry, tags, Outcome.ABORTED, RetryStats.Snapshot::aborted);
         meters.add(FunctionCounter.builder("endure.retry.attempts", stats, s -> s.snapshot().attempts())
                 .description("Attempts started, first attempts included").tags(tags).register(registry));
         meters.add(FunctionCounter.builder("endure.retry.retries", stats, s -> s.snapshot().retries())
                 .description("Retries scheduled").tags(tags).register(registry));
-        delays = Timer.builder("endure.retry.delay")
-                .description("Wait before each retry: the backoff, or a longer retry-after hint")
-                .tags(tags).register(registry);
         successfulAttempts = attemptTimer(registry, tags, "success");
         failedAttempts = attemptTimer(registry, tags, "failure");
-        meters.add(delays);
         meters.add(successfulAttempts);
         meters.add(failedAttempts);
-        listening = retrier.addListener(new Listener());
+        if (mode == Mode.EVENTS) {
+            delays = Timer.builder("endure.retry.delay")
+                    .description("Wait before each retry: the backoff, or a longer retry-after hint")
+                    .tags(tags).register(registry);
+            meters.add(delays);
+            listening = retrier.addListener(new Listener());
+        }
     }
 
-    private void callCounter(MeterRegistry registry, Tags tags, Outcome outcome, Supplier<Long> count) {
-        // The function reads counters the lambda holds strongly; the weakly held object is the retrier,
-        // so the meters go away (read NaN) with it.
-        meters.add(FunctionCounter.builder("endure.retry.calls", retrier, r -> count.get())
+    private void callCounter(MeterRegistry registry, Tags tags, Outcome outcome, ToLongFunction<RetryStats.Snapshot> count) {
+        // Weakly held object: the stats (alive as long as the retrier); the function holds our adders.
+        meters.add(FunctionCounter.builder("endure.retry.calls", retrier.stats(), stats -> count.applyAsLong(stats.snapshot()))
                 .description("Finished calls by outcome")
                 .tags(tags).tag("outcome", outcome.tag())
                 .register(registry));
@@ -175,7 +203,7 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
                 .tags(tags).tag("outcome", outcome).register(registry);
     }
 
-    /** Counts the outcomes only events can tell apart, and records delays. */
+    /** Tells breaker rejections apart from other give-ups, and records delays. */
     private final class Listener implements RetryListener {
         @Override
         public void onEvent(RetryEvent event) {
@@ -183,20 +211,11 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
                 delays.record(scheduled.delay().toNanos(), TimeUnit.NANOSECONDS);
             } else if (event instanceof RetryEvent.Exhausted gaveUp) {
                 if (gaveUp.reason() == GiveUpReason.RETRY_BUDGET) {
-                    rejectedByBudget.increment();
-                } else if (isBreakerRejection(gaveUp.lastFailure())) {
-                    rejectedByBreaker.increment();
-                } else {
-                    exhausted.increment();
+                    return; // counted by RetryStats as budget-rejected
                 }
+                (isBreakerRejection(gaveUp.lastFailure()) ? rejectedByBreaker : exhausted).increment();
             } else if (event instanceof RetryEvent.FailedPermanently failed) {
-                if (isBreakerRejection(failed.failure())) {
-                    rejectedByBreaker.increment();
-                } else {
-                    failedPermanently.increment();
-                }
-            } else if (event instanceof RetryEvent.Aborted) {
-                aborted.increment();
+                (isBreakerRejection(failed.failure()) ? rejectedByBreaker : failedPermanently).increment();
             }
         }
 
