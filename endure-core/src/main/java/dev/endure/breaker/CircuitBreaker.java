@@ -103,7 +103,14 @@ public final class CircuitBreaker implements AutoCloseable {
     /** After construction, so no other thread sees a half-built breaker: restore, then follow the store. */
     private CircuitBreaker attachStore() {
         if (store != null) {
-            store.load(name).ifPresent(stored -> adopt(stored, "restored from the store"));
+            try {
+                store.load(name).ifPresent(stored -> adopt(stored, "restored from the store"));
+            } catch (RuntimeException unreadable) {
+                // A broken store must not keep the service from starting: begin CLOSED, as without one.
+                storeFailureLogged = true;
+                LOG.log(System.Logger.Level.WARNING, "circuit breaker '" + name + "' could not load its state from "
+                        + store + "; it starts CLOSED", unreadable);
+            }
             watch = store.watch(name, stored -> adopt(stored, "changed by another instance"));
         }
         return this;
@@ -364,7 +371,9 @@ public final class CircuitBreaker implements AutoCloseable {
                 if (window != null) {
                     window.record(failure, now);
                 }
-                String reason = failure && !forced ? tripReason(now) : null;
+                // Checked after successes too: a window that reaches its minimum calls on a success
+                // may already hold a failure rate over the threshold.
+                String reason = forced ? null : tripReason(now);
                 if (reason != null) {
                     changed = moveTo(BreakerState.OPEN, reason, now);
                     markUnsaved();
@@ -386,7 +395,7 @@ public final class CircuitBreaker implements AutoCloseable {
         afterChange(changed);
     }
 
-    /** Under the lock, after a failure while CLOSED: why the breaker must open now, or null. */
+    /** Under the lock, after an outcome while CLOSED: why the breaker must open now, or null. */
     private String tripReason(long now) {
         int threshold = policy.consecutiveFailures();
         if (threshold > 0 && consecutiveFailures >= threshold) {

@@ -70,6 +70,8 @@ public final class Pipeline<T> {
     private final RetryBudget budget;
     private final Duration attemptTimeout;
     private final long timeoutNanos;
+    /** Whether an attempt's duration matters (a timeout, or a breaker that counts slow calls). */
+    private final boolean timesAttempts;
     private final Clock clock;
     private final Scheduler scheduler;
 
@@ -81,6 +83,7 @@ public final class Pipeline<T> {
         this.timeoutNanos = attemptTimeout == null ? 0 : attemptTimeout.toNanos();
         this.clock = builder.clock;
         this.scheduler = builder.scheduler;
+        this.timesAttempts = timeoutNanos > 0 || (breaker != null && breaker.policy().slowCallThreshold().isPresent());
         this.breakerClassifier = breaker == null ? null
                 : breaker.policy().classifier().<Classifier<? super T>>map(c -> c).orElse(policy.classifier());
         Classifier<T> userClassifier = policy.classifier();
@@ -151,7 +154,7 @@ public final class Pipeline<T> {
     /** One attempt: breaker permit, then the call under the timeout, then the outcome to the breaker. */
     private <E extends Exception> T guarded(RetryOperation<? extends T, E> operation, RetryContext context) throws E {
         CircuitBreaker.Permit permit = breaker != null ? breaker.acquirePermission() : null;
-        long start = clock.nanoTime();
+        long start = timesAttempts ? clock.nanoTime() : 0;
         AttemptTimer timer = null;
         Cancellable timerTask = null;
         if (timeoutNanos > 0) {
@@ -173,7 +176,7 @@ public final class Pipeline<T> {
             }
         }
         if (permit != null) {
-            permit.record(breakerVerdict(result, failure), clock.nanoTime() - start);
+            permit.record(breakerVerdict(result, failure), timesAttempts ? clock.nanoTime() - start : 0);
         }
         if (failure != null) {
             throw Pipeline.<RuntimeException>sneaky(failure);
