@@ -133,7 +133,7 @@ final class Execution<T> implements RetryContext {
         if (!retrier.gate().tryAcquireRetry()) {
             retrier.stats().exhausted(attempt, GiveUpReason.RETRY_BUDGET);
             if (retrier.hasListeners()) {
-                retrier.emit(new RetryEvent.Exhausted(policy.name(), attempt, elapsed(nowNanos), GiveUpReason.RETRY_BUDGET, failure,
+                retrier.emit(new RetryEvent.Exhausted(policy.name(), attempt, elapsed(nowNanos), GiveUpReason.RETRY_BUDGET, verdict, failure,
                         failure == null ? result : null));
             }
             // The budget is a shield for the downstream, not a failure of ours: the caller sees the
@@ -144,7 +144,7 @@ final class Execution<T> implements RetryContext {
         retrier.stats().retried();
         if (retrier.hasListeners()) {
             retrier.emit(new RetryEvent.RetryScheduled(policy.name(), attempt + 1, elapsed(nowNanos),
-                    Duration.ofNanos(delayNanos), describe(result, failure, verdict), failure, failure == null ? result : null));
+                    Duration.ofNanos(delayNanos), describe(result, failure, verdict), verdict, failure, failure == null ? result : null));
         }
         return delayNanos;
     }
@@ -171,7 +171,7 @@ final class Execution<T> implements RetryContext {
     private long giveUp(GiveUpReason reason, T result, Throwable failure, Verdict verdict, long nowNanos, Duration wait) {
         retrier.stats().exhausted(attempt, reason);
         if (retrier.hasListeners()) {
-            retrier.emit(new RetryEvent.Exhausted(policy.name(), attempt, elapsed(nowNanos), reason, failure,
+            retrier.emit(new RetryEvent.Exhausted(policy.name(), attempt, elapsed(nowNanos), reason, verdict, failure,
                     failure == null ? result : null));
         }
         StringBuilder message = new StringBuilder("retries exhausted after ").append(attempt)

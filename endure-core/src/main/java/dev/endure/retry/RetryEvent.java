@@ -28,7 +28,7 @@ public sealed interface RetryEvent {
      * {@code failure} or {@code result} is the outcome of the attempt that failed.
      */
     record RetryScheduled(String policyName, int nextAttempt, Duration elapsed, Duration delay, String reason,
-            Throwable failure, Object result) implements RetryEvent {}
+            Verdict verdict, Throwable failure, Object result) implements RetryEvent {}
 
     /** The call succeeded on attempt {@code attempts}. */
     record Succeeded(String policyName, int attempts, Duration elapsed) implements RetryEvent {}
@@ -38,8 +38,8 @@ public sealed interface RetryEvent {
             Object result) implements RetryEvent {}
 
     /** The loop gave up while the outcome was still retryable; the last outcome is attached. */
-    record Exhausted(String policyName, int attempts, Duration elapsed, GiveUpReason reason, Throwable lastFailure,
-            Object lastResult) implements RetryEvent {}
+    record Exhausted(String policyName, int attempts, Duration elapsed, GiveUpReason reason, Verdict lastVerdict,
+            Throwable lastFailure, Object lastResult) implements RetryEvent {}
 
     /** The loop was stopped from outside: interrupted, or cancelled. */
     record Aborted(String policyName, int attempts, Duration elapsed, AbortReason reason) implements RetryEvent {}

@@ -47,13 +47,6 @@ import org.slf4j.spi.LoggingEventBuilder;
  */
 public final class RetryLogListener implements RetryListener {
 
-    /**
-     * The last failed attempt on this thread, so the retry event (which follows it on the same thread,
-     * in the same decision) can say what failed. Cleared when read; one per listener, so two listeners
-     * on one retrier do not take each other's.
-     */
-    private final ThreadLocal<RetryEvent.AttemptFailed> lastFailure = new ThreadLocal<>();
-
     private final Logger logger;
     private final String eventName;
     private final Level retryLevel;
@@ -93,24 +86,15 @@ public final class RetryLogListener implements RetryListener {
 
     @Override
     public void onEvent(RetryEvent event) {
-        if (event instanceof RetryEvent.AttemptFailed failed) {
-            lastFailure.set(failed);
-        } else if (event instanceof RetryEvent.RetryScheduled scheduled) {
-            logRetry(scheduled, takeFailure(scheduled.policyName(), scheduled.nextAttempt() - 1));
+        // Each decision event carries the verdict and outcome that led to it: no state between events.
+        if (event instanceof RetryEvent.RetryScheduled scheduled) {
+            logRetry(scheduled);
         } else if (event instanceof RetryEvent.Exhausted exhausted) {
-            logGiveUp(exhausted, takeFailure(exhausted.policyName(), exhausted.attempts()));
-        } else if (event instanceof RetryEvent.FailedPermanently || event instanceof RetryEvent.Aborted) {
-            lastFailure.remove();
+            logGiveUp(exhausted);
         }
     }
 
-    private RetryEvent.AttemptFailed takeFailure(String policy, int attempt) {
-        RetryEvent.AttemptFailed failed = lastFailure.get();
-        lastFailure.remove();
-        return failed != null && failed.attempt() == attempt && failed.policyName().equals(policy) ? failed : null;
-    }
-
-    private void logRetry(RetryEvent.RetryScheduled scheduled, RetryEvent.AttemptFailed failed) {
+    private void logRetry(RetryEvent.RetryScheduled scheduled) {
         if (!logger.isEnabledForLevel(retryLevel)) {
             return;
         }
@@ -125,14 +109,12 @@ public final class RetryLogListener implements RetryListener {
         log.addKeyValue("delay_ms", scheduled.delay().toMillis())
                 .addKeyValue("elapsed_ms", scheduled.elapsed().toMillis())
                 .addKeyValue("reason", Redaction.redact(scheduled.reason()));
-        if (failed != null) {
-            addOutcome(log, failed.result(), failed.failure());
-            failed.verdict().hint().ifPresent(hint -> log.addKeyValue("retry_after_ms", hint.toMillis()));
-        }
+        addOutcome(log, scheduled.result(), scheduled.failure());
+        scheduled.verdict().hint().ifPresent(hint -> log.addKeyValue("retry_after_ms", hint.toMillis()));
         log.log();
     }
 
-    private void logGiveUp(RetryEvent.Exhausted exhausted, RetryEvent.AttemptFailed failed) {
+    private void logGiveUp(RetryEvent.Exhausted exhausted) {
         if (!logger.isEnabledForLevel(giveUpLevel)) {
             return;
         }
@@ -143,14 +125,12 @@ public final class RetryLogListener implements RetryListener {
                 .addKeyValue("attempts", exhausted.attempts())
                 .addKeyValue("elapsed_ms", exhausted.elapsed().toMillis())
                 .addKeyValue("give_up_reason", exhausted.reason().name().toLowerCase(Locale.ROOT));
-        if (failed != null) {
-            Verdict verdict = failed.verdict();
-            log.addKeyValue("reason", Redaction.redact(verdict.reason().orElseGet(() -> describe(failed.failure()))));
-            addOutcome(log, failed.result(), failed.failure());
-        } else if (exhausted.lastFailure() != null) {
-            log.addKeyValue("reason", Redaction.redact(describe(exhausted.lastFailure())));
-            addOutcome(log, null, exhausted.lastFailure());
+        Verdict verdict = exhausted.lastVerdict();
+        String reason = verdict.reason().orElseGet(() -> exhausted.lastFailure() != null ? describe(exhausted.lastFailure()) : null);
+        if (reason != null) {
+            log.addKeyValue("reason", Redaction.redact(reason));
         }
+        addOutcome(log, exhausted.lastResult(), exhausted.lastFailure());
         log.log();
     }
 
