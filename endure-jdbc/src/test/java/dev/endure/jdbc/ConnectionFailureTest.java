@@ -5,6 +5,7 @@ import static dev.endure.jdbc.RealDriverFailuresTest.execute;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.endure.testing.CountingDataSource;
 import dev.endure.testing.TestDatabases;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -28,7 +29,7 @@ class ConnectionFailureTest {
 
     private DataSource direct;
     private SeverableTcpProxy proxy;
-    private TrackingDataSource throughProxy;
+    private CountingDataSource throughProxy;
 
     @BeforeEach
     void startProxy() throws Exception {
@@ -42,7 +43,7 @@ class ConnectionFailureTest {
         proxy = new SeverableTcpProxy(hostPort.group(1), Integer.parseInt(hostPort.group(2)));
         PGSimpleDataSource viaProxy = new PGSimpleDataSource();
         viaProxy.setUrl(hostPort.replaceFirst("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/"));
-        throughProxy = new TrackingDataSource(viaProxy);
+        throughProxy = new CountingDataSource(viaProxy);
     }
 
     @AfterEach

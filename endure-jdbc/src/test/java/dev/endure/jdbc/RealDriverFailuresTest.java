@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.endure.testing.CountingDataSource;
 import dev.endure.testing.TestDatabases;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -26,7 +27,7 @@ class RealDriverFailuresTest {
     void postgresSerializationFailureReRunsTheWholeTransaction() throws Exception {
         DataSource postgres = TestDatabases.postgres().dataSource();
         createCounter(postgres);
-        TrackingDataSource tracked = new TrackingDataSource(postgres);
+        CountingDataSource tracked = new CountingDataSource(postgres);
         List<Integer> reads = new ArrayList<>();
         List<SqlFailure> failures = new ArrayList<>();
         TransactionRunner runner = TransactionRunner.of(tracked);
@@ -107,7 +108,7 @@ class RealDriverFailuresTest {
             statement.execute("CREATE TABLE audit (id INT PRIMARY KEY, note VARCHAR(20))");
         }
         boolean rollsBackWholeTransaction = rollbackOnTimeout(mariadb);
-        TrackingDataSource tracked = new TrackingDataSource(mariadb);
+        CountingDataSource tracked = new CountingDataSource(mariadb);
         TransactionRunner runner = TransactionRunner.of(tracked);
         AtomicInteger runs = new AtomicInteger();
         try (Connection holder = mariadb.getConnection()) {

@@ -10,6 +10,7 @@ import dev.endure.retry.Jitter;
 import dev.endure.retry.RetriesExhaustedException;
 import dev.endure.retry.Retrier;
 import dev.endure.retry.RetryPolicy;
+import dev.endure.testing.CountingDataSource;
 import dev.endure.testing.TestDatabases;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -29,12 +30,12 @@ import org.postgresql.ds.PGSimpleDataSource;
 class TransactionRunnerTest {
 
     private DataSource h2;
-    private TrackingDataSource tracked;
+    private CountingDataSource tracked;
 
     @BeforeEach
     void createTable() throws SQLException {
         h2 = TestDatabases.h2().dataSource();
-        tracked = new TrackingDataSource(h2);
+        tracked = new CountingDataSource(h2);
         try (Connection connection = h2.getConnection(); Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE counters (id INT PRIMARY KEY, counter_value INT NOT NULL)");
             statement.execute("INSERT INTO counters VALUES (1, 0)");
@@ -68,7 +69,7 @@ class TransactionRunnerTest {
         });
 
         assertThat(seenInside).containsExactly(false, Connection.TRANSACTION_SERIALIZABLE);
-        assertThat(tracked.returned()).containsExactly(new TrackingDataSource.Returned(true, originalIsolation));
+        assertThat(tracked.returned()).containsExactly(new CountingDataSource.Returned(true, originalIsolation));
     }
 
     @Test
@@ -97,7 +98,7 @@ class TransactionRunnerTest {
         assertThat(runs).hasValue(1);
         assertThat(counter(1)).as("rolled back").isZero();
         assertThat(tracked.open()).isZero();
-        assertThat(tracked.returned()).singleElement().extracting(TrackingDataSource.Returned::autoCommit).isEqualTo(true);
+        assertThat(tracked.returned()).singleElement().extracting(CountingDataSource.Returned::autoCommit).isEqualTo(true);
     }
 
     @Test
@@ -181,7 +182,7 @@ class TransactionRunnerTest {
     void aConnectionThatCannotBeOpenedIsTriedAgainOnANewOneUntilAttemptsRunOut() {
         PGSimpleDataSource nowhere = new PGSimpleDataSource();
         nowhere.setUrl("jdbc:postgresql://127.0.0.1:1/none?user=postgres&connectTimeout=2");
-        TrackingDataSource counted = new TrackingDataSource(nowhere);
+        CountingDataSource counted = new CountingDataSource(nowhere);
         VirtualTime time = new VirtualTime();
         TransactionRunner runner = TransactionRunner.builder(counted)
                 .retrier(Retrier.builder(TransactionRunner.policyBuilder().maxAttempts(3).build()).time(time).build())

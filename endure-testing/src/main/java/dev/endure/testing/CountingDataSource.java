@@ -1,4 +1,4 @@
-package dev.endure.jdbc;
+package dev.endure.testing;
 
 import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
@@ -9,39 +9,45 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
  * Wraps a real DataSource and counts the connections it hands out and gets back, recording the auto-commit and
- * isolation each connection had when it was closed: how the tests prove nothing leaks and everything is restored.
+ * isolation each connection had when it was closed: how tests prove that code under test leaks no connection and
+ * restores what it changed. Not a mock: every call goes to the real connection.
  */
-final class TrackingDataSource implements DataSource {
+public final class CountingDataSource implements DataSource {
 
-    /** The state a connection was in when the code under test closed it. */
-    record Returned(boolean autoCommit, int isolation) {}
+    /**
+     * The state a connection was in when the code under test closed it ({@code isolation} is -1 and
+     * {@code autoCommit} false when the connection was broken by then).
+     */
+    public record Returned(boolean autoCommit, int isolation) {}
 
     private final DataSource delegate;
     private final AtomicInteger borrowed = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
     private final List<Returned> returned = new CopyOnWriteArrayList<>();
 
-    TrackingDataSource(DataSource delegate) {
+    public CountingDataSource(DataSource delegate) {
         this.delegate = delegate;
     }
 
     /** Connections handed out so far. */
-    int borrowed() {
+    public int borrowed() {
         return borrowed.get();
     }
 
     /** Connections handed out and not closed yet. */
-    int open() {
+    public int open() {
         return open.get();
     }
 
-    List<Returned> returned() {
+    /** What each closed connection looked like, in closing order. */
+    public List<Returned> returned() {
         return List.copyOf(returned);
     }
 
@@ -58,24 +64,21 @@ final class TrackingDataSource implements DataSource {
     private Connection track(Connection real) {
         borrowed.incrementAndGet();
         open.incrementAndGet();
-        boolean[] closed = {false};
+        AtomicBoolean closed = new AtomicBoolean();
         InvocationHandler handler = (proxy, method, args) -> {
             if (method.getName().equals("close") && method.getParameterCount() == 0) {
-                synchronized (closed) {
-                    if (!closed[0]) {
-                        closed[0] = true;
-                        open.decrementAndGet();
-                        boolean autoCommit;
-                        int isolation;
-                        try {
-                            autoCommit = real.getAutoCommit();
-                            isolation = real.getTransactionIsolation();
-                        } catch (SQLException broken) {
-                            autoCommit = false;
-                            isolation = -1;
-                        }
-                        returned.add(new Returned(autoCommit, isolation));
+                if (closed.compareAndSet(false, true)) {
+                    open.decrementAndGet();
+                    boolean autoCommit;
+                    int isolation;
+                    try {
+                        autoCommit = real.getAutoCommit();
+                        isolation = real.getTransactionIsolation();
+                    } catch (SQLException broken) {
+                        autoCommit = false;
+                        isolation = -1;
                     }
+                    returned.add(new Returned(autoCommit, isolation));
                 }
             }
             try {
