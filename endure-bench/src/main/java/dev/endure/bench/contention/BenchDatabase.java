@@ -27,7 +27,8 @@ final class BenchDatabase implements AutoCloseable {
     private final HikariDataSource pool;
     private final String description;
 
-    private BenchDatabase(String baseUrl, EmbeddedPostgres embedded, int poolSize, boolean keepSchema) throws SQLException {
+    private BenchDatabase(String baseUrl, EmbeddedPostgres embedded, int poolSize, boolean keepSchema, boolean allowSeqScan)
+            throws SQLException {
         this.baseUrl = baseUrl;
         this.embedded = embedded;
         this.keepSchema = keepSchema;
@@ -47,22 +48,42 @@ final class BenchDatabase implements AutoCloseable {
         config.setMinimumIdle(poolSize);
         config.setPoolName("contention-harness");
         config.setConnectionTimeout(30_000);
+        if (!allowSeqScan) {
+            // The run's tables are tiny (4 authorizations in one page), so the planner would read them with sequential
+            // scans, and under SERIALIZABLE a sequential scan takes a predicate lock on the whole relation: every
+            // writer then conflicts with every reader. Production-sized tables get index scans; so does the harness.
+            config.setConnectionInitSql("SET enable_seqscan = off");
+        }
         this.pool = new HikariDataSource(config);
         AuthorizationUnitsSchema.create(pool);
         this.description = redact(baseUrl) + (embedded != null ? " (embedded)" : "") + ", PostgreSQL " + version + ", schema " + schema;
     }
 
-    /** Opens {@code url}, or the local PostgreSQL, or an embedded one. */
-    static BenchDatabase open(String url, int poolSize, boolean keepSchema) throws Exception {
+    /** Opens {@code url}, or else the local PostgreSQL when it answers, or else (or when forced) an embedded one. */
+    static BenchDatabase open(String url, boolean forceEmbedded, int poolSize, boolean keepSchema, boolean allowSeqScan) throws Exception {
         if (url != null && !url.isBlank()) {
-            return new BenchDatabase(url, null, poolSize, keepSchema);
+            return new BenchDatabase(url, null, poolSize, keepSchema, allowSeqScan);
         }
-        try (Connection ignored = DriverManager.getConnection(LOCAL_URL)) {
-            return new BenchDatabase(LOCAL_URL, null, poolSize, keepSchema);
-        } catch (SQLException localMissing) {
-            System.err.println("no PostgreSQL at " + LOCAL_URL + " (" + localMissing.getMessage() + "); starting an embedded one");
-            EmbeddedPostgres embedded = EmbeddedPostgres.builder().setServerConfig("max_connections", String.valueOf(poolSize + 20)).start();
-            return new BenchDatabase(embedded.getJdbcUrl("postgres", "postgres"), embedded, poolSize, keepSchema);
+        if (!forceEmbedded) {
+            if (answers(LOCAL_URL)) {
+                return new BenchDatabase(LOCAL_URL, null, poolSize, keepSchema, allowSeqScan);
+            }
+            System.err.println("no PostgreSQL answers at " + LOCAL_URL + "; starting an embedded one");
+        }
+        EmbeddedPostgres embedded = EmbeddedPostgres.builder().setServerConfig("max_connections", String.valueOf(poolSize + 20)).start();
+        try {
+            return new BenchDatabase(embedded.getJdbcUrl("postgres", "postgres"), embedded, poolSize, keepSchema, allowSeqScan);
+        } catch (SQLException | RuntimeException e) {
+            embedded.close();
+            throw e;
+        }
+    }
+
+    private static boolean answers(String url) {
+        try (Connection ignored = DriverManager.getConnection(url)) {
+            return true;
+        } catch (SQLException e) {
+            return false;
         }
     }
 

@@ -39,22 +39,24 @@ final class CellRunner {
     private final long operationBudget;
     private final Duration duration;
     private final int maxAttempts;
+    private final boolean printConflicts;
 
     /**
      * @param operationBudget operations per cell, or 0 to run for {@code duration}
      */
-    CellRunner(DataSource pool, int clients, long operationBudget, Duration duration, int maxAttempts) {
+    CellRunner(DataSource pool, int clients, long operationBudget, Duration duration, int maxAttempts, boolean printConflicts) {
         this.pool = pool;
         this.clients = clients;
         this.operationBudget = operationBudget;
         this.duration = duration;
         this.maxAttempts = maxAttempts;
+        this.printConflicts = printConflicts;
     }
 
     CellResult run(Scenario scenario, PolicyChoice choice, ProgressBar progress) throws Exception {
         long[] authorizationIds = resetTables(scenario);
         RetryPolicy<Object> policy = choice.policy(maxAttempts);
-        Recorder recorder = new Recorder(Math.max(1, policy.maxAttempts()));
+        Recorder recorder = new Recorder(Math.max(1, policy.maxAttempts()), printConflicts);
         Retrier<Object> retrier = Retrier.builder(policy).listener(recorder).build();
         AuthorizationUnits service = new AuthorizationUnits(pool, TransactionRunner.builder(pool).retrier(retrier).build());
         AtomicLong budget = new AtomicLong(operationBudget > 0 ? operationBudget : Long.MAX_VALUE);

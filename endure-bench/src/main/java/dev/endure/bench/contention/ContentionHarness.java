@@ -33,7 +33,7 @@ public final class ContentionHarness implements Callable<Integer> {
             + " if it answers, else an embedded one).")
     String url;
 
-    @Option(names = "--embedded", description = "Use an embedded PostgreSQL even if a local one answers.")
+    @Option(names = "--embedded", description = "Use an embedded PostgreSQL even if a local one answers (ignored with --url).")
     boolean embedded;
 
     @Option(names = "--scenarios", split = ",", description = "Scenarios to run (default: ${DEFAULT-VALUE}).",
@@ -47,7 +47,8 @@ public final class ContentionHarness implements Callable<Integer> {
     @Option(names = "--clients", description = "Concurrent clients, each in a closed loop (default: ${DEFAULT-VALUE}).", defaultValue = "64")
     int clients;
 
-    @Option(names = "--pool-size", description = "Connections in the pool (default: one per client).")
+    @Option(names = "--pool-size", description = "Connections in the pool (default: the smaller of --clients and "
+            + DEFAULT_POOL_SIZE + "). Clients beyond it wait for a connection, as behind any pool; a retry's backoff holds none.")
     Integer poolSize;
 
     @Option(names = "--operations", description = "Operations per scenario and policy (default: ${DEFAULT-VALUE}); 0 to run for --duration.",
@@ -80,6 +81,19 @@ public final class ContentionHarness implements Callable<Integer> {
     @Option(names = "--keep-schema", description = "Keep the run's schema instead of dropping it.")
     boolean keepSchema;
 
+    @Option(names = "--allow-seqscan", description = "Let the planner use sequential scans on the (tiny) tables; under"
+            + " SERIALIZABLE each one locks a whole relation for SSI. By default the pool sets enable_seqscan = off.")
+    boolean allowSeqScan;
+
+    @Option(names = "--print-conflicts", description = "Print each distinct serialization failure message once, to stderr.")
+    boolean printConflicts;
+
+    /**
+     * HikariCP's sizing rule (cores × 2 + disks) for the local 2-core PostgreSQL, rounded up: more concurrent
+     * SERIALIZABLE transactions than the server can run only add conflicts (BENCHMARKS.md measures 64 against 8).
+     */
+    static final int DEFAULT_POOL_SIZE = 8;
+
     public static void main(String[] args) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
         System.exit(new CommandLine(new ContentionHarness()).execute(args));
@@ -96,11 +110,11 @@ public final class ContentionHarness implements Callable<Integer> {
         for (String name : policies) {
             chosenPolicies.add(PolicyChoice.named(name.trim()));
         }
-        int connections = poolSize != null ? poolSize : clients;
+        int connections = poolSize != null ? poolSize : Math.min(clients, DEFAULT_POOL_SIZE);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         List<CellResult> results = new ArrayList<>();
         Map<String, Object> settings = new LinkedHashMap<>();
-        try (BenchDatabase database = BenchDatabase.open(embedded ? null : url, connections, keepSchema);
+        try (BenchDatabase database = BenchDatabase.open(url, embedded, connections, keepSchema, allowSeqScan);
                 ProgressBar progress = new ProgressBar(System.err, !noProgress)) {
             int[] server = database.connections();
             settings.put("database", database.description());
@@ -109,10 +123,11 @@ public final class ContentionHarness implements Callable<Integer> {
             settings.put(operations > 0 ? "operationsPerCell" : "durationPerCell", operations > 0 ? operations : duration.toString());
             settings.put("maxAttempts", maxAttempts);
             settings.put("isolation", "SERIALIZABLE");
+            settings.put("enableSeqscan", allowSeqScan ? "on" : "off");
             settings.put("serverMaxConnections", server[0]);
             out.println("Contention harness: " + database.description() + "; " + clients + " clients, pool " + connections
                     + ", server max_connections " + server[0] + " (" + server[1] + " in use before the run)");
-            CellRunner runner = new CellRunner(database.pool(), clients, operations, duration, maxAttempts);
+            CellRunner runner = new CellRunner(database.pool(), clients, operations, duration, maxAttempts, printConflicts);
             for (Scenario scenario : chosenScenarios) {
                 for (PolicyChoice policy : chosenPolicies) {
                     results.add(runner.run(scenario, policy, progress));

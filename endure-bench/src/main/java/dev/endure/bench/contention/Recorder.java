@@ -22,10 +22,18 @@ final class Recorder implements RetryListener {
     private final ThreadLocal<int[]> lastAttempts = ThreadLocal.withInitial(() -> new int[1]);
     private final LongAdder serializationFailedAttempts = new LongAdder();
     private final LongAdder completed = new LongAdder();
+    private final java.util.Set<String> seenMessages = ConcurrentHashMap.newKeySet();
     private final Map<Thread, ClientLog> logs = new ConcurrentHashMap<>();
 
-    Recorder(int maxAttempts) {
+    private final boolean printConflicts;
+
+    /**
+     * @param printConflicts print each distinct serialization failure message once (PostgreSQL's reason codes tell
+     *     real row conflicts from predicate-lock pivots)
+     */
+    Recorder(int maxAttempts, boolean printConflicts) {
         this.maxAttempts = maxAttempts;
+        this.printConflicts = printConflicts;
     }
 
     @Override
@@ -34,6 +42,9 @@ final class Recorder implements RetryListener {
             SqlFailure kind = SqlStates.classify(failed.failure());
             if (kind == SqlFailure.SERIALIZATION_FAILURE || kind == SqlFailure.DEADLOCK) {
                 serializationFailedAttempts.increment();
+                if (printConflicts && seenMessages.add(failed.failure().getMessage().replaceAll("\\d+", "N"))) {
+                    System.err.println(System.lineSeparator() + "[conflict] " + failed.failure().getMessage());
+                }
             }
         } else if (event instanceof RetryEvent.Succeeded succeeded) {
             lastAttempts.get()[0] = succeeded.attempts();
