@@ -48,6 +48,9 @@ final class BenchDatabase implements AutoCloseable {
         config.setMinimumIdle(poolSize);
         config.setPoolName("contention-harness");
         config.setConnectionTimeout(30_000);
+        // Connections start SERIALIZABLE, so the transaction runner finds the level it wants and changes nothing
+        // (on pgJDBC each change and each restore is a round trip).
+        config.setTransactionIsolation("TRANSACTION_SERIALIZABLE");
         if (!allowSeqScan) {
             // The run's tables are tiny (4 authorizations in one page), so the planner would read them with sequential
             // scans, and under SERIALIZABLE a sequential scan takes a predicate lock on the whole relation: every
