@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.endure.jdbc.example.AuthorizationUnitsSchema;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -83,8 +84,8 @@ final class BenchDatabase implements AutoCloseable {
     }
 
     private static boolean answers(String url) {
-        try (Connection ignored = DriverManager.getConnection(url)) {
-            return true;
+        try (Connection connection = DriverManager.getConnection(url)) {
+            return connection.isValid(5);
         } catch (SQLException e) {
             return false;
         }
@@ -108,7 +109,7 @@ final class BenchDatabase implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws SQLException, IOException {
         pool.close();
         if (!keepSchema) {
             try (Connection connection = DriverManager.getConnection(baseUrl); Statement statement = connection.createStatement()) {
