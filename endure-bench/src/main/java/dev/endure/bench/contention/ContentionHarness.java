@@ -47,8 +47,9 @@ public final class ContentionHarness implements Callable<Integer> {
     @Option(names = "--clients", description = "Concurrent clients, each in a closed loop (default: ${DEFAULT-VALUE}).", defaultValue = "64")
     int clients;
 
-    @Option(names = "--pool-size", description = "Connections in the pool (default: the smaller of --clients and "
-            + DEFAULT_POOL_SIZE + "). Clients beyond it wait for a connection, as behind any pool; a retry's backoff holds none.")
+    @Option(names = "--pool-size", description = "Connections in the pool (default: the smaller of --clients and"
+            + " 2 × this machine's cores + 1, HikariCP's sizing rule, right when PostgreSQL runs here as the local and embedded"
+            + " defaults do). Clients beyond it wait for a connection; a retry's backoff holds none.")
     Integer poolSize;
 
     @Option(names = "--operations", description = "Operations per scenario and policy (default: ${DEFAULT-VALUE}); 0 to run for --duration.",
@@ -89,10 +90,12 @@ public final class ContentionHarness implements Callable<Integer> {
     boolean printConflicts;
 
     /**
-     * HikariCP's sizing rule (cores × 2 + disks) for the local 2-core PostgreSQL, rounded up: more concurrent
-     * SERIALIZABLE transactions than the server can run only add conflicts (BENCHMARKS.md measures 64 against 8).
+     * HikariCP's sizing rule (cores × 2 + one disk) for a PostgreSQL on this machine: more concurrent SERIALIZABLE
+     * transactions than the server can run only add conflicts (BENCHMARKS.md measures 4, 8, 16 and 64 connections).
      */
-    static final int DEFAULT_POOL_SIZE = 8;
+    static int defaultPoolSize() {
+        return 2 * Runtime.getRuntime().availableProcessors() + 1;
+    }
 
     public static void main(String[] args) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
@@ -110,7 +113,7 @@ public final class ContentionHarness implements Callable<Integer> {
         for (String name : policies) {
             chosenPolicies.add(PolicyChoice.named(name.trim()));
         }
-        int connections = poolSize != null ? poolSize : Math.min(clients, DEFAULT_POOL_SIZE);
+        int connections = poolSize != null ? poolSize : Math.min(clients, defaultPoolSize());
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         List<CellResult> results = new ArrayList<>();
         Map<String, Object> settings = new LinkedHashMap<>();
