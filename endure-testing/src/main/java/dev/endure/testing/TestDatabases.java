@@ -18,8 +18,10 @@ import org.postgresql.ds.PGSimpleDataSource;
  *
  * <ul>
  *   <li>PostgreSQL: {@code ENDURE_TEST_PG_URL}, else {@code jdbc:postgresql://127.0.0.1:5432/test} (user
- *       {@code postgres}) when it answers, else an embedded PostgreSQL. Under {@code CI=true} a failure to
- *       get one fails the test; it never skips.
+ *       {@code postgres}; another default with {@code -Dendure.test.pg.defaultUrl} or
+ *       {@code ENDURE_TEST_PG_DEFAULT_URL}) when it answers, else an embedded PostgreSQL (zonky; as root it runs
+ *       the server in a user namespace with {@code unshare -U}). Under {@code CI=true} a failure to get one fails
+ *       the test; it never skips.
  *   <li>MariaDB: {@code ENDURE_TEST_MARIADB_URL}, else {@code 127.0.0.1:3306/test} as root. Required under
  *       {@code CI=true}; elsewhere skipped with the reason printed.
  *   <li>H2: in memory, always.
