@@ -18,8 +18,10 @@ import org.postgresql.ds.PGSimpleDataSource;
  *
  * <ul>
  *   <li>PostgreSQL: {@code ENDURE_TEST_PG_URL}, else {@code jdbc:postgresql://127.0.0.1:5432/test} (user
- *       {@code postgres}) when it answers, else an embedded PostgreSQL. Under {@code CI=true} a failure to
- *       get one fails the test; it never skips.
+ *       {@code postgres}; another default with {@code -Dendure.test.pg.defaultUrl} or
+ *       {@code ENDURE_TEST_PG_DEFAULT_URL}) when it answers, else an embedded PostgreSQL (zonky; as root it runs
+ *       the server in a user namespace with {@code unshare -U}). Under {@code CI=true} a failure to get one fails
+ *       the test; it never skips.
  *   <li>MariaDB: {@code ENDURE_TEST_MARIADB_URL}, else {@code 127.0.0.1:3306/test} as root. Required under
  *       {@code CI=true}; elsewhere skipped with the reason printed.
  *   <li>H2: in memory, always.
@@ -64,7 +66,8 @@ public final class TestDatabases {
             return postgresBaseUrl;
         }
         String configured = System.getenv("ENDURE_TEST_PG_URL");
-        String candidate = configured != null && !configured.isBlank() ? withPostgresUser(configured) : withPostgresUser(DEFAULT_PG_URL);
+        String localDefault = localPostgresUrl();
+        String candidate = withPostgresUser(configured != null && !configured.isBlank() ? configured : localDefault);
         SQLException localFailure;
         try (Connection ignored = DriverManager.getConnection(candidate)) {
             postgresBaseUrl = candidate;
@@ -76,7 +79,7 @@ public final class TestDatabases {
             throw new IllegalStateException("ENDURE_TEST_PG_URL is set but does not answer: " + redact(configured), localFailure);
         }
         try {
-            System.out.println("[endure-testing] no PostgreSQL at " + DEFAULT_PG_URL + " (" + localFailure.getMessage()
+            System.out.println("[endure-testing] no PostgreSQL at " + redact(localDefault) + " (" + localFailure.getMessage()
                     + "); starting an embedded PostgreSQL");
             embedded = EmbeddedPostgres.builder().start();
             postgresBaseUrl = embedded.getJdbcUrl("postgres", "postgres");
@@ -89,7 +92,7 @@ public final class TestDatabases {
             }));
             return postgresBaseUrl;
         } catch (Exception | LinkageError e) {
-            IllegalStateException failure = new IllegalStateException("no PostgreSQL: " + DEFAULT_PG_URL
+            IllegalStateException failure = new IllegalStateException("no PostgreSQL: " + redact(localDefault)
                     + " does not answer and the embedded PostgreSQL did not start", e);
             failure.addSuppressed(localFailure);
             throw failure;
@@ -126,6 +129,22 @@ public final class TestDatabases {
         JdbcDataSource dataSource = new JdbcDataSource();
         dataSource.setURL(url);
         return new TestDatabase("h2", url, dataSource);
+    }
+
+    /**
+     * The local PostgreSQL tried before the embedded one: {@value #DEFAULT_PG_URL}, unless the system property
+     * {@code endure.test.pg.defaultUrl} or the environment variable {@code ENDURE_TEST_PG_DEFAULT_URL} names
+     * another. Unlike {@code ENDURE_TEST_PG_URL}, a default that does not answer falls back to the embedded
+     * PostgreSQL; pointing it at a closed port is how the fallback itself gets tested on a machine that has
+     * a local PostgreSQL.
+     */
+    static String localPostgresUrl() {
+        String property = System.getProperty("endure.test.pg.defaultUrl");
+        if (property != null && !property.isBlank()) {
+            return property;
+        }
+        String environment = System.getenv("ENDURE_TEST_PG_DEFAULT_URL");
+        return environment != null && !environment.isBlank() ? environment : DEFAULT_PG_URL;
     }
 
     private static String withPostgresUser(String url) {
