@@ -371,6 +371,26 @@ abstract class DeliveryWorkerContract {
     }
 
     @Test
+    void theBackgroundLoopDeliversUntilClosed() {
+        endpoint("ep_loop");
+        receiver.then(Answer.of(500)); // one failure: its retry is minutes away in virtual time
+        for (int i = 0; i < 20; i++) {
+            service.send(NewMessage.of("e", "{\"n\":" + i + "}"), "ep_loop");
+        }
+        DeliveryWorker worker = worker(b -> b.concurrency(3).pollInterval(Duration.ofMillis(20)));
+        worker.start();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> service.counts().get(DeliveryState.DELIVERED) == 19);
+        time.advance(Duration.ofMinutes(3));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> service.counts().get(DeliveryState.DELIVERED) == 20);
+        worker.close();
+        assertThat(receiver.received()).hasSize(21);
+        assertThat(eventsOf(DeliveryEvent.QueueProcessed.class).stream().mapToInt(DeliveryEvent.QueueProcessed::claimed).sum())
+                .isEqualTo(21);
+    }
+
+    @Test
     void refusesEndpointsTheSsrfGuardBlocks() {
         DeliveryService strict = DeliveryService.builder(store).clock(time).build();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> strict.createEndpoint(Endpoint.of("ep_meta",
