@@ -391,6 +391,23 @@ abstract class DeliveryWorkerContract {
     }
 
     @Test
+    void refusesToSendWhenTheNameNowResolvesToAPrivateAddress() throws Exception {
+        // Registered while it resolved to loopback (allowed here); by send time DNS says 10.0.0.5.
+        store.createEndpoint(Endpoint.of("ep_rebound", java.net.URI.create("http://hooks.example.test:9/in"), secret), time.instant());
+        String delivery = service.send(NewMessage.of("e", "{}"), "ep_rebound").get(0).deliveryId();
+        SsrfGuard rebinding = guard.withResolver(host -> new java.net.InetAddress[] {java.net.InetAddress.getByName("10.0.0.5")});
+        DeliveryWorker worker = worker(b -> b.ssrfGuard(rebinding));
+
+        worker.runOnce();
+
+        assertThat(store.attempts(delivery)).singleElement().satisfies(a -> assertThat(a.error())
+                .isEqualTo("refused by the SSRF guard: webhook URL http://hooks.example.test:9/in resolves to 10.0.0.5, a private address;"
+                        + " add it to the SSRF allow-list to permit it"));
+        assertThat(receiver.received()).isEmpty();
+        assertThat(worker.processingFailures()).isZero();
+    }
+
+    @Test
     void refusesEndpointsTheSsrfGuardBlocks() {
         DeliveryService strict = DeliveryService.builder(store).clock(time).build();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> strict.createEndpoint(Endpoint.of("ep_meta",
