@@ -9,7 +9,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * One worker node for {@link MultiNodeDeliveryTest}, run in its own JVM: {@code <jdbcUrl> <owner>}.
- * Prints READY once it polls; runs until killed (SIGTERM closes it cleanly, SIGKILL does not).
+ * Prints READY when built, starts polling once a line arrives on stdin (so all nodes start together), and
+ * runs until killed (SIGTERM closes it cleanly, SIGKILL does not).
  */
 public final class DeliveryNodeMain {
 
@@ -35,6 +36,11 @@ public final class DeliveryNodeMain {
                 .transport(PinnedHttpTransport.create().withUserAgent("endure-node/" + owner))
                 .concurrency(4)
                 .pollInterval(Duration.ofMillis(50))
+                .listener(event -> {
+                    if (!(event instanceof DeliveryEvent.Delivered) && !(event instanceof DeliveryEvent.QueueProcessed)) {
+                        System.out.println(System.currentTimeMillis() + " " + event); // the test's log, for a failure's story
+                    }
+                })
                 .build();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -46,8 +52,15 @@ public final class DeliveryNodeMain {
             }
             stopped.countDown();
         }));
-        worker.start();
         System.out.println("READY " + owner);
+        System.out.flush();
+        String go = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
+                .readLine();
+        if (go == null) {
+            System.exit(2); // the test went away before saying go
+        }
+        worker.start();
+        System.out.println("STARTED " + owner);
         System.out.flush();
         stopped.await();
     }
