@@ -1,0 +1,162 @@
+package dev.endure.budget;
+
+import dev.endure.Durations;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How many retries a {@link RetryBudget} allows: an immutable value whose builder validates on
+ * {@link Builder#build()} and names the offending field.
+ *
+ * <p>Over any {@link #window()}, retries may number at most
+ * {@code minRetriesPerSecond × window seconds + maxRetryRatio × calls in the window}: the ratio keeps
+ * retries from multiplying the load on a struggling downstream (a retry storm), the floor lets a quiet
+ * service still retry now and then. Finagle's defaults: 20 % of calls, 10 retries a second, 10 s.
+ *
+ * <pre>{@code
+ * RetryBudgetPolicy policy = RetryBudgetPolicy.builder()
+ *     .name("billing").maxRetryRatio(0.1).minRetriesPerSecond(5).window(Duration.ofSeconds(10))
+ *     .build();
+ * }</pre>
+ */
+public final class RetryBudgetPolicy {
+
+    public static final double DEFAULT_MAX_RETRY_RATIO = 0.2;
+    public static final double DEFAULT_MIN_RETRIES_PER_SECOND = 10;
+    public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(10);
+    /** The highest ratio accepted: ten retries per call would no longer be a budget. */
+    public static final double MAX_RATIO = 10;
+
+    private final String name;
+    private final double maxRetryRatio;
+    private final double minRetriesPerSecond;
+    private final Duration window;
+
+    private RetryBudgetPolicy(Builder builder) {
+        this.name = builder.name;
+        this.maxRetryRatio = builder.maxRetryRatio;
+        this.minRetriesPerSecond = builder.minRetriesPerSecond;
+        this.window = builder.window;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The defaults under another name. */
+    public static RetryBudgetPolicy named(String name) {
+        return builder().name(name).build();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().name(name).maxRetryRatio(maxRetryRatio).minRetriesPerSecond(minRetriesPerSecond).window(window);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Retries allowed per call made, as a fraction: 0.2 lets retries add at most 20 % to the load. */
+    public double maxRetryRatio() {
+        return maxRetryRatio;
+    }
+
+    /** The floor: retries per second allowed even when few calls are made. */
+    public double minRetriesPerSecond() {
+        return minRetriesPerSecond;
+    }
+
+    /** How long a call's deposit and a retry's withdrawal count. */
+    public Duration window() {
+        return window;
+    }
+
+    /** The retries the floor alone allows per window: {@code minRetriesPerSecond × window seconds}. */
+    public long floorPerWindow() {
+        return (long) Math.floor(minRetriesPerSecond * window.toNanos() / 1e9);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof RetryBudgetPolicy that && name.equals(that.name)
+                && Double.compare(maxRetryRatio, that.maxRetryRatio) == 0
+                && Double.compare(minRetriesPerSecond, that.minRetriesPerSecond) == 0
+                && window.equals(that.window);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, maxRetryRatio, minRetriesPerSecond, window);
+    }
+
+    @Override
+    public String toString() {
+        return "RetryBudgetPolicy[" + name + ": retries up to " + maxRetryRatio * 100 + " % of calls + "
+                + minRetriesPerSecond + "/s, over " + Durations.describe(window) + "]";
+    }
+
+    /** Builds a {@link RetryBudgetPolicy}; {@link #build()} validates and names the offending field. */
+    public static final class Builder {
+        private String name = "default";
+        private double maxRetryRatio = DEFAULT_MAX_RETRY_RATIO;
+        private double minRetriesPerSecond = DEFAULT_MIN_RETRIES_PER_SECOND;
+        private Duration window = DEFAULT_WINDOW;
+
+        private Builder() {}
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** Retries allowed per call, a fraction between 0 and {@value RetryBudgetPolicy#MAX_RATIO} (default 0.2). */
+        public Builder maxRetryRatio(double maxRetryRatio) {
+            this.maxRetryRatio = maxRetryRatio;
+            return this;
+        }
+
+        /** Retries per second always allowed, at least 0 (default 10). */
+        public Builder minRetriesPerSecond(double minRetriesPerSecond) {
+            this.minRetriesPerSecond = minRetriesPerSecond;
+            return this;
+        }
+
+        /** How long deposits and withdrawals count, at least 1 s (default 10 s). */
+        public Builder window(Duration window) {
+            this.window = window;
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @throws IllegalArgumentException naming the field, its value and the rule it breaks
+         */
+        public RetryBudgetPolicy build() {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("name must not be blank");
+            }
+            if (!(maxRetryRatio >= 0 && maxRetryRatio <= MAX_RATIO)) {
+                throw invalid("maxRetryRatio must be between 0 and " + (int) MAX_RATIO + ", e.g. 0.2 for 20 % (was "
+                        + maxRetryRatio + ")");
+            }
+            if (!(minRetriesPerSecond >= 0) || Double.isInfinite(minRetriesPerSecond)) {
+                throw invalid("minRetriesPerSecond must be a finite number of at least 0 (was " + minRetriesPerSecond + ")");
+            }
+            Objects.requireNonNull(window, "window");
+            if (window.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw invalid("window must be at least 1 s (was " + window + ")");
+            }
+            if (maxRetryRatio == 0 && minRetriesPerSecond * window.toNanos() / 1e9 < 1) {
+                throw invalid("never allows a retry: maxRetryRatio is 0 and minRetriesPerSecond (" + minRetriesPerSecond
+                        + ") allows less than one retry per window; use maxAttempts(1) to turn retries off");
+            }
+            return new RetryBudgetPolicy(this);
+        }
+
+        private IllegalArgumentException invalid(String message) {
+            return new IllegalArgumentException(message + " in retry budget '" + name + "'");
+        }
+    }
+}

@@ -1,0 +1,380 @@
+package dev.endure.pipeline;
+
+import dev.endure.Cancellable;
+import dev.endure.Classifier;
+import dev.endure.Clock;
+import dev.endure.Durations;
+import dev.endure.Scheduler;
+import dev.endure.Verdict;
+import dev.endure.VirtualTime;
+import dev.endure.breaker.CallNotPermittedException;
+import dev.endure.breaker.CircuitBreaker;
+import dev.endure.budget.RetryBudget;
+import dev.endure.retry.AsyncRetryOperation;
+import dev.endure.retry.RetryContext;
+import dev.endure.retry.RetryGate;
+import dev.endure.retry.RetryListener;
+import dev.endure.retry.RetryOperation;
+import dev.endure.retry.RetryPolicy;
+import dev.endure.retry.Retrier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+
+/**
+ * Retry, circuit breaker, retry budget and per-attempt timeout composed in one fixed order (DESIGN.md
+ * idea 4), for synchronous and asynchronous calls:
+ *
+ * <pre>
+ *   retry (asks the budget before each retry)  →  circuit breaker  →  timeout  →  the call
+ * </pre>
+ *
+ * <ul>
+ *   <li>The <b>retry</b> is the outermost: one {@link Retrier} loop per call. Before every retry it asks
+ *       the {@link RetryBudget}; a refusal ends the call with the original outcome (budget-rejected).
+ *   <li>The <b>breaker</b> sees each attempt, not the whole call: retries of a failing downstream are
+ *       what open it. While it is OPEN, an attempt is rejected without running; the rejection carries the
+ *       time until HALF_OPEN as a retry-after hint, so the retry waits exactly that long if it fits in the
+ *       policy's max duration, and fails now (HINT_EXCEEDS_DEADLINE) if it does not. A breaker forced open
+ *       fails the call at once: waiting would not help.
+ *   <li>The <b>timeout</b> bounds each attempt: sync attempts are interrupted, async ones completed with
+ *       {@link AttemptTimeoutException}. A timeout counts as a breaker failure and is retried.
+ * </ul>
+ *
+ * <pre>{@code
+ * Pipeline<Invoice> billing = Pipeline.builder(retryPolicy)
+ *     .circuitBreaker(breaker).retryBudget(budget).attemptTimeout(Duration.ofSeconds(2))
+ *     .build();
+ * Invoice invoice = billing.get(() -> client.fetch(id));
+ * }</pre>
+ *
+ * <p>Outcomes are those of {@link Retrier}. Which outcomes the breaker counts as failures comes from the
+ * breaker policy's classifier if it has one, else from the retry policy's: one classification for both.
+ *
+ * @param <T> the result type
+ */
+public final class Pipeline<T> {
+
+    private final RetryPolicy<T> policy;
+    private final Retrier<T> retrier;
+    private final CircuitBreaker breaker;
+    private final Classifier<? super T> breakerClassifier;
+    private final RetryBudget budget;
+    private final Duration attemptTimeout;
+    private final long timeoutNanos;
+    private final Clock clock;
+    private final Scheduler scheduler;
+
+    private Pipeline(Builder<T> builder) {
+        this.policy = builder.policy;
+        this.breaker = builder.breaker;
+        this.budget = builder.budget;
+        this.attemptTimeout = builder.attemptTimeout;
+        this.timeoutNanos = attemptTimeout == null ? 0 : attemptTimeout.toNanos();
+        this.clock = builder.clock;
+        this.scheduler = builder.scheduler;
+        this.breakerClassifier = breaker == null ? null
+                : breaker.policy().classifier().<Classifier<? super T>>map(c -> c).orElse(policy.classifier());
+        Classifier<T> userClassifier = policy.classifier();
+        Classifier<T> pipelineClassifier = (result, failure) -> classifyOwnSignals(userClassifier, result, failure);
+        Retrier.Builder<T> retrierBuilder = Retrier.builder(policy.toBuilder().classifier(pipelineClassifier).build())
+                .clock(clock)
+                .scheduler(scheduler)
+                .gate(budget != null ? budget : RetryGate.unlimited());
+        builder.listeners.forEach(retrierBuilder::listener);
+        this.retrier = retrierBuilder.build();
+    }
+
+    public static <T> Builder<T> builder(RetryPolicy<T> policy) {
+        return new Builder<>(policy);
+    }
+
+    /**
+     * The pipeline's own signals are classified here, whatever the policy's rules say: a rejection by its
+     * breaker waits for the breaker (or fails now when forced open), an attempt timeout is retried.
+     * Everything else is the policy's decision.
+     */
+    private Verdict classifyOwnSignals(Classifier<T> userClassifier, T result, Throwable failure) {
+        if (failure instanceof CallNotPermittedException rejected && breaker != null
+                && rejected.breakerName().equals(breaker.name())) {
+            if (rejected.forced()) {
+                return Verdict.fail("circuit breaker '" + rejected.breakerName() + "' is forced open");
+            }
+            Optional<Duration> hint = rejected.retryAfter();
+            return hint.isPresent()
+                    ? Verdict.retryAfter(hint.get(), "circuit breaker '" + rejected.breakerName() + "' is OPEN for "
+                            + Durations.describe(hint.get()))
+                    : Verdict.retry("circuit breaker '" + rejected.breakerName() + "' has no free half-open trial slot");
+        }
+        if (failure instanceof AttemptTimeoutException timedOut) {
+            return Verdict.retry("attempt timed out after " + Durations.describe(timedOut.timeout()));
+        }
+        return userClassifier.classify(result, failure);
+    }
+
+    // ---------------------------------------------------------------- synchronous
+
+    /** Runs {@code supplier} through retry → breaker → timeout. */
+    public T get(Supplier<? extends T> supplier) {
+        Objects.requireNonNull(supplier, "supplier");
+        return retrier.execute(context -> guarded(c -> supplier.get(), context));
+    }
+
+    /** As {@link #get}, for a call with checked exceptions; a permanent one is rethrown as it is. */
+    public T call(Callable<? extends T> callable) throws Exception {
+        Objects.requireNonNull(callable, "callable");
+        return retrier.<Exception>execute(context -> guarded(c -> callable.call(), context));
+    }
+
+    public void run(Runnable runnable) {
+        Objects.requireNonNull(runnable, "runnable");
+        get(() -> {
+            runnable.run();
+            return null;
+        });
+    }
+
+    /** As {@link #get}, for an operation that sees its {@link RetryContext} and may throw {@code E}. */
+    public <E extends Exception> T execute(RetryOperation<? extends T, E> operation) throws E {
+        Objects.requireNonNull(operation, "operation");
+        return retrier.<E>execute(context -> guarded(operation, context));
+    }
+
+    /** One attempt: breaker permit, then the call under the timeout, then the outcome to the breaker. */
+    private <E extends Exception> T guarded(RetryOperation<? extends T, E> operation, RetryContext context) throws E {
+        CircuitBreaker.Permit permit = breaker != null ? breaker.acquirePermission() : null;
+        long start = clock.nanoTime();
+        AttemptTimer timer = null;
+        Cancellable timerTask = null;
+        if (timeoutNanos > 0) {
+            timer = new AttemptTimer(Thread.currentThread());
+            timerTask = scheduler.schedule(timer, timeoutNanos);
+        }
+        T result = null;
+        Throwable failure = null;
+        try {
+            result = operation.run(context);
+        } catch (Throwable thrown) {
+            failure = thrown;
+        }
+        if (timer != null) {
+            timerTask.cancel();
+            if (timer.finish()) {
+                failure = timedOut(context, failure);
+                result = null;
+            }
+        }
+        if (permit != null) {
+            permit.record(breakerVerdict(result, failure), clock.nanoTime() - start);
+        }
+        if (failure != null) {
+            throw Pipeline.<RuntimeException>sneaky(failure);
+        }
+        return result;
+    }
+
+    // ---------------------------------------------------------------- asynchronous
+
+    /**
+     * Starts {@code supplier}'s stage through retry → breaker → timeout. Delays and timeouts run on the
+     * scheduler; no thread waits.
+     */
+    public CompletableFuture<T> getAsync(Supplier<? extends CompletionStage<T>> supplier) {
+        Objects.requireNonNull(supplier, "supplier");
+        return executeAsync(context -> supplier.get());
+    }
+
+    /** As {@link #getAsync}, for an operation that sees its {@link RetryContext}. */
+    public CompletableFuture<T> executeAsync(AsyncRetryOperation<T> operation) {
+        Objects.requireNonNull(operation, "operation");
+        return retrier.executeAsync(context -> guardedAsync(operation, context));
+    }
+
+    private CompletionStage<T> guardedAsync(AsyncRetryOperation<T> operation, RetryContext context) {
+        CircuitBreaker.Permit permit;
+        try {
+            permit = breaker != null ? breaker.acquirePermission() : null;
+        } catch (CallNotPermittedException rejected) {
+            return CompletableFuture.failedFuture(rejected);
+        }
+        long start = clock.nanoTime();
+        CompletionStage<T> stage;
+        try {
+            stage = Objects.requireNonNull(operation.start(context), "the async operation returned a null stage");
+        } catch (Throwable thrown) {
+            if (permit != null) {
+                permit.record(breakerVerdict(null, thrown), clock.nanoTime() - start);
+            }
+            return CompletableFuture.failedFuture(thrown);
+        }
+        CompletableFuture<T> attempt = new CompletableFuture<>();
+        Cancellable timerTask = timeoutNanos <= 0 ? null : scheduler.schedule(() -> {
+            if (attempt.completeExceptionally(timedOut(context, null))) {
+                cancelQuietly(stage);
+            }
+        }, timeoutNanos);
+        // Whoever completes the attempt first (the call, the timeout or a cancelling caller) decides its
+        // outcome; the breaker hears exactly that outcome, once.
+        attempt.whenComplete((result, failure) -> {
+            if (timerTask != null) {
+                timerTask.cancel();
+            }
+            if (permit == null) {
+                return;
+            }
+            if (attempt.isCancelled()) {
+                cancelQuietly(stage);
+                permit.release(); // the caller gave up; that says nothing about the downstream
+            } else {
+                permit.record(breakerVerdict(result, unwrap(failure)), clock.nanoTime() - start);
+            }
+        });
+        stage.whenComplete((result, failure) -> {
+            Throwable cause = unwrap(failure);
+            if (cause != null) {
+                attempt.completeExceptionally(cause);
+            } else {
+                attempt.complete(result);
+            }
+        });
+        return attempt;
+    }
+
+    // ---------------------------------------------------------------- shared
+
+    private AttemptTimeoutException timedOut(RetryContext context, Throwable thrownOnTheWayOut) {
+        return new AttemptTimeoutException("attempt " + context.attempt() + " of '" + policy.name() + "' timed out after "
+                + Durations.describe(attemptTimeout), thrownOnTheWayOut, policy.name(), context.attempt(), attemptTimeout);
+    }
+
+    private Verdict breakerVerdict(T result, Throwable failure) {
+        try {
+            Verdict verdict = breakerClassifier.classify(result, failure);
+            return verdict != null ? verdict : Verdict.fail("classifier returned null");
+        } catch (RuntimeException classifierBug) {
+            return Verdict.fail("classifier threw " + classifierBug);
+        }
+    }
+
+    private static void cancelQuietly(CompletionStage<?> stage) {
+        try {
+            stage.toCompletableFuture().cancel(true);
+        } catch (UnsupportedOperationException notCancellable) {
+            // a stage that cannot be converted cannot be cancelled; its late outcome is ignored
+        }
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable current = failure;
+        while ((current instanceof CompletionException || current instanceof ExecutionException) && current.getCause() != null) {
+            current = current.getCause();
+        }
+        return current;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <X extends Throwable> X sneaky(Throwable thrown) throws X {
+        throw (X) thrown;
+    }
+
+    public RetryPolicy<T> policy() {
+        return policy;
+    }
+
+    /** The retry loop underneath (its stats count calls, retries, budget rejections). */
+    public Retrier<T> retrier() {
+        return retrier;
+    }
+
+    public Optional<CircuitBreaker> circuitBreaker() {
+        return Optional.ofNullable(breaker);
+    }
+
+    public Optional<RetryBudget> retryBudget() {
+        return Optional.ofNullable(budget);
+    }
+
+    public Optional<Duration> attemptTimeout() {
+        return Optional.ofNullable(attemptTimeout);
+    }
+
+    @Override
+    public String toString() {
+        return "Pipeline[" + policy.name() + ": retry" + (budget != null ? " (budget '" + budget.name() + "')" : "")
+                + (breaker != null ? " → breaker '" + breaker.name() + "'" : "")
+                + (attemptTimeout != null ? " → timeout " + Durations.describe(attemptTimeout) : "") + " → call]";
+    }
+
+    /** Builds a {@link Pipeline}; every part but the retry policy is optional. */
+    public static final class Builder<T> {
+        private final RetryPolicy<T> policy;
+        private CircuitBreaker breaker;
+        private RetryBudget budget;
+        private Duration attemptTimeout;
+        private Clock clock = Clock.system();
+        private Scheduler scheduler = Scheduler.system();
+        private final List<RetryListener> listeners = new ArrayList<>();
+
+        private Builder(RetryPolicy<T> policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+        }
+
+        public Builder<T> circuitBreaker(CircuitBreaker breaker) {
+            this.breaker = breaker;
+            return this;
+        }
+
+        public Builder<T> retryBudget(RetryBudget budget) {
+            this.budget = budget;
+            return this;
+        }
+
+        /** Bounds each attempt (not the whole call: that is the policy's max duration); null for none. */
+        public Builder<T> attemptTimeout(Duration attemptTimeout) {
+            this.attemptTimeout = attemptTimeout;
+            return this;
+        }
+
+        public Builder<T> clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Where retries wait and timeouts fire. */
+        public Builder<T> scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** Clock and scheduler in one, for tests. */
+        public Builder<T> time(VirtualTime time) {
+            return clock(time).scheduler(time);
+        }
+
+        public Builder<T> listener(RetryListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @throws IllegalArgumentException if the attempt timeout is not positive
+         */
+        public Pipeline<T> build() {
+            if (attemptTimeout != null && (attemptTimeout.isNegative() || attemptTimeout.isZero())) {
+                throw new IllegalArgumentException("attemptTimeout must be positive (was " + attemptTimeout
+                        + ") in pipeline '" + policy.name() + "'");
+            }
+            return new Pipeline<>(this);
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package dev.endure.delivery;
+
+import dev.endure.Durations;
+import dev.endure.retry.Backoff;
+import dev.endure.retry.Jitter;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * How deliveries are retried and when endpoints are disabled. Immutable; {@link #seed003()} gives seed
+ * 003's numbers: 2 min initial interval, ×2, 60 min cap, ±25 % jitter, 1 min floor, 10 h maximum
+ * duration, 20 attempts, 404/410 disable the endpoint, 100 % failures over 24 h disable it, 408/429/503
+ * are throttling (their Retry-After is honoured up to 60 min).
+ *
+ * <pre>{@code
+ * DeliveryPolicy policy = DeliveryPolicy.builder().maxAttempts(8).timeout(Duration.ofSeconds(10)).build();
+ * }</pre>
+ */
+public final class DeliveryPolicy {
+
+    private final Backoff backoff;
+    private final Duration maxDuration;
+    private final int maxAttempts;
+    private final Duration timeout;
+    private final Duration lease;
+    private final Duration retryAfterCap;
+    private final Set<Integer> throttleStatuses;
+    private final Set<Integer> disableStatuses;
+    private final boolean retryClientErrors;
+    private final FailureRateRule failureRate;
+
+    private DeliveryPolicy(Builder b) {
+        this.backoff = b.backoff;
+        this.maxDuration = b.maxDuration;
+        this.maxAttempts = b.maxAttempts;
+        this.timeout = b.timeout;
+        this.lease = b.lease;
+        this.retryAfterCap = b.retryAfterCap;
+        this.throttleStatuses = Set.copyOf(b.throttleStatuses);
+        this.disableStatuses = Set.copyOf(b.disableStatuses);
+        this.retryClientErrors = b.retryClientErrors;
+        this.failureRate = b.failureRate;
+    }
+
+    /** Seed 003's schedule and rules. */
+    public static DeliveryPolicy seed003() {
+        return builder().build();
+    }
+
+    /** A builder starting from seed 003's defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.backoff = backoff;
+        b.maxDuration = maxDuration;
+        b.maxAttempts = maxAttempts;
+        b.timeout = timeout;
+        b.lease = lease;
+        b.retryAfterCap = retryAfterCap;
+        b.throttleStatuses = new TreeSet<>(throttleStatuses);
+        b.disableStatuses = new TreeSet<>(disableStatuses);
+        b.retryClientErrors = retryClientErrors;
+        b.failureRate = failureRate;
+        return b;
+    }
+
+    /** This policy with one endpoint's overrides applied (validated again). */
+    public DeliveryPolicy forEndpoint(EndpointPolicy overrides) {
+        if (overrides == null || overrides.isEmpty()) {
+            return this;
+        }
+        Builder b = toBuilder();
+        if (overrides.initialInterval() != null || overrides.multiplier() != null || overrides.maxInterval() != null) {
+            Duration initial = overrides.initialInterval() != null ? overrides.initialInterval() : backoff.initial();
+            double multiplier = overrides.multiplier() != null ? overrides.multiplier() : backoff.multiplier();
+            Duration cap = overrides.maxInterval() != null ? overrides.maxInterval() : backoff.cap().orElse(null);
+            Duration floor = backoff.floor().compareTo(initial) > 0 ? initial : backoff.floor();
+            Backoff adjusted = Backoff.exponential(initial, multiplier).withJitter(backoff.jitter());
+            if (cap != null) {
+                adjusted = adjusted.withCap(cap);
+            }
+            b.backoff(adjusted.withFloor(floor));
+        }
+        if (overrides.maxDuration() != null) {
+            b.maxDuration(overrides.maxDuration());
+        }
+        if (overrides.maxAttempts() != null) {
+            b.maxAttempts(overrides.maxAttempts());
+        }
+        if (overrides.timeout() != null) {
+            b.timeout(overrides.timeout());
+            if (lease.compareTo(overrides.timeout().multipliedBy(2)) < 0) {
+                b.lease(overrides.timeout().multipliedBy(2));
+            }
+        }
+        return b.build();
+    }
+
+    public Backoff backoff() {
+        return backoff;
+    }
+
+    public Duration maxDuration() {
+        return maxDuration;
+    }
+
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    /** The whole HTTP exchange's time limit. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** How long a claim is leased; at least twice the timeout, so a live worker never loses its lease. */
+    public Duration lease() {
+        return lease;
+    }
+
+    public Duration retryAfterCap() {
+        return retryAfterCap;
+    }
+
+    public Set<Integer> throttleStatuses() {
+        return throttleStatuses;
+    }
+
+    public Set<Integer> disableStatuses() {
+        return disableStatuses;
+    }
+
+    public boolean retryClientErrors() {
+        return retryClientErrors;
+    }
+
+    public FailureRateRule failureRate() {
+        return failureRate;
+    }
+
+    @Override
+    public String toString() {
+        return "DeliveryPolicy[" + backoff + ", max " + Durations.describe(maxDuration) + " / " + maxAttempts + " attempts, timeout "
+                + Durations.describe(timeout) + ", disable on " + disableStatuses + "]";
+    }
+
+    /** Builds a {@link DeliveryPolicy}; {@link #build()} validates and names the offending field. */
+    public static final class Builder {
+        private Backoff backoff = Backoff.exponential(Duration.ofMinutes(2), 2.0).withCap(Duration.ofMinutes(60))
+                .withJitter(Jitter.proportional(0.25)).withFloor(Duration.ofMinutes(1));
+        private Duration maxDuration = Duration.ofHours(10);
+        private int maxAttempts = 20;
+        private Duration timeout = Duration.ofSeconds(30);
+        private Duration lease = Duration.ofMinutes(2);
+        private Duration retryAfterCap = Duration.ofMinutes(60);
+        private Set<Integer> throttleStatuses = new TreeSet<>(Set.of(408, 429, 503));
+        private Set<Integer> disableStatuses = new TreeSet<>(Set.of(404, 410));
+        private boolean retryClientErrors;
+        private FailureRateRule failureRate = FailureRateRule.SEED_003;
+
+        private Builder() {}
+
+        public Builder backoff(Backoff value) {
+            this.backoff = Objects.requireNonNull(value, "backoff");
+            return this;
+        }
+
+        /** Time from a cycle's first attempt after which no further attempt starts. */
+        public Builder maxDuration(Duration value) {
+            this.maxDuration = Objects.requireNonNull(value, "maxDuration");
+            return this;
+        }
+
+        public Builder maxAttempts(int value) {
+            this.maxAttempts = value;
+            return this;
+        }
+
+        public Builder timeout(Duration value) {
+            this.timeout = Objects.requireNonNull(value, "timeout");
+            return this;
+        }
+
+        public Builder lease(Duration value) {
+            this.lease = Objects.requireNonNull(value, "lease");
+            return this;
+        }
+
+        /** The longest Retry-After wait honoured; a longer hint is cut to this. */
+        public Builder retryAfterCap(Duration value) {
+            this.retryAfterCap = Objects.requireNonNull(value, "retryAfterCap");
+            return this;
+        }
+
+        public Builder throttleStatuses(Set<Integer> statuses) {
+            this.throttleStatuses = new TreeSet<>(statuses);
+            return this;
+        }
+
+        /** Statuses that disable the endpoint at once (default 404 and 410); empty to never do so. */
+        public Builder disableStatuses(Set<Integer> statuses) {
+            this.disableStatuses = new TreeSet<>(statuses);
+            return this;
+        }
+
+        /** Retry 4xx other than the throttling ones (off by default: a 400 will not get better by itself). */
+        public Builder retryClientErrors(boolean value) {
+            this.retryClientErrors = value;
+            return this;
+        }
+
+        public Builder failureRate(FailureRateRule value) {
+            this.failureRate = Objects.requireNonNull(value, "failureRate");
+            return this;
+        }
+
+        public DeliveryPolicy build() {
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("maxAttempts must be at least 1 (was " + maxAttempts + ")");
+            }
+            positive("maxDuration", maxDuration);
+            positive("timeout", timeout);
+            positive("retryAfterCap", retryAfterCap);
+            if (lease.compareTo(timeout.multipliedBy(2)) < 0) {
+                throw new IllegalArgumentException("lease must be at least twice the timeout (" + Durations.describe(timeout.multipliedBy(2))
+                        + "), so a worker still sending never loses its claim (was " + Durations.describe(lease) + ")");
+            }
+            for (Integer status : disableStatuses) {
+                if (status < 100 || status > 599 || (status >= 200 && status < 300)) {
+                    throw new IllegalArgumentException("disableStatuses must be non-2xx HTTP statuses (was " + status + ")");
+                }
+            }
+            for (Integer status : throttleStatuses) {
+                if (status < 400 || status > 599) {
+                    throw new IllegalArgumentException("throttleStatuses must be 4xx or 5xx (was " + status + ")");
+                }
+            }
+            return new DeliveryPolicy(this);
+        }
+
+        private static void positive(String name, Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive (was " + value + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.endure.delivery;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where endpoints, messages, deliveries and their attempts live. Every method is one short
+ * transaction; none is ever held open across a network call (DESIGN.md idea 8). The JDBC
+ * implementation serves PostgreSQL (several nodes) and H2 (embedded).
+ */
+public interface DeliveryStore {
+
+    /** Adds an endpoint; fails if the id exists. */
+    void createEndpoint(Endpoint endpoint, Instant now);
+
+    /** Replaces an endpoint's URL, keys, policy, limits and ordering (not its enabled state). */
+    void updateEndpoint(Endpoint endpoint);
+
+    Optional<Endpoint> endpoint(String id);
+
+    List<Endpoint> endpoints();
+
+    /**
+     * Disables an endpoint and holds its pending deliveries.
+     *
+     * @return false if it was already disabled (so only one caller reports the disabling)
+     */
+    boolean disableEndpoint(String id, String reason, Instant now);
+
+    /**
+     * Enables an endpoint; its held deliveries become pending now with a fresh retry window.
+     *
+     * @return how many deliveries resumed, or -1 if it was already enabled
+     */
+    int enableEndpoint(String id, Instant now);
+
+    /**
+     * Stores the message (once) and a delivery to each endpoint, held if the endpoint is disabled.
+     * A repeated idempotency key for an endpoint yields a duplicate result, not a second delivery.
+     */
+    List<EnqueueResult> enqueue(NewMessage message, List<String> endpointIds, Instant now);
+
+    /**
+     * Leases up to {@code limit} due deliveries (pending and due, or in flight with an expired lease)
+     * in one short transaction using {@code FOR UPDATE SKIP LOCKED}, so concurrent workers never take
+     * the same row. Each candidate is offered to {@code admission} first (rate limits, breakers,
+     * concurrency); refused ones stay as they are.
+     */
+    List<Claim> claim(String owner, int limit, Duration lease, Instant now, ClaimAdmission admission);
+
+    /**
+     * Records an attempt and applies the transition, if {@code claim}'s fencing token is still the
+     * delivery's latest and it is still in flight.
+     *
+     * @throws StaleLeaseException otherwise (nothing is written)
+     */
+    void complete(Claim claim, Attempt attempt, Transition transition);
+
+    /** Gives a claim back untouched (no attempt made): pending again at {@code nextAttemptAt}. */
+    boolean release(Claim claim, Instant nextAttemptAt);
+
+    /** Makes a failed delivery pending again with a fresh cycle; false if it is not failed. */
+    boolean replay(String deliveryId, Instant now);
+
+    /** Replays every failed delivery of an endpoint that finished at or after {@code since}; returns how many. */
+    int replayFailed(String endpointId, Instant since, Instant now);
+
+    Optional<Delivery> delivery(String id);
+
+    /** The deliveries of one message, one per endpoint. */
+    List<Delivery> deliveriesOfMessage(String messageId);
+
+    /** A delivery's attempts, oldest first. */
+    List<Attempt> attempts(String deliveryId);
+
+    /** How many deliveries are in each state (every state present, zeros included). */
+    Map<DeliveryState, Long> countsByState();
+
+    /** Attempt statistics of one endpoint over {@code [since, now]}. */
+    EndpointAttemptStats endpointStats(String endpointId, Instant since);
+
+    /** Decides, inside the claim transaction, whether a candidate may be leased now. Must be quick and never block. */
+    @FunctionalInterface
+    interface ClaimAdmission {
+
+        /**
+         * @param inFlight how many deliveries of the endpoint are in flight with a live lease, including
+         *     ones admitted earlier in this batch
+         */
+        boolean admit(String endpointId, int inFlight);
+
+        static ClaimAdmission all() {
+            return (endpointId, inFlight) -> true;
+        }
+    }
+}

@@ -1,0 +1,647 @@
+package dev.endure.delivery.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.endure.delivery.Attempt;
+import dev.endure.delivery.AttemptOutcome;
+import dev.endure.delivery.Claim;
+import dev.endure.delivery.Delivery;
+import dev.endure.delivery.DeliveryState;
+import dev.endure.delivery.DeliveryStore;
+import dev.endure.delivery.Endpoint;
+import dev.endure.delivery.EndpointAttemptStats;
+import dev.endure.delivery.EndpointPolicy;
+import dev.endure.delivery.EnqueueResult;
+import dev.endure.delivery.NewMessage;
+import dev.endure.delivery.StaleLeaseException;
+import dev.endure.delivery.Transition;
+import java.net.URI;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The {@link DeliveryStore} on PostgreSQL or H2, schema by Flyway ({@code dev/endure/delivery/migration}).
+ * Every method is one short transaction; claiming uses {@code FOR UPDATE SKIP LOCKED} so workers on
+ * several nodes take disjoint batches without waiting for each other.
+ *
+ * <pre>{@code
+ * JdbcDeliveryStore store = JdbcDeliveryStore.embedded(Path.of("endure-data/delivery"));      // H2 file
+ * JdbcDeliveryStore shared = JdbcDeliveryStore.pooled("jdbc:postgresql://db/app", "app", pw, 10);
+ * }</pre>
+ */
+public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
+
+    private static final String UNIQUE_VIOLATION = "23505"; // PostgreSQL and H2 alike
+    private static final int CANDIDATE_FACTOR = 4;
+
+    private final DataSource dataSource;
+    private final AutoCloseable owned;
+
+    private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned) {
+        this.dataSource = dataSource;
+        this.owned = owned;
+    }
+
+    /** A store on {@code dataSource}, migrated to the latest schema. The caller keeps owning the pool. */
+    public static JdbcDeliveryStore migrate(DataSource dataSource) {
+        Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:dev/endure/delivery/migration")
+                .table("endure_delivery_schema_history")
+                .load()
+                .migrate();
+        return new JdbcDeliveryStore(dataSource, null);
+    }
+
+    /** An embedded H2 database in {@code directory} (the single-node default), pooled by HikariCP. */
+    public static JdbcDeliveryStore embedded(Path directory) {
+        return pooled("jdbc:h2:file:" + directory.toAbsolutePath().resolve("delivery") + ";DB_CLOSE_ON_EXIT=FALSE", "sa", "", 8);
+    }
+
+    /** A HikariCP pool on {@code jdbcUrl} (PostgreSQL for several nodes), migrated; closed by {@link #close()}. */
+    public static JdbcDeliveryStore pooled(String jdbcUrl, String user, String password, int poolSize) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(poolSize);
+        config.setPoolName("endure-delivery");
+        HikariDataSource pool = new HikariDataSource(config);
+        try {
+            JdbcDeliveryStore store = migrate(pool);
+            return new JdbcDeliveryStore(store.dataSource, pool);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (owned != null) {
+            owned.close();
+        }
+    }
+
+    // ---- endpoints -------------------------------------------------------------------------------
+
+    @Override
+    public void createEndpoint(Endpoint endpoint, Instant now) {
+        transaction(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO endure_endpoint (id, url, signing_keys, enabled,"
+                    + " disabled_reason, disabled_at, initial_interval_ms, multiplier, max_interval_ms, max_duration_ms, max_attempts,"
+                    + " timeout_ms, rate_limit_per_second, max_concurrency, ordered_delivery, created_at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                insert.setString(1, endpoint.id());
+                insert.setString(2, endpoint.url().toString());
+                insert.setString(3, SigningKeysCodec.encode(endpoint.signingKeys()));
+                insert.setBoolean(4, endpoint.enabled());
+                insert.setString(5, endpoint.disabledReason());
+                setMillis(insert, 6, endpoint.disabledAt());
+                setPolicy(insert, 7, endpoint.policy());
+                insert.setDouble(13, endpoint.rateLimitPerSecond());
+                insert.setInt(14, endpoint.maxConcurrency());
+                insert.setBoolean(15, endpoint.ordered());
+                insert.setLong(16, now.toEpochMilli());
+                insert.executeUpdate();
+            } catch (SQLException e) {
+                if (isUniqueViolation(e)) {
+                    throw new IllegalArgumentException("endpoint " + endpoint.id() + " already exists", e);
+                }
+                throw e;
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void updateEndpoint(Endpoint endpoint) {
+        int updated = transaction(connection -> {
+            try (PreparedStatement update = connection.prepareStatement("UPDATE endure_endpoint SET url = ?, signing_keys = ?,"
+                    + " initial_interval_ms = ?, multiplier = ?, max_interval_ms = ?, max_duration_ms = ?, max_attempts = ?, timeout_ms = ?,"
+                    + " rate_limit_per_second = ?, max_concurrency = ?, ordered_delivery = ? WHERE id = ?")) {
+                update.setString(1, endpoint.url().toString());
+                update.setString(2, SigningKeysCodec.encode(endpoint.signingKeys()));
+                setPolicy(update, 3, endpoint.policy());
+                update.setDouble(9, endpoint.rateLimitPerSecond());
+                update.setInt(10, endpoint.maxConcurrency());
+                update.setBoolean(11, endpoint.ordered());
+                update.setString(12, endpoint.id());
+                return update.executeUpdate();
+            }
+        });
+        if (updated == 0) {
+            throw new IllegalArgumentException("unknown endpoint " + endpoint.id());
+        }
+    }
+
+    @Override
+    public Optional<Endpoint> endpoint(String id) {
+        List<Endpoint> found = transaction(connection -> queryEndpoints(connection, " WHERE id = ?", id));
+        return found.stream().findFirst();
+    }
+
+    @Override
+    public List<Endpoint> endpoints() {
+        return transaction(connection -> queryEndpoints(connection, " ORDER BY id", null));
+    }
+
+    @Override
+    public boolean disableEndpoint(String id, String reason, Instant now) {
+        return transaction(connection -> {
+            int changed = update(connection, "UPDATE endure_endpoint SET enabled = FALSE, disabled_reason = ?, disabled_at = ?"
+                    + " WHERE id = ? AND enabled = TRUE", truncate(reason, 1000), now.toEpochMilli(), id);
+            if (changed == 0) {
+                return false;
+            }
+            update(connection, "UPDATE endure_delivery SET state = 'HELD' WHERE endpoint_id = ? AND state = 'PENDING'", id);
+            return true;
+        });
+    }
+
+    @Override
+    public int enableEndpoint(String id, Instant now) {
+        return transaction(connection -> {
+            int changed = update(connection, "UPDATE endure_endpoint SET enabled = TRUE, disabled_reason = NULL, disabled_at = NULL"
+                    + " WHERE id = ? AND enabled = FALSE", id);
+            if (changed == 0) {
+                return -1;
+            }
+            // A fresh cycle: the time spent disabled must not count against the maximum duration.
+            return update(connection, "UPDATE endure_delivery SET state = 'PENDING', next_attempt_at = ?, attempts = 0,"
+                    + " window_start = NULL WHERE endpoint_id = ? AND state = 'HELD'", now.toEpochMilli(), id);
+        });
+    }
+
+    // ---- messages and deliveries -----------------------------------------------------------------
+
+    @Override
+    public List<EnqueueResult> enqueue(NewMessage message, List<String> endpointIds, Instant now) {
+        Objects.requireNonNull(message, "message");
+        if (endpointIds.isEmpty()) {
+            throw new IllegalArgumentException("message " + message.id() + " needs at least one endpoint");
+        }
+        try {
+            return transaction(connection -> enqueueIn(connection, message, endpointIds, now));
+        } catch (JdbcStoreException e) {
+            // Two concurrent sends with one idempotency key: the loser retries once and sees the winner's delivery.
+            if (e.getCause() instanceof SQLException sql && isUniqueViolation(sql)) {
+                return transaction(connection -> enqueueIn(connection, message, endpointIds, now));
+            }
+            throw e;
+        }
+    }
+
+    private List<EnqueueResult> enqueueIn(Connection connection, NewMessage message, List<String> endpointIds, Instant now)
+            throws SQLException {
+        Map<String, Boolean> enabled = new HashMap<>();
+        for (String endpointId : endpointIds) {
+            try (PreparedStatement select = connection.prepareStatement("SELECT enabled FROM endure_endpoint WHERE id = ?")) {
+                select.setString(1, endpointId);
+                try (ResultSet row = select.executeQuery()) {
+                    if (!row.next()) {
+                        throw new IllegalArgumentException("unknown endpoint " + endpointId + " for message " + message.id());
+                    }
+                    enabled.put(endpointId, row.getBoolean(1));
+                }
+            }
+        }
+        Map<String, EnqueueResult> results = new LinkedHashMap<>();
+        if (message.idempotencyKey() != null) {
+            for (String endpointId : endpointIds) {
+                try (PreparedStatement select = connection.prepareStatement(
+                        "SELECT id, message_id, state FROM endure_delivery WHERE endpoint_id = ? AND idempotency_key = ?")) {
+                    select.setString(1, endpointId);
+                    select.setString(2, message.idempotencyKey());
+                    try (ResultSet row = select.executeQuery()) {
+                        if (row.next()) {
+                            results.put(endpointId, new EnqueueResult(endpointId, true, row.getString(1), row.getString(2),
+                                    DeliveryState.valueOf(row.getString(3))));
+                        }
+                    }
+                }
+            }
+        }
+        if (results.size() == endpointIds.size()) {
+            return List.copyOf(results.values());
+        }
+        boolean messageExists;
+        try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM endure_message WHERE id = ?")) {
+            select.setString(1, message.id());
+            try (ResultSet row = select.executeQuery()) {
+                messageExists = row.next();
+            }
+        }
+        if (!messageExists) {
+            update(connection, "INSERT INTO endure_message (id, event_type, payload, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?)",
+                    message.id(), message.eventType(), message.payload(), message.idempotencyKey(), now.toEpochMilli());
+        }
+        List<EnqueueResult> ordered = new ArrayList<>();
+        for (String endpointId : endpointIds) {
+            EnqueueResult duplicate = results.get(endpointId);
+            if (duplicate != null) {
+                ordered.add(duplicate);
+                continue;
+            }
+            String deliveryId = "dlv_" + UUID.randomUUID().toString().replace("-", "");
+            DeliveryState state = enabled.get(endpointId) ? DeliveryState.PENDING : DeliveryState.HELD;
+            update(connection, "INSERT INTO endure_delivery (id, message_id, endpoint_id, idempotency_key, state, attempts,"
+                    + " next_attempt_at, fencing_token, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, 0, ?)",
+                    deliveryId, message.id(), endpointId, message.idempotencyKey(), state.name(), now.toEpochMilli(), now.toEpochMilli());
+            ordered.add(new EnqueueResult(endpointId, false, deliveryId, message.id(), state));
+        }
+        return ordered;
+    }
+
+    @Override
+    public List<Claim> claim(String owner, int limit, Duration lease, Instant now, ClaimAdmission admission) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        long nowMillis = now.toEpochMilli();
+        long leaseUntil = now.plus(lease).toEpochMilli();
+        return transaction(connection -> {
+            List<String[]> candidates = new ArrayList<>();
+            // Ordered endpoints: a delivery waits while an earlier one to the same endpoint is unfinished.
+            try (PreparedStatement select = connection.prepareStatement("SELECT d.id, d.endpoint_id FROM endure_delivery d"
+                    + " WHERE ((d.state = 'PENDING' AND d.next_attempt_at <= ?) OR (d.state = 'IN_FLIGHT' AND d.lease_until <= ?))"
+                    + " AND d.endpoint_id IN (SELECT e.id FROM endure_endpoint e WHERE e.enabled = TRUE)"
+                    + " AND (d.endpoint_id NOT IN (SELECT o.id FROM endure_endpoint o WHERE o.ordered_delivery = TRUE)"
+                    + "      OR NOT EXISTS (SELECT 1 FROM endure_delivery p WHERE p.endpoint_id = d.endpoint_id AND p.seq < d.seq"
+                    + "                     AND p.state IN ('PENDING', 'IN_FLIGHT', 'HELD')))"
+                    + " ORDER BY d.next_attempt_at, d.seq LIMIT ? FOR UPDATE SKIP LOCKED")) {
+                select.setLong(1, nowMillis);
+                select.setLong(2, nowMillis);
+                select.setInt(3, limit * CANDIDATE_FACTOR);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        candidates.add(new String[] {rows.getString(1), rows.getString(2)});
+                    }
+                }
+            }
+            if (candidates.isEmpty()) {
+                return List.of();
+            }
+            Map<String, Integer> inFlight = new HashMap<>();
+            try (PreparedStatement count = connection.prepareStatement("SELECT endpoint_id, COUNT(*) FROM endure_delivery"
+                    + " WHERE state = 'IN_FLIGHT' AND lease_until > ? GROUP BY endpoint_id")) {
+                count.setLong(1, nowMillis);
+                try (ResultSet rows = count.executeQuery()) {
+                    while (rows.next()) {
+                        inFlight.put(rows.getString(1), rows.getInt(2));
+                    }
+                }
+            }
+            List<String> admitted = new ArrayList<>();
+            for (String[] candidate : candidates) {
+                if (admitted.size() >= limit) {
+                    break;
+                }
+                int current = inFlight.getOrDefault(candidate[1], 0);
+                if (admission.admit(candidate[1], current)) {
+                    admitted.add(candidate[0]);
+                    inFlight.put(candidate[1], current + 1);
+                }
+            }
+            if (admitted.isEmpty()) {
+                return List.of();
+            }
+            try (PreparedStatement lease1 = connection.prepareStatement("UPDATE endure_delivery SET state = 'IN_FLIGHT', lease_owner = ?,"
+                    + " lease_until = ?, fencing_token = fencing_token + 1 WHERE id = ?")) {
+                for (String id : admitted) {
+                    lease1.setString(1, owner);
+                    lease1.setLong(2, leaseUntil);
+                    lease1.setString(3, id);
+                    lease1.addBatch();
+                }
+                lease1.executeBatch();
+            }
+            List<Claim> claims = new ArrayList<>(admitted.size());
+            try (PreparedStatement read = connection.prepareStatement("SELECT d.id, d.message_id, d.endpoint_id, d.fencing_token,"
+                    + " d.attempts, d.window_start, m.event_type, m.payload FROM endure_delivery d"
+                    + " JOIN endure_message m ON m.id = d.message_id WHERE d.id = ?")) {
+                for (String id : admitted) {
+                    read.setString(1, id);
+                    try (ResultSet row = read.executeQuery()) {
+                        row.next();
+                        claims.add(new Claim(row.getString(1), row.getString(2), row.getString(3), row.getLong(4), owner,
+                                Instant.ofEpochMilli(leaseUntil), row.getInt(5) + 1, instant(row, 6), row.getString(7), row.getString(8)));
+                    }
+                }
+            }
+            return claims;
+        });
+    }
+
+    @Override
+    public void complete(Claim claim, Attempt attempt, Transition transition) {
+        transaction(connection -> {
+            Instant next = transition instanceof Transition.RetryAt retry ? retry.nextAttemptAt() : null;
+            String reason = transition instanceof Transition.Failed failed ? failed.reason()
+                    : transition instanceof Transition.Held held ? held.reason() : null;
+            boolean terminal = transition.state().isTerminal();
+            // A retry of an endpoint disabled meanwhile is held rather than left pending.
+            String state = next != null
+                    ? "CASE WHEN EXISTS (SELECT 1 FROM endure_endpoint e WHERE e.id = endpoint_id AND e.enabled = FALSE)"
+                            + " THEN 'HELD' ELSE 'PENDING' END"
+                    : "'" + transition.state().name() + "'";
+            int updated = update(connection, "UPDATE endure_delivery SET state = " + state + ", attempts = attempts + 1,"
+                    + " next_attempt_at = ?, window_start = COALESCE(window_start, ?), lease_owner = NULL, lease_until = NULL,"
+                    + " finished_at = ?, terminal_reason = ?, last_status = ?, last_error = ?"
+                    + " WHERE id = ? AND fencing_token = ? AND state = 'IN_FLIGHT'",
+                    next != null ? next.toEpochMilli() : attempt.startedAt().toEpochMilli(),
+                    claim.windowStart() != null ? claim.windowStart().toEpochMilli() : attempt.startedAt().toEpochMilli(),
+                    terminal ? attempt.startedAt().plus(attempt.latency()).toEpochMilli() : null,
+                    truncate(reason, 1000), attempt.httpStatus(), truncate(attempt.error(), 1000),
+                    claim.deliveryId(), claim.fencingToken());
+            if (updated == 0) {
+                throw new StaleLeaseException(claim.deliveryId(), claim.fencingToken());
+            }
+            update(connection, "INSERT INTO endure_attempt (delivery_id, endpoint_id, attempt_number, fencing_token, started_at,"
+                    + " latency_ms, http_status, error_text, response_snippet, outcome, next_attempt_at, terminal_reason)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    claim.deliveryId(), claim.endpointId(), attempt.number(), claim.fencingToken(), attempt.startedAt().toEpochMilli(),
+                    attempt.latency().toMillis(), attempt.httpStatus(), truncate(attempt.error(), 1000),
+                    truncate(attempt.responseSnippet(), 4000), attempt.outcome().name(),
+                    attempt.nextAttemptAt() == null ? null : attempt.nextAttemptAt().toEpochMilli(), truncate(attempt.terminalReason(), 1000));
+            return null;
+        });
+    }
+
+    @Override
+    public boolean release(Claim claim, Instant nextAttemptAt) {
+        return transaction(connection -> update(connection, "UPDATE endure_delivery SET state = 'PENDING', lease_owner = NULL,"
+                + " lease_until = NULL, next_attempt_at = ? WHERE id = ? AND fencing_token = ? AND state = 'IN_FLIGHT'",
+                nextAttemptAt.toEpochMilli(), claim.deliveryId(), claim.fencingToken()) == 1);
+    }
+
+    @Override
+    public boolean replay(String deliveryId, Instant now) {
+        return transaction(connection -> update(connection, replaySql("id = ?"), now.toEpochMilli(), deliveryId) == 1);
+    }
+
+    @Override
+    public int replayFailed(String endpointId, Instant since, Instant now) {
+        return transaction(connection -> update(connection, replaySql("endpoint_id = ? AND finished_at >= ?"),
+                now.toEpochMilli(), endpointId, since.toEpochMilli()));
+    }
+
+    private static String replaySql(String where) {
+        return "UPDATE endure_delivery SET state = CASE WHEN EXISTS (SELECT 1 FROM endure_endpoint e WHERE e.id = endpoint_id"
+                + " AND e.enabled = FALSE) THEN 'HELD' ELSE 'PENDING' END, attempts = 0, window_start = NULL, next_attempt_at = ?,"
+                + " finished_at = NULL, terminal_reason = NULL WHERE state = 'FAILED' AND " + where;
+    }
+
+    // ---- queries ---------------------------------------------------------------------------------
+
+    private static final String DELIVERY_COLUMNS = "id, message_id, endpoint_id, idempotency_key, state, attempts, next_attempt_at,"
+            + " window_start, fencing_token, lease_owner, lease_until, created_at, finished_at, terminal_reason, last_status, last_error";
+
+    @Override
+    public Optional<Delivery> delivery(String id) {
+        return transaction(connection -> queryDeliveries(connection, "id = ?", id)).stream().findFirst();
+    }
+
+    @Override
+    public List<Delivery> deliveriesOfMessage(String messageId) {
+        return transaction(connection -> queryDeliveries(connection, "message_id = ?", messageId));
+    }
+
+    @Override
+    public List<Attempt> attempts(String deliveryId) {
+        return transaction(connection -> {
+            List<Attempt> attempts = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("SELECT delivery_id, endpoint_id, attempt_number, fencing_token,"
+                    + " started_at, latency_ms, http_status, error_text, response_snippet, outcome, next_attempt_at, terminal_reason"
+                    + " FROM endure_attempt WHERE delivery_id = ? ORDER BY id")) {
+                select.setString(1, deliveryId);
+                try (ResultSet row = select.executeQuery()) {
+                    while (row.next()) {
+                        attempts.add(new Attempt(row.getString(1), row.getString(2), row.getInt(3), row.getLong(4), instant(row, 5),
+                                Duration.ofMillis(row.getLong(6)), integer(row, 7), row.getString(8), row.getString(9),
+                                AttemptOutcome.valueOf(row.getString(10)), instant(row, 11), row.getString(12)));
+                    }
+                }
+            }
+            return attempts;
+        });
+    }
+
+    @Override
+    public Map<DeliveryState, Long> countsByState() {
+        return transaction(connection -> {
+            Map<DeliveryState, Long> counts = new EnumMap<>(DeliveryState.class);
+            for (DeliveryState state : DeliveryState.values()) {
+                counts.put(state, 0L);
+            }
+            try (PreparedStatement select = connection.prepareStatement("SELECT state, COUNT(*) FROM endure_delivery GROUP BY state");
+                    ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    counts.put(DeliveryState.valueOf(rows.getString(1)), rows.getLong(2));
+                }
+            }
+            return counts;
+        });
+    }
+
+    @Override
+    public EndpointAttemptStats endpointStats(String endpointId, Instant since) {
+        return transaction(connection -> {
+            long total;
+            long inWindow;
+            long failures;
+            try (PreparedStatement select = connection.prepareStatement("SELECT COUNT(*),"
+                    + " SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END),"
+                    + " SUM(CASE WHEN started_at >= ? AND outcome <> 'DELIVERED' THEN 1 ELSE 0 END)"
+                    + " FROM endure_attempt WHERE endpoint_id = ?")) {
+                select.setLong(1, since.toEpochMilli());
+                select.setLong(2, since.toEpochMilli());
+                select.setString(3, endpointId);
+                try (ResultSet row = select.executeQuery()) {
+                    row.next();
+                    total = row.getLong(1);
+                    inWindow = row.getLong(2);
+                    failures = row.getLong(3);
+                }
+            }
+            String lastError = null;
+            Instant lastAttempt = null;
+            try (PreparedStatement select = connection.prepareStatement("SELECT http_status, error_text, started_at, outcome"
+                    + " FROM endure_attempt WHERE endpoint_id = ? ORDER BY id DESC LIMIT 1")) {
+                select.setString(1, endpointId);
+                try (ResultSet row = select.executeQuery()) {
+                    if (row.next()) {
+                        lastAttempt = instant(row, 3);
+                        if (!"DELIVERED".equals(row.getString(4))) {
+                            Integer status = integer(row, 1);
+                            lastError = status != null ? "HTTP " + status : row.getString(2);
+                        }
+                    }
+                }
+            }
+            Instant next = null;
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT MIN(next_attempt_at) FROM endure_delivery WHERE endpoint_id = ? AND state = 'PENDING'")) {
+                select.setString(1, endpointId);
+                try (ResultSet row = select.executeQuery()) {
+                    row.next();
+                    next = instant(row, 1);
+                }
+            }
+            return new EndpointAttemptStats(endpointId, total, inWindow, failures, lastError, lastAttempt, next);
+        });
+    }
+
+    private List<Delivery> queryDeliveries(Connection connection, String where, String value) throws SQLException {
+        List<Delivery> deliveries = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + DELIVERY_COLUMNS + " FROM endure_delivery WHERE "
+                + where + " ORDER BY seq")) {
+            select.setString(1, value);
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    deliveries.add(new Delivery(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
+                            DeliveryState.valueOf(row.getString(5)), row.getInt(6), instant(row, 7), instant(row, 8), row.getLong(9),
+                            row.getString(10), instant(row, 11), instant(row, 12), instant(row, 13), row.getString(14),
+                            integer(row, 15), row.getString(16)));
+                }
+            }
+        }
+        return deliveries;
+    }
+
+    private List<Endpoint> queryEndpoints(Connection connection, String where, String value) throws SQLException {
+        List<Endpoint> endpoints = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT id, url, signing_keys, enabled, disabled_reason, disabled_at,"
+                + " initial_interval_ms, multiplier, max_interval_ms, max_duration_ms, max_attempts, timeout_ms,"
+                + " rate_limit_per_second, max_concurrency, ordered_delivery FROM endure_endpoint" + where)) {
+            if (value != null) {
+                select.setString(1, value);
+            }
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    String id = row.getString(1);
+                    Double multiplier = row.getObject(8) == null ? null : row.getDouble(8);
+                    EndpointPolicy policy = new EndpointPolicy(duration(row, 7), multiplier, duration(row, 9), duration(row, 10),
+                            integer(row, 11), duration(row, 12));
+                    endpoints.add(new Endpoint(id, URI.create(row.getString(2)), SigningKeysCodec.decode(id, row.getString(3)),
+                            row.getBoolean(4), row.getString(5), instant(row, 6), policy, row.getDouble(13), row.getInt(14),
+                            row.getBoolean(15)));
+                }
+            }
+        }
+        return endpoints;
+    }
+
+    // ---- JDBC plumbing ---------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private <T> T transaction(Work<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException | Error e) {
+                try {
+                    connection.rollback();
+                } catch (SQLException rollbackFailure) {
+                    e.addSuppressed(rollbackFailure);
+                }
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new JdbcStoreException("delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+        }
+    }
+
+    private static int update(Connection connection, String sql, Object... parameters) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                Object parameter = parameters[i];
+                if (parameter == null) {
+                    // Types.NULL lets PostgreSQL take the type from the column rather than insisting on varchar.
+                    statement.setNull(i + 1, java.sql.Types.NULL);
+                } else {
+                    statement.setObject(i + 1, parameter);
+                }
+            }
+            return statement.executeUpdate();
+        }
+    }
+
+    private static void setPolicy(PreparedStatement statement, int first, EndpointPolicy policy) throws SQLException {
+        setMillis(statement, first, policy.initialInterval());
+        if (policy.multiplier() == null) {
+            statement.setNull(first + 1, java.sql.Types.DOUBLE);
+        } else {
+            statement.setDouble(first + 1, policy.multiplier());
+        }
+        setMillis(statement, first + 2, policy.maxInterval());
+        setMillis(statement, first + 3, policy.maxDuration());
+        if (policy.maxAttempts() == null) {
+            statement.setNull(first + 4, java.sql.Types.INTEGER);
+        } else {
+            statement.setInt(first + 4, policy.maxAttempts());
+        }
+        setMillis(statement, first + 5, policy.timeout());
+    }
+
+    private static void setMillis(PreparedStatement statement, int index, Object value) throws SQLException {
+        if (value == null) {
+            statement.setNull(index, java.sql.Types.BIGINT);
+        } else if (value instanceof Instant instant) {
+            statement.setLong(index, instant.toEpochMilli());
+        } else {
+            statement.setLong(index, ((Duration) value).toMillis());
+        }
+    }
+
+    private static Instant instant(ResultSet row, int column) throws SQLException {
+        long millis = row.getLong(column);
+        return row.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+
+    private static Duration duration(ResultSet row, int column) throws SQLException {
+        long millis = row.getLong(column);
+        return row.wasNull() ? null : Duration.ofMillis(millis);
+    }
+
+    private static Integer integer(ResultSet row, int column) throws SQLException {
+        int value = row.getInt(column);
+        return row.wasNull() ? null : value;
+    }
+
+    private static String truncate(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max);
+    }
+
+    private static boolean isUniqueViolation(SQLException e) {
+        for (SQLException current = e; current != null; current = current.getNextException()) {
+            if (UNIQUE_VIOLATION.equals(current.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

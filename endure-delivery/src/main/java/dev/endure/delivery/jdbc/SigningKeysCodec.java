@@ -1,0 +1,41 @@
+package dev.endure.delivery.jdbc;
+
+import dev.endure.delivery.signing.SigningKeys;
+import dev.endure.delivery.signing.WebhookSecret;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Stores signing keys in one column: {@code whsec_...|<signs-until epoch ms or empty>}, comma-separated. */
+final class SigningKeysCodec {
+
+    private SigningKeysCodec() {}
+
+    static String encode(SigningKeys keys) {
+        StringBuilder text = new StringBuilder();
+        for (SigningKeys.Key key : keys.all()) {
+            if (text.length() > 0) {
+                text.append(',');
+            }
+            text.append(key.secret().encoded()).append('|');
+            if (key.signsUntil() != null) {
+                text.append(key.signsUntil().toEpochMilli());
+            }
+        }
+        return text.toString();
+    }
+
+    static SigningKeys decode(String endpointId, String text) {
+        List<SigningKeys.Key> keys = new ArrayList<>();
+        for (String entry : text.split(",")) {
+            int bar = entry.indexOf('|');
+            if (bar < 0) {
+                throw new IllegalStateException("endpoint " + endpointId + " has a malformed signing_keys column");
+            }
+            String until = entry.substring(bar + 1);
+            keys.add(new SigningKeys.Key(WebhookSecret.parse(entry.substring(0, bar)),
+                    until.isEmpty() ? null : Instant.ofEpochMilli(Long.parseLong(until))));
+        }
+        return SigningKeys.of(keys);
+    }
+}

@@ -1,0 +1,301 @@
+package dev.endure.delivery.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.endure.delivery.Attempt;
+import dev.endure.delivery.AttemptOutcome;
+import dev.endure.delivery.Claim;
+import dev.endure.delivery.DeliveryState;
+import dev.endure.delivery.DeliveryStore.ClaimAdmission;
+import dev.endure.delivery.Endpoint;
+import dev.endure.delivery.EndpointPolicy;
+import dev.endure.delivery.EnqueueResult;
+import dev.endure.delivery.NewMessage;
+import dev.endure.delivery.StaleLeaseException;
+import dev.endure.delivery.Transition;
+import dev.endure.delivery.signing.SigningKeys;
+import dev.endure.delivery.signing.WebhookSecret;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link JdbcDeliveryStore} must do, run on H2 and on PostgreSQL. */
+abstract class DeliveryStoreContract {
+
+    static final Duration LEASE = Duration.ofSeconds(30);
+
+    JdbcDeliveryStore store;
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    abstract DataSource dataSource();
+
+    @BeforeEach
+    void migrate() {
+        store = JdbcDeliveryStore.migrate(dataSource());
+        store.createEndpoint(endpoint("ep_a"), now);
+        store.createEndpoint(endpoint("ep_b"), now);
+    }
+
+    static Endpoint endpoint(String id) {
+        return Endpoint.of(id, URI.create("https://hooks.example.com/" + id), WebhookSecret.generate());
+    }
+
+    @Test
+    void storesEndpointsWithTheirKeysPolicyAndLimits() {
+        WebhookSecret old = WebhookSecret.generate();
+        Endpoint custom = Endpoint.of("ep_c", URI.create("https://x.example.com/h?k=1"), old)
+                .withSigningKeys(SigningKeys.of(old).rotate(WebhookSecret.generate(), Duration.ofHours(1), now))
+                .withPolicy(EndpointPolicy.NONE.withMaxAttempts(5).withTimeout(Duration.ofSeconds(3)).withMultiplier(3))
+                .withRateLimit(2.5).withMaxConcurrency(3).withOrdered(true);
+        store.createEndpoint(custom, now);
+        assertThat(store.endpoint("ep_c")).contains(custom);
+        assertThatThrownBy(() -> store.createEndpoint(custom, now)).hasMessage("endpoint ep_c already exists");
+        assertThat(store.endpoints()).extracting(Endpoint::id).containsExactly("ep_a", "ep_b", "ep_c");
+    }
+
+    @Test
+    void aRepeatedIdempotencyKeyIsRejectedAsDuplicateAndSaysSo() {
+        List<EnqueueResult> first = store.enqueue(NewMessage.of("invoice.paid", "{\"n\":1}", "key-1"), List.of("ep_a"), now);
+        assertThat(first).singleElement().satisfies(r -> assertThat(r.duplicate()).isFalse());
+        List<EnqueueResult> again = store.enqueue(NewMessage.of("invoice.paid", "{\"n\":1}", "key-1"), List.of("ep_a", "ep_b"), now);
+        assertThat(again.get(0).duplicate()).isTrue();
+        assertThat(again.get(0).deliveryId()).isEqualTo(first.get(0).deliveryId());
+        assertThat(again.get(0).describe()).startsWith("duplicate: endpoint ep_a already has delivery " + first.get(0).deliveryId());
+        assertThat(again.get(1).duplicate()).isFalse(); // the same key is new for another endpoint
+        assertThat(store.countsByState()).containsEntry(DeliveryState.PENDING, 2L);
+        assertThatThrownBy(() -> store.enqueue(NewMessage.of("x", "{}"), List.of("ep_nope"), now))
+                .hasMessageContaining("unknown endpoint ep_nope");
+    }
+
+    @Test
+    void concurrentSendsOfOneKeyEnqueueOnce() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<EnqueueResult>> results = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                results.add(pool.submit(() -> store.enqueue(NewMessage.of("e", "{}", "same"), List.of("ep_a"), now).get(0)));
+            }
+            long accepted = 0;
+            for (Future<EnqueueResult> result : results) {
+                accepted += result.get(30, TimeUnit.SECONDS).duplicate() ? 0 : 1;
+            }
+            assertThat(accepted).isEqualTo(1);
+            assertThat(store.countsByState().get(DeliveryState.PENDING)).isEqualTo(1L);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aClaimLeasesWithAFencingTokenAndAnExpiredLeaseMakesItClaimableAgain() {
+        String delivery = store.enqueue(NewMessage.of("e", "{\"a\":1}"), List.of("ep_a"), now).get(0).deliveryId();
+        List<Claim> first = store.claim("node-1", 10, LEASE, now, ClaimAdmission.all());
+        assertThat(first).singleElement().satisfies(claim -> {
+            assertThat(claim.fencingToken()).isEqualTo(1);
+            assertThat(claim.attemptNumber()).isEqualTo(1);
+            assertThat(claim.payload()).isEqualTo("{\"a\":1}");
+            assertThat(claim.leaseUntil()).isEqualTo(now.plus(LEASE));
+        });
+        assertThat(store.claim("node-2", 10, LEASE, now.plusSeconds(29), ClaimAdmission.all())).isEmpty();
+        assertThat(store.delivery(delivery).orElseThrow().state()).isEqualTo(DeliveryState.IN_FLIGHT);
+
+        List<Claim> second = store.claim("node-2", 10, LEASE, now.plus(LEASE), ClaimAdmission.all());
+        assertThat(second).singleElement().satisfies(claim -> {
+            assertThat(claim.fencingToken()).isEqualTo(2);
+            assertThat(claim.owner()).isEqualTo("node-2");
+            assertThat(claim.attemptNumber()).isEqualTo(1);
+        });
+
+        // node-1 comes back late: its result must not overwrite node-2's attempt.
+        assertThatThrownBy(() -> store.complete(first.get(0), attempt(first.get(0), 200, AttemptOutcome.DELIVERED), new Transition.Delivered()))
+                .isInstanceOf(StaleLeaseException.class)
+                .hasMessageContaining("fencing token 1 is stale");
+        assertThat(store.attempts(delivery)).isEmpty();
+        Instant retryAt = now.plus(Duration.ofMinutes(2));
+        store.complete(second.get(0), attempt(second.get(0), 500, AttemptOutcome.RETRY_SCHEDULED), new Transition.RetryAt(retryAt));
+        assertThat(store.delivery(delivery).orElseThrow()).satisfies(d -> {
+            assertThat(d.state()).isEqualTo(DeliveryState.PENDING);
+            assertThat(d.attempts()).isEqualTo(1);
+            assertThat(d.nextAttemptAt()).isEqualTo(retryAt);
+            assertThat(d.lastStatus()).isEqualTo(500);
+            assertThat(d.windowStart()).isEqualTo(now.plus(LEASE));
+        });
+        assertThat(store.attempts(delivery)).singleElement().satisfies(a -> {
+            assertThat(a.httpStatus()).isEqualTo(500);
+            assertThat(a.fencingToken()).isEqualTo(2);
+            assertThat(a.responseSnippet()).isEqualTo("answer 500");
+        });
+        assertThat(store.claim("node-1", 10, LEASE, retryAt.minusMillis(1), ClaimAdmission.all())).isEmpty();
+        assertThat(store.claim("node-1", 10, LEASE, retryAt, ClaimAdmission.all())).singleElement()
+                .satisfies(claim -> assertThat(claim.attemptNumber()).isEqualTo(2));
+    }
+
+    @Test
+    void concurrentClaimersNeverTakeTheSameDelivery() throws Exception {
+        for (int i = 0; i < 60; i++) {
+            store.enqueue(NewMessage.of("e", "{\"i\":" + i + "}"), List.of(i % 2 == 0 ? "ep_a" : "ep_b"), now);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<String> claimed = Collections.synchronizedList(new ArrayList<>());
+        try {
+            List<Callable<Void>> workers = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                String owner = "node-" + w;
+                workers.add(() -> {
+                    while (true) {
+                        List<Claim> batch = store.claim(owner, 5, LEASE, now, ClaimAdmission.all());
+                        if (batch.isEmpty()) {
+                            return null;
+                        }
+                        batch.forEach(claim -> claimed.add(claim.deliveryId()));
+                    }
+                });
+            }
+            for (Future<Void> done : pool.invokeAll(workers, 60, TimeUnit.SECONDS)) {
+                done.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(claimed).hasSize(60);
+        assertThat(new HashSet<>(claimed)).hasSize(60);
+        assertThat(store.countsByState()).containsEntry(DeliveryState.IN_FLIGHT, 60L);
+    }
+
+    @Test
+    void admissionBoundsInFlightPerEndpoint() {
+        for (int i = 0; i < 5; i++) {
+            store.enqueue(NewMessage.of("e", "{}"), List.of("ep_a"), now);
+        }
+        ClaimAdmission atMostTwo = (endpointId, inFlight) -> inFlight < 2;
+        assertThat(store.claim("n", 10, LEASE, now, atMostTwo)).hasSize(2);
+        assertThat(store.claim("n", 10, LEASE, now, atMostTwo)).isEmpty();
+        assertThat(store.countsByState()).containsEntry(DeliveryState.PENDING, 3L).containsEntry(DeliveryState.IN_FLIGHT, 2L);
+    }
+
+    @Test
+    void disablingHoldsPendingDeliveriesAndEnablingResumesThem() {
+        store.enqueue(NewMessage.of("e", "{}"), List.of("ep_a"), now);
+        store.enqueue(NewMessage.of("e", "{}"), List.of("ep_a"), now);
+        assertThat(store.disableEndpoint("ep_a", "HTTP 410 Gone on attempt 1", now)).isTrue();
+        assertThat(store.disableEndpoint("ep_a", "again", now)).isFalse();
+        assertThat(store.endpoint("ep_a").orElseThrow()).satisfies(e -> {
+            assertThat(e.enabled()).isFalse();
+            assertThat(e.disabledReason()).isEqualTo("HTTP 410 Gone on attempt 1");
+            assertThat(e.disabledAt()).isEqualTo(now);
+        });
+        List<EnqueueResult> whileDisabled = store.enqueue(NewMessage.of("e", "{}"), List.of("ep_a"), now);
+        assertThat(whileDisabled.get(0).state()).isEqualTo(DeliveryState.HELD);
+        assertThat(store.countsByState()).containsEntry(DeliveryState.HELD, 3L);
+        assertThat(store.claim("n", 10, LEASE, now.plusSeconds(3600), ClaimAdmission.all())).isEmpty();
+
+        Instant later = now.plus(Duration.ofDays(1));
+        assertThat(store.enableEndpoint("ep_a", later)).isEqualTo(3);
+        assertThat(store.enableEndpoint("ep_a", later)).isEqualTo(-1);
+        assertThat(store.claim("n", 10, LEASE, later, ClaimAdmission.all())).hasSize(3);
+    }
+
+    @Test
+    void aRetryOfAnEndpointDisabledMeanwhileIsHeld() {
+        String delivery = store.enqueue(NewMessage.of("e", "{}"), List.of("ep_a"), now).get(0).deliveryId();
+        Claim claim = store.claim("n", 1, LEASE, now, ClaimAdmission.all()).get(0);
+        store.disableEndpoint("ep_a", "operator", now);
+        store.complete(claim, attempt(claim, 500, AttemptOutcome.RETRY_SCHEDULED), new Transition.RetryAt(now.plusSeconds(60)));
+        assertThat(store.delivery(delivery).orElseThrow().state()).isEqualTo(DeliveryState.HELD);
+    }
+
+    @Test
+    void failedDeliveriesCanBeReplayedOneByOneOrSinceATime() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(store.enqueue(NewMessage.of("e", "{}"), List.of("ep_a"), now).get(0).deliveryId());
+        }
+        List<Claim> claims = store.claim("n", 10, LEASE, now, ClaimAdmission.all());
+        for (int i = 0; i < claims.size(); i++) {
+            Claim claim = claims.get(i);
+            // finished at now + i minutes
+            Attempt failed = new Attempt(claim.deliveryId(), claim.endpointId(), 1, claim.fencingToken(), now.plus(Duration.ofMinutes(i)),
+                    Duration.ZERO, 400, null, "bad", AttemptOutcome.FAILED, null, "HTTP 400");
+            store.complete(claim, failed, new Transition.Failed("HTTP 400 on attempt 1"));
+        }
+        assertThat(store.countsByState()).containsEntry(DeliveryState.FAILED, 3L);
+        assertThat(store.delivery(ids.get(0)).orElseThrow().terminalReason()).isEqualTo("HTTP 400 on attempt 1");
+
+        Instant later = now.plus(Duration.ofHours(1));
+        assertThat(store.replay(claims.get(0).deliveryId(), later)).isTrue();
+        assertThat(store.replay(claims.get(0).deliveryId(), later)).isFalse(); // no longer failed
+        assertThat(store.replayFailed("ep_a", now.plus(Duration.ofMinutes(2)), later)).isEqualTo(1);
+        assertThat(store.countsByState()).containsEntry(DeliveryState.PENDING, 2L).containsEntry(DeliveryState.FAILED, 1L);
+        assertThat(store.delivery(claims.get(0).deliveryId()).orElseThrow()).satisfies(d -> {
+            assertThat(d.attempts()).isZero();
+            assertThat(d.terminalReason()).isNull();
+            assertThat(d.nextAttemptAt()).isEqualTo(later);
+        });
+        assertThat(store.attempts(claims.get(0).deliveryId())).hasSize(1); // history survives a replay
+    }
+
+    @Test
+    void orderedEndpointsReleaseOneMessageAtATime() {
+        store.updateEndpoint(store.endpoint("ep_a").orElseThrow().withOrdered(true));
+        String first = store.enqueue(NewMessage.of("e", "{\"n\":1}"), List.of("ep_a"), now).get(0).deliveryId();
+        String second = store.enqueue(NewMessage.of("e", "{\"n\":2}"), List.of("ep_a"), now).get(0).deliveryId();
+        store.enqueue(NewMessage.of("e", "{}"), List.of("ep_b"), now); // unordered endpoint is not held back
+
+        List<Claim> batch = store.claim("n", 10, LEASE, now, ClaimAdmission.all());
+        assertThat(batch).extracting(Claim::endpointId).containsExactlyInAnyOrder("ep_a", "ep_b");
+        Claim firstClaim = batch.stream().filter(c -> c.deliveryId().equals(first)).findFirst().orElseThrow();
+        Claim other = batch.stream().filter(c -> c.endpointId().equals("ep_b")).findFirst().orElseThrow();
+        store.complete(other, attempt(other, 200, AttemptOutcome.DELIVERED), new Transition.Delivered());
+        // The first failing and waiting for a retry still holds the second back.
+        store.complete(firstClaim, attempt(firstClaim, 500, AttemptOutcome.RETRY_SCHEDULED), new Transition.RetryAt(now.plusSeconds(60)));
+        assertThat(store.claim("n", 10, LEASE, now.plusSeconds(30), ClaimAdmission.all())).isEmpty();
+        Claim retry = store.claim("n", 10, LEASE, now.plusSeconds(60), ClaimAdmission.all()).get(0);
+        assertThat(retry.deliveryId()).isEqualTo(first);
+        store.complete(retry, attempt(retry, 200, AttemptOutcome.DELIVERED), new Transition.Delivered());
+        assertThat(store.claim("n", 10, LEASE, now.plusSeconds(61), ClaimAdmission.all()))
+                .extracting(Claim::deliveryId).containsExactly(second);
+    }
+
+    @Test
+    void endpointStatsCountAttemptsInAndOutOfTheWindow() {
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(store.enqueue(NewMessage.of("e", "{}"), List.of("ep_a"), now).get(0).deliveryId());
+        }
+        List<Claim> claims = store.claim("n", 10, LEASE, now, ClaimAdmission.all());
+        store.complete(claims.get(0), attempt(claims.get(0), 200, AttemptOutcome.DELIVERED), new Transition.Delivered());
+        store.complete(claims.get(1), attempt(claims.get(1), 500, AttemptOutcome.RETRY_SCHEDULED),
+                new Transition.RetryAt(now.plusSeconds(120)));
+        Attempt timeout = new Attempt(claims.get(2).deliveryId(), "ep_a", 1, claims.get(2).fencingToken(), now, Duration.ofSeconds(1),
+                null, "timed out", null, AttemptOutcome.RETRY_SCHEDULED, now.plusSeconds(60), null);
+        store.complete(claims.get(2), timeout, new Transition.RetryAt(now.plusSeconds(60)));
+        assertThat(store.endpointStats("ep_a", now)).satisfies(stats -> {
+            assertThat(stats.totalAttempts()).isEqualTo(3);
+            assertThat(stats.attemptsInWindow()).isEqualTo(3);
+            assertThat(stats.failuresInWindow()).isEqualTo(2);
+            assertThat(stats.successRateInWindow()).isCloseTo(1.0 / 3, org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(stats.lastError()).isEqualTo("timed out");
+            assertThat(stats.nextAttemptAt()).isEqualTo(now.plusSeconds(60));
+        });
+        assertThat(store.endpointStats("ep_a", now.plusSeconds(1)).attemptsInWindow()).isZero();
+    }
+
+    static Attempt attempt(Claim claim, int status, AttemptOutcome outcome) {
+        return new Attempt(claim.deliveryId(), claim.endpointId(), claim.attemptNumber(), claim.fencingToken(),
+                claim.leaseUntil().minus(LEASE), Duration.ofMillis(12), status, null, "answer " + status, outcome, null, null);
+    }
+}

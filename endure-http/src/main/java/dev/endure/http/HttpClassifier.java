@@ -1,0 +1,88 @@
+package dev.endure.http;
+
+import dev.endure.Classifier;
+import dev.endure.Clock;
+import dev.endure.Durations;
+import dev.endure.RetryAfterHint;
+import dev.endure.Verdict;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+
+/**
+ * The {@link Classifier} behind {@link ResilientHttpClient}: statuses and failures by
+ * {@link HttpRetryRules}, with every verdict carrying a reason such as {@code "HTTP 503"} so that events
+ * and errors say what happened. Package-private: users configure the rules, not this class.
+ */
+final class HttpClassifier implements Classifier<HttpResponse<?>> {
+
+    private final HttpRetryRules rules;
+    private final Clock clock;
+    private final BiConsumer<HttpResponse<?>, RetryAfter> unusableRetryAfter;
+
+    HttpClassifier(HttpRetryRules rules, Clock clock, BiConsumer<HttpResponse<?>, RetryAfter> unusableRetryAfter) {
+        this.rules = rules;
+        this.clock = clock;
+        this.unusableRetryAfter = unusableRetryAfter;
+    }
+
+    @Override
+    public Verdict classify(HttpResponse<?> response, Throwable failure) {
+        if (failure != null) {
+            return classifyFailure(failure);
+        }
+        int status = response.statusCode();
+        if (rules.isRetryableStatus(status)) {
+            if (rules.honoursRetryAfter(status)) {
+                Optional<String> header = response.headers().firstValue("Retry-After");
+                if (header.isPresent()) {
+                    RetryAfter retryAfter = RetryAfter.parse(header.get(), clock.instant());
+                    if (retryAfter.delay().isPresent()) {
+                        Duration hint = retryAfter.delay().get();
+                        return Verdict.retryAfter(hint, "HTTP " + status + ", Retry-After " + Durations.describe(hint));
+                    }
+                    if (retryAfter.isUnusable()) {
+                        unusableRetryAfter.accept(response, retryAfter);
+                    }
+                }
+            }
+            return Verdict.retry("HTTP " + status);
+        }
+        if (status >= 400) {
+            return Verdict.fail("HTTP " + status);
+        }
+        return Verdict.success();
+    }
+
+    private Verdict classifyFailure(Throwable failure) {
+        if (failure instanceof Error || failure instanceof InterruptedException) {
+            return Verdict.fail();
+        }
+        // A failure that knows when to come back (an open breaker) is retried no earlier than that.
+        RetryAfterHint hinted = Classifier.causeOfType(failure, RetryAfterHint.class);
+        if (hinted != null) {
+            Optional<Duration> hint = hinted.retryAfter();
+            String reason = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
+            return hint.isPresent() ? Verdict.retryAfter(hint.get(), reason) : Verdict.retry(reason);
+        }
+        if (rules.isRetryableFailure(failure)) {
+            return Verdict.retry(NetworkFailures.describe(failure));
+        }
+        return Verdict.fail(NetworkFailures.describe(failure));
+    }
+
+    /**
+     * The same decisions for a request that must not be repeated: a retryable outcome becomes a
+     * permanent one, so the caller gets exactly what the plain client would have given.
+     */
+    static Classifier<HttpResponse<?>> noRetries(Classifier<HttpResponse<?>> classifier, String why) {
+        return (response, failure) -> {
+            Verdict verdict = classifier.classify(response, failure);
+            if (!verdict.isRetryable()) {
+                return verdict;
+            }
+            return Verdict.fail(verdict.reason().orElse("retryable outcome") + "; " + why);
+        };
+    }
+}

@@ -1,0 +1,73 @@
+package dev.endure.http;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
+import javax.net.ssl.SSLException;
+
+/**
+ * Which failures of {@link java.net.http.HttpClient} are transient network trouble worth a retry, and
+ * how to name them in a log line. Pure: looks only at the exception.
+ *
+ * <p>Transient: connection refused ({@link ConnectException}), connect and request timeouts
+ * ({@link HttpTimeoutException}), a reset or broken connection ({@link SocketException}), the peer
+ * closing before or during the response ({@link EOFException}, {@link ClosedChannelException}, and the
+ * plain {@link IOException} the JDK client throws for "header parser received no bytes" or "fixed
+ * content-length ... bytes received"). Not transient: TLS failures ({@link SSLException}: a bad
+ * certificate does not heal in 100 ms) and every other {@code IOException} subclass, such as a
+ * {@link java.net.ProtocolException} for a malformed response or a body handler's own parse error.
+ */
+public final class NetworkFailures {
+
+    private NetworkFailures() {}
+
+    /** True if {@code failure} is network trouble that a new attempt may not meet. */
+    public static boolean isTransient(Throwable failure) {
+        if (failure instanceof SSLException) {
+            return false;
+        }
+        return failure instanceof HttpTimeoutException
+                || failure instanceof ConnectException
+                || failure instanceof SocketException
+                || failure instanceof EOFException
+                || failure instanceof ClosedChannelException
+                // The JDK client reports a connection closed by the peer as a bare IOException; its
+                // subclasses (ProtocolException, CharacterCodingException, ...) are real errors.
+                || (failure != null && failure.getClass() == IOException.class);
+    }
+
+    /** A short, stable name for logs and events, e.g. {@code "connection refused"}. */
+    public static String describe(Throwable failure) {
+        if (failure == null) {
+            return "no failure";
+        }
+        String kind;
+        if (failure instanceof HttpConnectTimeoutException) {
+            kind = "connect timed out";
+        } else if (failure instanceof HttpTimeoutException) {
+            kind = "request timed out";
+        } else if (failure instanceof ConnectException) {
+            kind = "connection refused";
+        } else if (failure instanceof SocketException && messageContains(failure, "reset")) {
+            kind = "connection reset";
+        } else if (failure instanceof EOFException || failure instanceof ClosedChannelException
+                || (failure.getClass() == IOException.class && messageContains(failure, "no bytes"))) {
+            kind = "connection closed before the response";
+        } else if (failure.getClass() == IOException.class && messageContains(failure, "content-length")) {
+            kind = "connection closed during the response body";
+        } else {
+            kind = "I/O failure";
+        }
+        String message = failure.getMessage();
+        return kind + " (" + failure.getClass().getName() + (message == null || message.isBlank() ? "" : ": " + message) + ")";
+    }
+
+    private static boolean messageContains(Throwable failure, String word) {
+        String message = failure.getMessage();
+        return message != null && message.toLowerCase(java.util.Locale.ROOT).contains(word);
+    }
+}

@@ -1,0 +1,190 @@
+package dev.endure.http;
+
+import dev.endure.Clock;
+import dev.endure.Scheduler;
+import dev.endure.VirtualTime;
+import dev.endure.retry.Backoff;
+import dev.endure.retry.Jitter;
+import dev.endure.retry.RetryGate;
+import dev.endure.retry.RetryListener;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+/**
+ * Builds a {@link ResilientHttpClient}; {@link #build()} validates and names the field that is wrong.
+ * Defaults follow seed 004: 4 attempts (1 + 3 retries), 500 ms ×2 backoff capped at 30 s with ±20 %
+ * jitter, {@code Retry-After} honoured up to 60 s, no attempt timeout or deadline beyond the request's
+ * own timeout.
+ */
+public final class ResilientHttpClientBuilder {
+
+    public static final int DEFAULT_MAX_ATTEMPTS = 4;
+    public static final Backoff DEFAULT_BACKOFF = Backoff.exponential(Duration.ofMillis(500), 2.0)
+            .withCap(Duration.ofSeconds(30)).withJitter(Jitter.proportional(0.2));
+    public static final Duration DEFAULT_MAX_RETRY_AFTER = Duration.ofSeconds(60);
+    /** Bytes of a retryable response's body kept for the caller (the rest is read and dropped). */
+    public static final int DEFAULT_MAX_BUFFERED_ERROR_BODY = 64 * 1024;
+
+    private final HttpClient delegate;
+    private String name = "http";
+    private HttpRetryRules rules = HttpRetryRules.defaults();
+    private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+    private Backoff backoff = DEFAULT_BACKOFF;
+    private Duration maxRetryAfter = DEFAULT_MAX_RETRY_AFTER;
+    private Duration attemptTimeout;
+    private Duration deadline;
+    private int maxBufferedErrorBody = DEFAULT_MAX_BUFFERED_ERROR_BODY;
+    private Clock clock = Clock.system();
+    private Scheduler scheduler = Scheduler.system();
+    private RandomGenerator random;
+    private Function<String, ? extends RetryGate> retryGatePerHost;
+    private final List<RetryListener> listeners = new ArrayList<>();
+    private boolean built;
+
+    ResilientHttpClientBuilder(HttpClient delegate) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        if (delegate instanceof ResilientHttpClient) {
+            throw new IllegalArgumentException("delegate is already a ResilientHttpClient; wrapping it again would multiply"
+                    + " the attempts (4 × 4 = 16 requests per call)");
+        }
+    }
+
+    /** Names the client in events, logs and errors; each host's policy is {@code name@host:port}. */
+    public ResilientHttpClientBuilder name(String name) {
+        this.name = name;
+        return this;
+    }
+
+    /** Which statuses, failures and methods are retried. */
+    public ResilientHttpClientBuilder rules(HttpRetryRules rules) {
+        this.rules = rules;
+        return this;
+    }
+
+    /** Attempts in all, the first included (4 = one try and 3 retries); 1 disables retries. */
+    public ResilientHttpClientBuilder maxAttempts(int maxAttempts) {
+        this.maxAttempts = maxAttempts;
+        return this;
+    }
+
+    public ResilientHttpClientBuilder backoff(Backoff backoff) {
+        this.backoff = backoff;
+        return this;
+    }
+
+    /**
+     * The longest {@code Retry-After} the client will wait; a longer one is clamped to this. Within it, a
+     * {@code Retry-After} is a floor: the next attempt never starts earlier.
+     */
+    public ResilientHttpClientBuilder maxRetryAfter(Duration maxRetryAfter) {
+        this.maxRetryAfter = maxRetryAfter;
+        return this;
+    }
+
+    /**
+     * Each attempt's timeout (the JDK's request timeout: connecting and waiting for the response
+     * headers); a shorter timeout set on the request itself wins. Null for none.
+     */
+    public ResilientHttpClientBuilder attemptTimeout(Duration attemptTimeout) {
+        this.attemptTimeout = attemptTimeout;
+        return this;
+    }
+
+    /**
+     * The whole call's time limit, from the first attempt's start: no attempt starts after it, a delay
+     * (or a {@code Retry-After}) that would end past it is not waited, and each attempt's timeout is cut
+     * to the time left. Null for none.
+     */
+    public ResilientHttpClientBuilder deadline(Duration deadline) {
+        this.deadline = deadline;
+        return this;
+    }
+
+    /** How many bytes of a retryable response's body are kept for the caller (default 64 KiB). */
+    public ResilientHttpClientBuilder maxBufferedErrorBody(int bytes) {
+        this.maxBufferedErrorBody = bytes;
+        return this;
+    }
+
+    public ResilientHttpClientBuilder clock(Clock clock) {
+        this.clock = clock;
+        return this;
+    }
+
+    public ResilientHttpClientBuilder scheduler(Scheduler scheduler) {
+        this.scheduler = scheduler;
+        return this;
+    }
+
+    /** Clock and scheduler in one: waits between attempts pass instantly, the HTTP stays real. */
+    public ResilientHttpClientBuilder time(VirtualTime time) {
+        return clock(time).scheduler(time);
+    }
+
+    /** The source of jitter (default {@link java.util.concurrent.ThreadLocalRandom}). */
+    public ResilientHttpClientBuilder random(RandomGenerator random) {
+        this.random = random;
+        return this;
+    }
+
+    /**
+     * A retry gate (a retry budget) per host, made on first use of each {@code host:port}; asked before
+     * every retry to that host. When it refuses, the caller gets the original response or exception.
+     */
+    public ResilientHttpClientBuilder retryGatePerHost(Function<String, ? extends RetryGate> retryGatePerHost) {
+        this.retryGatePerHost = retryGatePerHost;
+        return this;
+    }
+
+    /** Receives every retry event of every host (attempt failed, retry scheduled, gave up, ...). */
+    public ResilientHttpClientBuilder listener(RetryListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalArgumentException naming the field, its value and the rule it breaks
+     */
+    public ResilientHttpClient build() {
+        if (built) {
+            throw new IllegalStateException("this builder already built client '" + name + "'; start a new one");
+        }
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank in ResilientHttpClient");
+        }
+        String where = " in ResilientHttpClient '" + name + "'";
+        Objects.requireNonNull(rules, "rules");
+        Objects.requireNonNull(backoff, "backoff");
+        Objects.requireNonNull(maxRetryAfter, "maxRetryAfter");
+        Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(scheduler, "scheduler");
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1 (was " + maxAttempts + ")" + where);
+        }
+        if (maxRetryAfter.isNegative()) {
+            throw new IllegalArgumentException("maxRetryAfter must not be negative (was " + maxRetryAfter + ")" + where);
+        }
+        if (attemptTimeout != null && (attemptTimeout.isNegative() || attemptTimeout.isZero())) {
+            throw new IllegalArgumentException("attemptTimeout must be positive (was " + attemptTimeout + ")" + where);
+        }
+        if (deadline != null && (deadline.isNegative() || deadline.isZero())) {
+            throw new IllegalArgumentException("deadline must be positive (was " + deadline + ")" + where);
+        }
+        if (maxBufferedErrorBody < 0) {
+            throw new IllegalArgumentException("maxBufferedErrorBody must not be negative (was " + maxBufferedErrorBody + ")" + where);
+        }
+        built = true;
+        return new ResilientHttpClient(new ClientSettings(delegate, name, rules, maxAttempts, backoff, maxRetryAfter,
+                attemptTimeout, deadline, maxBufferedErrorBody, clock, scheduler, random, retryGatePerHost,
+                List.copyOf(listeners), new AtomicBoolean()));
+    }
+}
