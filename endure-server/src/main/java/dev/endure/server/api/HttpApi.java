@@ -48,8 +48,10 @@ public final class HttpApi {
             config.routes.before(ctx -> ctx.attribute("endure.start", System.nanoTime()));
             config.routes.after("/api/*", ctx -> {
                 Long start = ctx.attribute("endure.start");
-                if (start != null && ctx.endpoint() != null) {
-                    metrics.recordRequest(ctx.method().name(), ctx.endpoint().path, ctx.statusCode(), Duration.ofNanos(System.nanoTime() - start));
+                if (start != null) {
+                    var matched = ctx.endpoints().matchedHttpEndpoint();
+                    metrics.recordRequest(ctx.method().name(), matched == null ? "unmatched" : matched.path, ctx.statusCode(),
+                            Duration.ofNanos(System.nanoTime() - start));
                 }
             });
             config.routes.get("/", ctx -> ctx.redirect("/dashboard/"));
