@@ -92,6 +92,14 @@ public interface DeliveryStore {
          */
         boolean admit(String endpointId, int inFlight);
 
+        /**
+         * How far to push back the next attempt of a refused, pending candidate, so that a throttled
+         * endpoint's backlog does not fill every later batch; zero leaves it due.
+         */
+        default java.time.Duration deferRefused() {
+            return java.time.Duration.ZERO;
+        }
+
         static ClaimAdmission all() {
             return (endpointId, inFlight) -> true;
         }

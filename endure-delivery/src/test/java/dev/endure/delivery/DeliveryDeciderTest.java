@@ -162,17 +162,6 @@ class DeliveryDeciderTest {
                 .isEqualTo("failure rate 100% over 24 h (3 of 3 attempts failed; threshold 100%)");
     }
 
-    @Test
-    void parsesRetryAfterSecondsAndDates() {
-        Instant now = Instant.parse("2026-01-01T00:00:00Z");
-        assertThat(RetryAfterParser.parse("120", now)).contains(Duration.ofMinutes(2));
-        assertThat(RetryAfterParser.parse("Thu, 01 Jan 2026 00:05:00 GMT", now)).contains(Duration.ofMinutes(5));
-        assertThat(RetryAfterParser.parse("Wed, 31 Dec 2025 00:05:00 GMT", now)).contains(Duration.ZERO);
-        assertThat(RetryAfterParser.parse("soon", now)).isEmpty();
-        assertThat(RetryAfterParser.parse("-5", now)).isEmpty();
-        assertThat(RetryAfterParser.parse(null, now)).isEmpty();
-    }
-
     private static Decision decide(DeliveryPolicy policy, int status, Instant now, SplittableRandom random) {
         return DeliveryDecider.decide(policy, 1, now, now, AttemptResult.status(status, null, NO_LATENCY, ""), null, random);
     }

@@ -309,6 +309,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 }
             }
             List<String> admitted = new ArrayList<>();
+            List<String> refused = new ArrayList<>();
             for (String[] candidate : candidates) {
                 if (admitted.size() >= limit) {
                     break;
@@ -317,6 +318,22 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 if (admission.admit(candidate[1], current)) {
                     admitted.add(candidate[0]);
                     inFlight.put(candidate[1], current + 1);
+                } else {
+                    refused.add(candidate[0]);
+                }
+            }
+            Duration defer = admission.deferRefused();
+            if (!refused.isEmpty() && !defer.isZero()) {
+                long until = now.plus(defer).toEpochMilli();
+                try (PreparedStatement push = connection.prepareStatement("UPDATE endure_delivery SET next_attempt_at = ?"
+                        + " WHERE id = ? AND state = 'PENDING' AND next_attempt_at < ?")) {
+                    for (String id : refused) {
+                        push.setLong(1, until);
+                        push.setString(2, id);
+                        push.setLong(3, until);
+                        push.addBatch();
+                    }
+                    push.executeBatch();
                 }
             }
             if (admitted.isEmpty()) {

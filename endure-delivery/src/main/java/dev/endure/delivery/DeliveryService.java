@@ -1,0 +1,153 @@
+package dev.endure.delivery;
+
+import dev.endure.Clock;
+import dev.endure.delivery.signing.WebhookSecret;
+import dev.endure.delivery.ssrf.SsrfGuard;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The producer's and operator's side of delivery: register endpoints, send messages, disable, enable,
+ * replay, rotate secrets, and ask for status. Workers ({@link DeliveryWorker}) do the sending.
+ *
+ * <pre>{@code
+ * DeliveryService deliveries = DeliveryService.builder(store).build();
+ * deliveries.createEndpoint(Endpoint.of("ep_1", URI.create("https://hooks.example.com/in"), WebhookSecret.generate()));
+ * List<EnqueueResult> sent = deliveries.send(NewMessage.of("invoice.paid", json, "invoice-42"), "ep_1");
+ * }</pre>
+ */
+public final class DeliveryService {
+
+    private final DeliveryStore store;
+    private final SsrfGuard guard;
+    private final Clock clock;
+    private final Duration statsWindow;
+
+    private DeliveryService(DeliveryStore store, SsrfGuard guard, Clock clock, Duration statsWindow) {
+        this.store = store;
+        this.guard = guard;
+        this.clock = clock;
+        this.statsWindow = statsWindow;
+    }
+
+    public static Builder builder(DeliveryStore store) {
+        return new Builder(store);
+    }
+
+    public DeliveryStore store() {
+        return store;
+    }
+
+    /**
+     * Registers an endpoint after checking its URL against the SSRF guard now (the worker checks
+     * again before every send, since DNS answers change).
+     *
+     * @throws IllegalArgumentException naming the URL and the refused address
+     */
+    public void createEndpoint(Endpoint endpoint) {
+        try {
+            guard.vet(endpoint.url());
+        } catch (IOException refused) {
+            throw new IllegalArgumentException("endpoint " + endpoint.id() + " refused: " + refused.getMessage(), refused);
+        }
+        store.createEndpoint(endpoint, clock.instant());
+    }
+
+    /** Sends a message to each endpoint; a repeated idempotency key for an endpoint comes back as a duplicate. */
+    public List<EnqueueResult> send(NewMessage message, String... endpointIds) {
+        return store.enqueue(message, List.of(endpointIds), clock.instant());
+    }
+
+    /** Makes {@code next} the current secret; the old one keeps signing for {@code overlap}. */
+    public Endpoint rotateSecret(String endpointId, WebhookSecret next, Duration overlap) {
+        Endpoint endpoint = requireEndpoint(endpointId);
+        Endpoint rotated = endpoint.withSigningKeys(endpoint.signingKeys().rotate(next, overlap, clock.instant()));
+        store.updateEndpoint(rotated);
+        return rotated;
+    }
+
+    public boolean disable(String endpointId, String reason) {
+        requireEndpoint(endpointId);
+        return store.disableEndpoint(endpointId, Objects.requireNonNull(reason, "reason"), clock.instant());
+    }
+
+    /** Enables an endpoint; returns how many held deliveries resumed (-1 if it was enabled already). */
+    public int enable(String endpointId) {
+        requireEndpoint(endpointId);
+        return store.enableEndpoint(endpointId, clock.instant());
+    }
+
+    /** Replays one failed delivery now. */
+    public boolean replay(String deliveryId) {
+        return store.replay(deliveryId, clock.instant());
+    }
+
+    /** Replays every failed delivery of an endpoint that finished at or after {@code since}. */
+    public int replayFailed(String endpointId, Instant since) {
+        requireEndpoint(endpointId);
+        return store.replayFailed(endpointId, since, clock.instant());
+    }
+
+    /** Deliveries per state: pending, in flight, delivered, failed, held. */
+    public Map<DeliveryState, Long> counts() {
+        return store.countsByState();
+    }
+
+    /** One endpoint's status; pass the local worker for its breaker state (or null). */
+    public EndpointStatus endpointStatus(String endpointId, DeliveryWorker worker) {
+        Endpoint endpoint = requireEndpoint(endpointId);
+        EndpointAttemptStats stats = store.endpointStats(endpointId, clock.instant().minus(statsWindow));
+        return new EndpointStatus(endpoint, stats, worker == null ? null : worker.breakerState(endpointId));
+    }
+
+    /** A message's deliveries and their attempts. */
+    public MessageHistory history(String messageId) {
+        List<Delivery> deliveries = store.deliveriesOfMessage(messageId);
+        Map<String, List<Attempt>> attempts = new LinkedHashMap<>();
+        for (Delivery delivery : deliveries) {
+            attempts.put(delivery.id(), store.attempts(delivery.id()));
+        }
+        return new MessageHistory(messageId, deliveries, attempts);
+    }
+
+    private Endpoint requireEndpoint(String endpointId) {
+        return store.endpoint(endpointId).orElseThrow(() -> new IllegalArgumentException("unknown endpoint " + endpointId));
+    }
+
+    /** Builds a {@link DeliveryService}. */
+    public static final class Builder {
+        private final DeliveryStore store;
+        private SsrfGuard guard = SsrfGuard.defaults();
+        private Clock clock = Clock.system();
+        private Duration statsWindow = Duration.ofHours(24);
+
+        private Builder(DeliveryStore store) {
+            this.store = Objects.requireNonNull(store, "store");
+        }
+
+        public Builder ssrfGuard(SsrfGuard value) {
+            this.guard = Objects.requireNonNull(value, "ssrfGuard");
+            return this;
+        }
+
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /** The window of the success rate in {@link #endpointStatus}. */
+        public Builder statsWindow(Duration value) {
+            this.statsWindow = Objects.requireNonNull(value, "statsWindow");
+            return this;
+        }
+
+        public DeliveryService build() {
+            return new DeliveryService(store, guard, clock, statsWindow);
+        }
+    }
+}
