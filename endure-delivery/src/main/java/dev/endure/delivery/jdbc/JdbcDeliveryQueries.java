@@ -159,6 +159,26 @@ public final class JdbcDeliveryQueries {
         }
     }
 
+    /**
+     * Gives back every live claim of {@code owner} (a worker shutting down): its deliveries become
+     * pending, due now, for any worker. A send of that owner that still finishes later is rejected as
+     * stale by {@link JdbcDeliveryStore#complete}, since the delivery is no longer in flight under it.
+     *
+     * @return how many deliveries were released
+     */
+    public int releaseLeases(String owner, Instant now) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement update = connection.prepareStatement("UPDATE endure_delivery SET state = CASE WHEN EXISTS (SELECT 1 FROM"
+                        + " endure_endpoint e WHERE e.id = endpoint_id AND e.enabled = FALSE) THEN 'HELD' ELSE 'PENDING' END,"
+                        + " lease_owner = NULL, lease_until = NULL, next_attempt_at = ? WHERE state = 'IN_FLIGHT' AND lease_owner = ?")) {
+            update.setLong(1, now.toEpochMilli());
+            update.setString(2, owner);
+            return update.executeUpdate();
+        } catch (SQLException e) {
+            throw new JdbcStoreException("releasing the leases of " + owner + " failed: " + e.getMessage(), e);
+        }
+    }
+
     /** Whether the database answers a trivial query within {@code timeoutSeconds}. */
     public boolean answers(int timeoutSeconds) {
         try (Connection connection = dataSource.getConnection()) {
