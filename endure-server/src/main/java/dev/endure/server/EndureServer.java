@@ -177,6 +177,10 @@ public final class EndureServer implements AutoCloseable {
 
     private void sample() {
         try {
+            int held = queries.holdPendingOfDisabledEndpoints();
+            if (held > 0) {
+                LOG.info("held {} pending deliveries of disabled endpoints", held);
+            }
             history.record(clock.instant(), store.countsByState());
         } catch (RuntimeException e) {
             LOG.warn("queue sample failed: {}", e.getMessage());

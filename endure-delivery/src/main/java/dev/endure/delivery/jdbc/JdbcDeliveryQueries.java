@@ -179,6 +179,24 @@ public final class JdbcDeliveryQueries {
         }
     }
 
+    /**
+     * Holds pending deliveries of disabled endpoints. The store holds them when the endpoint is
+     * disabled, but a send committed concurrently with the disabling, or a claim released after it,
+     * can still leave one pending, and claiming skips disabled endpoints, so it would wait forever
+     * instead of showing as held. A periodic sweep closes that gap whatever caused it.
+     *
+     * @return how many deliveries it held
+     */
+    public int holdPendingOfDisabledEndpoints() {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement update = connection.prepareStatement("UPDATE endure_delivery SET state = 'HELD' WHERE state = 'PENDING'"
+                        + " AND endpoint_id IN (SELECT e.id FROM endure_endpoint e WHERE e.enabled = FALSE)")) {
+            return update.executeUpdate();
+        } catch (SQLException e) {
+            throw new JdbcStoreException("holding the pending deliveries of disabled endpoints failed: " + e.getMessage(), e);
+        }
+    }
+
     /** Whether the database answers a trivial query within {@code timeoutSeconds}. */
     public boolean answers(int timeoutSeconds) {
         try (Connection connection = dataSource.getConnection()) {
