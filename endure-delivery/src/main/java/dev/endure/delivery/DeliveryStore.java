@@ -59,7 +59,10 @@ public interface DeliveryStore {
      */
     void complete(Claim claim, Attempt attempt, Transition transition);
 
-    /** Gives a claim back untouched (no attempt made): pending again at {@code nextAttemptAt}. */
+    /**
+     * Gives a claim back untouched (no attempt made): pending again at {@code nextAttemptAt}, or held if
+     * its endpoint was disabled meanwhile.
+     */
     boolean release(Claim claim, Instant nextAttemptAt);
 
     /** Makes a failed delivery pending again with a fresh cycle; false if it is not failed. */

@@ -74,6 +74,7 @@ public final class DeliveryWorker implements AutoCloseable {
     private final Semaphore slots;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicLong listenerFailures = new AtomicLong();
+    private final AtomicLong processingFailures = new AtomicLong();
     private volatile Thread loop;
 
     private DeliveryWorker(Builder b) {
@@ -119,6 +120,14 @@ public final class DeliveryWorker implements AutoCloseable {
     /** How many times a listener threw (the exception was swallowed so the delivery went on). */
     public long listenerFailures() {
         return listenerFailures.get();
+    }
+
+    /**
+     * How many deliveries ended in an unexpected error (typically the store failing while recording);
+     * their leases expire and they are claimed again.
+     */
+    public long processingFailures() {
+        return processingFailures.get();
     }
 
     /**
@@ -274,6 +283,7 @@ public final class DeliveryWorker implements AutoCloseable {
             outcome = deliver(claim);
         } catch (RuntimeException unexpected) {
             // A store failure while recording: the lease runs out and the delivery is claimed again.
+            processingFailures.incrementAndGet();
             outcome = null;
         } finally {
             batch.done(outcome);
@@ -334,6 +344,9 @@ public final class DeliveryWorker implements AutoCloseable {
     }
 
     private static String describe(IOException e, DeliveryPolicy effective) {
+        if (e instanceof dev.endure.delivery.ssrf.SsrfBlockedException) {
+            return "refused by the SSRF guard: " + e.getMessage();
+        }
         if (e instanceof SocketTimeoutException) {
             return "timed out after " + dev.endure.Durations.describe(effective.timeout());
         }

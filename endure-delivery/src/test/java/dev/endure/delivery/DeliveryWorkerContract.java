@@ -371,6 +371,43 @@ abstract class DeliveryWorkerContract {
     }
 
     @Test
+    void theBackgroundLoopDeliversUntilClosed() {
+        endpoint("ep_loop");
+        receiver.then(Answer.of(500)); // one failure: its retry is minutes away in virtual time
+        for (int i = 0; i < 20; i++) {
+            service.send(NewMessage.of("e", "{\"n\":" + i + "}"), "ep_loop");
+        }
+        DeliveryWorker worker = worker(b -> b.concurrency(3).pollInterval(Duration.ofMillis(20)));
+        worker.start();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> service.counts().get(DeliveryState.DELIVERED) == 19);
+        time.advance(Duration.ofMinutes(3));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> service.counts().get(DeliveryState.DELIVERED) == 20);
+        worker.close();
+        assertThat(receiver.received()).hasSize(21);
+        assertThat(eventsOf(DeliveryEvent.QueueProcessed.class).stream().mapToInt(DeliveryEvent.QueueProcessed::claimed).sum())
+                .isEqualTo(21);
+    }
+
+    @Test
+    void refusesToSendWhenTheNameNowResolvesToAPrivateAddress() throws Exception {
+        // Registered while it resolved to loopback (allowed here); by send time DNS says 10.0.0.5.
+        store.createEndpoint(Endpoint.of("ep_rebound", java.net.URI.create("http://hooks.example.test:9/in"), secret), time.instant());
+        String delivery = service.send(NewMessage.of("e", "{}"), "ep_rebound").get(0).deliveryId();
+        SsrfGuard rebinding = guard.withResolver(host -> new java.net.InetAddress[] {java.net.InetAddress.getByName("10.0.0.5")});
+        DeliveryWorker worker = worker(b -> b.ssrfGuard(rebinding));
+
+        worker.runOnce();
+
+        assertThat(store.attempts(delivery)).singleElement().satisfies(a -> assertThat(a.error())
+                .isEqualTo("refused by the SSRF guard: webhook URL http://hooks.example.test:9/in resolves to 10.0.0.5, a private address;"
+                        + " add it to the SSRF allow-list to permit it"));
+        assertThat(receiver.received()).isEmpty();
+        assertThat(worker.processingFailures()).isZero();
+    }
+
+    @Test
     void refusesEndpointsTheSsrfGuardBlocks() {
         DeliveryService strict = DeliveryService.builder(store).clock(time).build();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> strict.createEndpoint(Endpoint.of("ep_meta",

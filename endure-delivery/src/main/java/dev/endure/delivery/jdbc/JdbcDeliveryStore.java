@@ -403,8 +403,9 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     @Override
     public boolean release(Claim claim, Instant nextAttemptAt) {
-        return transaction(connection -> update(connection, "UPDATE endure_delivery SET state = 'PENDING', lease_owner = NULL,"
-                + " lease_until = NULL, next_attempt_at = ? WHERE id = ? AND fencing_token = ? AND state = 'IN_FLIGHT'",
+        return transaction(connection -> update(connection, "UPDATE endure_delivery SET state = CASE WHEN EXISTS (SELECT 1"
+                + " FROM endure_endpoint e WHERE e.id = endpoint_id AND e.enabled = FALSE) THEN 'HELD' ELSE 'PENDING' END,"
+                + " lease_owner = NULL, lease_until = NULL, next_attempt_at = ? WHERE id = ? AND fencing_token = ? AND state = 'IN_FLIGHT'",
                 nextAttemptAt.toEpochMilli(), claim.deliveryId(), claim.fencingToken()) == 1);
     }
 

@@ -216,6 +216,14 @@ abstract class DeliveryStoreContract {
         store.disableEndpoint("ep_a", "operator", now);
         store.complete(claim, attempt(claim, 500, AttemptOutcome.RETRY_SCHEDULED), new Transition.RetryAt(now.plusSeconds(60)));
         assertThat(store.delivery(delivery).orElseThrow().state()).isEqualTo(DeliveryState.HELD);
+
+        // A claim given back untouched (the worker saw the endpoint disabled) is held as well.
+        store.enableEndpoint("ep_a", now);
+        Claim again = store.claim("n", 1, LEASE, now, ClaimAdmission.all()).get(0);
+        store.disableEndpoint("ep_a", "operator", now);
+        assertThat(store.release(again, now)).isTrue();
+        assertThat(store.release(again, now)).isFalse();
+        assertThat(store.delivery(delivery).orElseThrow().state()).isEqualTo(DeliveryState.HELD);
     }
 
     @Test
