@@ -4,7 +4,7 @@ import java.time.Instant;
 
 /**
  * Which deliveries to list, newest first: optional filters (endpoint, state, event type, created at or
- * after) and a keyset cursor ({@code afterSeq}: only deliveries enqueued before that position), so a
+ * after) and a keyset cursor ({@code beforeSeq}: only deliveries enqueued before that position), so a
  * page stays stable while new messages arrive.
  */
 public record DeliveryQuery(String endpointId, DeliveryState state, String eventType, Instant createdSince, Long beforeSeq, int limit) {
