@@ -1,0 +1,225 @@
+package dev.endure.server.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.endure.delivery.Endpoint;
+import dev.endure.delivery.EndpointPolicy;
+import dev.endure.delivery.signing.SigningKeys;
+import dev.endure.delivery.signing.WebhookSecret;
+import dev.endure.server.auth.Scope;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.regex.Pattern;
+
+/** {@code /api/endpoints}: create (the secret is shown once), list, read, change, delete, rotate, enable, disable, replay. */
+final class EndpointRoutes {
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Duration DEFAULT_OVERLAP = Duration.ofHours(24);
+
+    private final ApiContext api;
+
+    EndpointRoutes(ApiContext api) {
+        this.api = api;
+    }
+
+    void register(RoutesConfig routes, Auth auth) {
+        routes.post("/api/endpoints", auth.require(Scope.MANAGE, this::create));
+        routes.get("/api/endpoints", auth.require(Scope.READ, this::list));
+        routes.get("/api/endpoints/{id}", auth.require(Scope.READ, this::read));
+        routes.patch("/api/endpoints/{id}", auth.require(Scope.MANAGE, this::update));
+        routes.delete("/api/endpoints/{id}", auth.require(Scope.MANAGE, this::delete));
+        routes.post("/api/endpoints/{id}/rotate-secret", auth.require(Scope.MANAGE, this::rotate));
+        routes.post("/api/endpoints/{id}/enable", auth.require(Scope.MANAGE, this::enable));
+        routes.post("/api/endpoints/{id}/disable", auth.require(Scope.MANAGE, this::disable));
+        routes.post("/api/endpoints/{id}/replay", auth.require(Scope.MANAGE, this::replay));
+    }
+
+    private void create(Context ctx) {
+        Body body = Routes.body(ctx, api);
+        String id = body.optionalString("id", 1, 64).orElse(null);
+        if (id != null && !ID.matcher(id).matches()) {
+            body.reject("id", "must be 1 to 64 letters, digits, '_' or '-' (was '" + id + "')");
+        }
+        URI url = body.optionalUrl("url").orElse(null);
+        if (url == null && !body.has("url")) {
+            body.reject("url", "is required");
+        }
+        Settings settings = Settings.read(body);
+        body.finish();
+        checkTarget(url);
+        String endpointId = id != null ? id : "ep_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+        if (api.store().endpoint(endpointId).isPresent()) {
+            throw ApiException.conflict("endpoint " + endpointId + " already exists");
+        }
+        WebhookSecret secret = WebhookSecret.generate();
+        Endpoint endpoint = settings.applyTo(Endpoint.of(endpointId, url, secret));
+        api.store().createEndpoint(endpoint, api.clock().instant());
+        ObjectNode json = Views.endpoint(endpoint, null, api.breakerStates().apply(endpointId));
+        // The only answer that carries the secret: the receiver needs it to verify signatures.
+        json.put("secret", secret.encoded());
+        Routes.json(ctx, 201, json);
+    }
+
+    private void list(Context ctx) {
+        ObjectNode json = Json.object();
+        ArrayNode data = json.putArray("data");
+        Instant since = api.clock().instant().minus(api.statsWindow());
+        for (Endpoint endpoint : api.store().endpoints()) {
+            data.add(Views.endpoint(endpoint, api.store().endpointStats(endpoint.id(), since), api.breakerStates().apply(endpoint.id())));
+        }
+        Routes.json(ctx, 200, json);
+    }
+
+    private void read(Context ctx) {
+        Endpoint endpoint = existing(ctx);
+        Instant since = api.clock().instant().minus(api.statsWindow());
+        Routes.json(ctx, 200, Views.endpoint(endpoint, api.store().endpointStats(endpoint.id(), since),
+                api.breakerStates().apply(endpoint.id())));
+    }
+
+    private void update(Context ctx) {
+        Endpoint endpoint = existing(ctx);
+        Body body = Routes.body(ctx, api);
+        URI url = body.optionalUrl("url").orElse(null);
+        Settings settings = Settings.read(body);
+        body.finish();
+        if (url != null) {
+            checkTarget(url);
+            endpoint = endpoint.withUrl(url);
+        }
+        Endpoint updated = settings.applyTo(endpoint);
+        api.store().updateEndpoint(updated);
+        Routes.json(ctx, 200, Views.endpoint(updated, null, api.breakerStates().apply(updated.id())));
+    }
+
+    private void delete(Context ctx) {
+        String id = ctx.pathParam("id");
+        try {
+            if (!api.queries().deleteEndpoint(id, api.clock().instant())) {
+                throw ApiException.notFound("endpoint", id);
+            }
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict(e.getMessage());
+        }
+        ctx.status(204);
+    }
+
+    private void rotate(Context ctx) {
+        Endpoint endpoint = existing(ctx);
+        Duration overlap = DEFAULT_OVERLAP;
+        if (ctx.bodyAsBytes().length > 0) {
+            Body body = Routes.body(ctx, api);
+            overlap = body.optionalDuration("overlap", Duration.ZERO, Duration.ofDays(30)).orElse(DEFAULT_OVERLAP);
+            body.finish();
+        }
+        WebhookSecret next = WebhookSecret.generate();
+        Instant now = api.clock().instant();
+        SigningKeys rotated = endpoint.signingKeys().rotate(next, overlap, now);
+        api.store().updateEndpoint(endpoint.withSigningKeys(rotated));
+        ObjectNode json = Json.object();
+        json.put("endpointId", endpoint.id());
+        json.put("secret", next.encoded());
+        Views.putInstant(json, "previousSecretSignsUntil", now.plus(overlap));
+        Routes.json(ctx, 200, json);
+    }
+
+    private void enable(Context ctx) {
+        Endpoint endpoint = existing(ctx);
+        int resumed = api.store().enableEndpoint(endpoint.id(), api.clock().instant());
+        ObjectNode json = Json.object();
+        json.put("endpointId", endpoint.id());
+        json.put("enabled", true);
+        json.put("alreadyEnabled", resumed < 0);
+        json.put("resumed", Math.max(resumed, 0));
+        Routes.json(ctx, 200, json);
+    }
+
+    private void disable(Context ctx) {
+        Endpoint endpoint = existing(ctx);
+        String reason = "disabled by an operator";
+        if (ctx.bodyAsBytes().length > 0) {
+            Body body = Routes.body(ctx, api);
+            reason = body.optionalString("reason", 1, 500).orElse(reason);
+            body.finish();
+        }
+        boolean changed = api.store().disableEndpoint(endpoint.id(), reason, api.clock().instant());
+        ObjectNode json = Json.object();
+        json.put("endpointId", endpoint.id());
+        json.put("enabled", false);
+        json.put("alreadyDisabled", !changed);
+        Routes.json(ctx, 200, json);
+    }
+
+    private void replay(Context ctx) {
+        Endpoint endpoint = existing(ctx);
+        Body body = Routes.body(ctx, api);
+        Instant since = body.optionalInstant("since").orElse(null);
+        if (since == null && !body.has("since")) {
+            body.reject("since", "is required: replay the failures that ended at or after this time (ISO-8601, e.g. 2025-01-31T00:00:00Z)");
+        }
+        body.finish();
+        int replayed = api.store().replayFailed(endpoint.id(), since, api.clock().instant());
+        ObjectNode json = Json.object();
+        json.put("endpointId", endpoint.id());
+        json.put("replayed", replayed);
+        Routes.json(ctx, 202, json);
+    }
+
+    private Endpoint existing(Context ctx) {
+        String id = ctx.pathParam("id");
+        return api.store().endpoint(id).orElseThrow(() -> ApiException.notFound("endpoint", id));
+    }
+
+    /** Refuses at registration what the worker would refuse at every attempt, so the mistake shows at once. */
+    private void checkTarget(URI url) {
+        if (api.ssrfGuard() == null) {
+            return;
+        }
+        try {
+            api.ssrfGuard().vet(url);
+        } catch (dev.endure.delivery.ssrf.SsrfBlockedException e) {
+            throw ApiException.invalid("url", e.getMessage() + " (allow it with delivery.allowTargets if it is intended)");
+        } catch (java.net.UnknownHostException e) {
+            throw ApiException.invalid("url", "host " + url.getHost() + " does not resolve");
+        }
+    }
+
+    /** The optional settings shared by create and update. */
+    private record Settings(Double rateLimit, Integer maxConcurrency, Boolean ordered, EndpointPolicy policy) {
+
+        static Settings read(Body body) {
+            Double rateLimit = body.optionalNumber("rateLimitPerSecond", 0, 100_000).orElse(null);
+            Integer maxConcurrency = body.optionalInt("maxConcurrency", 0, 10_000).orElse(null);
+            Boolean ordered = body.optionalBoolean("ordered").orElse(null);
+            EndpointPolicy policy = body.optionalObject("policy").map(p -> {
+                EndpointPolicy value = EndpointPolicy.NONE;
+                Duration initial = p.optionalDuration("initialInterval", Duration.ofMillis(1), Duration.ofDays(1)).orElse(null);
+                Double multiplier = p.optionalNumber("multiplier", 1.0, 10.0).orElse(null);
+                Duration maxInterval = p.optionalDuration("maxInterval", Duration.ofMillis(1), Duration.ofDays(1)).orElse(null);
+                Duration maxDuration = p.optionalDuration("maxDuration", Duration.ofMillis(1), Duration.ofDays(30)).orElse(null);
+                Integer maxAttempts = p.optionalInt("maxAttempts", 1, 1000).orElse(null);
+                Duration timeout = p.optionalDuration("timeout", Duration.ofMillis(1), Duration.ofMinutes(10)).orElse(null);
+                p.finishNested();
+                value = initial == null ? value : value.withInitialInterval(initial);
+                value = multiplier == null ? value : value.withMultiplier(multiplier);
+                value = maxInterval == null ? value : value.withMaxInterval(maxInterval);
+                value = maxDuration == null ? value : value.withMaxDuration(maxDuration);
+                value = maxAttempts == null ? value : value.withMaxAttempts(maxAttempts);
+                return timeout == null ? value : value.withTimeout(timeout);
+            }).orElse(null);
+            return new Settings(rateLimit, maxConcurrency, ordered, policy);
+        }
+
+        Endpoint applyTo(Endpoint endpoint) {
+            Endpoint result = endpoint;
+            result = rateLimit == null ? result : result.withRateLimit(rateLimit);
+            result = maxConcurrency == null ? result : result.withMaxConcurrency(maxConcurrency);
+            result = ordered == null ? result : result.withOrdered(ordered);
+            return policy == null ? result : result.withPolicy(policy);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.endure.server.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.endure.server.auth.Scope;
+import dev.endure.server.metrics.QueueHistory;
+import dev.endure.server.metrics.ServerMetrics;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's HTTP surface on Javalin: the JSON API under {@code /api} (API key per route), the
+ * dashboard page and its chart library under {@code /dashboard} and {@code /assets}, {@code /metrics}
+ * and the health checks. Every error answers JSON: {@code {"status", "error", "message", "fields"}}.
+ */
+public final class HttpApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+    private static final String CHART_JS = "/META-INF/resources/webjars/chart.js/" + chartJsVersion() + "/dist/chart.umd.js";
+
+    private HttpApi() {}
+
+    /**
+     * @param ready whether this node should get traffic (the store answers and it is not shutting down)
+     * @param metricsNeedKey whether {@code /metrics} asks for a key with the read scope
+     */
+    public static Javalin create(ApiContext api, Auth auth, ServerMetrics metrics, BooleanSupplier ready, boolean metricsNeedKey) {
+        EndpointRoutes endpoints = new EndpointRoutes(api);
+        MessageRoutes messages = new MessageRoutes(api);
+        return Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            // Javalin refuses larger bodies itself (413) before reading them into memory; the API answers the same JSON.
+            config.http.maxRequestSize = api.maxPayloadBytes();
+            config.staticFiles.add(files -> {
+                files.hostedPath = "/dashboard";
+                files.directory = "/dev/endure/server/dashboard";
+                files.location = Location.CLASSPATH;
+            });
+            config.routes.before(ctx -> ctx.attribute("endure.start", System.nanoTime()));
+            config.routes.after("/api/*", ctx -> {
+                Long start = ctx.attribute("endure.start");
+                if (start != null) {
+                    var matched = ctx.endpoints().matchedHttpEndpoint();
+                    metrics.recordRequest(ctx.method().name(), matched == null ? "unmatched" : matched.path, ctx.statusCode(),
+                            Duration.ofNanos(System.nanoTime() - start));
+                }
+            });
+            config.routes.get("/", ctx -> ctx.redirect("/dashboard/"));
+            config.routes.get("/assets/chart.umd.js", ctx -> {
+                InputStream script = HttpApi.class.getResourceAsStream(CHART_JS);
+                if (script == null) {
+                    throw new ApiException(404, "not_found", "chart library missing from the jar", List.of());
+                }
+                ctx.contentType("text/javascript").header("Cache-Control", "max-age=86400").result(script);
+            });
+            config.routes.get("/health/live", ctx -> Routes.json(ctx, 200, Json.object().put("status", "live")));
+            config.routes.get("/health/ready", ctx -> {
+                boolean ok = ready.getAsBoolean();
+                Routes.json(ctx, ok ? 200 : 503, Json.object().put("status", ok ? "ready" : "not ready"));
+            });
+            config.routes.get("/metrics", ctx -> {
+                if (metricsNeedKey) {
+                    auth.check(ctx, Scope.READ);
+                }
+                ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+            });
+            config.routes.get("/api/stats", auth.require(Scope.READ, ctx -> stats(ctx, api)));
+            endpoints.register(config.routes, auth);
+            messages.register(config.routes, auth);
+
+            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.fieldErrors()));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                if (e.getStatus() == 413) {
+                    error(ctx, 413, "payload_too_large", "request body is over the limit of " + api.maxPayloadBytes()
+                            + " bytes (delivery.maxPayloadBytes)", List.of());
+                } else {
+                    error(ctx, e.getStatus(), "http_" + e.getStatus(), e.getMessage(), List.of());
+                }
+            });
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+                error(ctx, 500, "internal_error", "the server failed to handle this request; see its log", List.of());
+            });
+            config.routes.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty() || !"application/json".equals(ctx.contentType())) {
+                    error(ctx, 404, "not_found", "no route " + ctx.method() + " " + ctx.path(), List.of());
+                }
+            });
+            config.routes.error(405, ctx -> error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path(), List.of()));
+        });
+    }
+
+    private static void stats(Context ctx, ApiContext api) {
+        ObjectNode json = Json.object();
+        json.set("counts", Views.counts(api.store().countsByState()));
+        ArrayNode history = json.putArray("history");
+        for (QueueHistory.Sample sample : api.history().samples()) {
+            ObjectNode point = history.addObject();
+            point.put("at", sample.at().toString());
+            sample.counts().forEach((state, count) -> point.put(state.name(), count));
+        }
+        Routes.json(ctx, 200, json);
+    }
+
+    private static void error(Context ctx, int status, String code, String message, List<FieldError> fields) {
+        ObjectNode json = Json.object();
+        json.put("status", status);
+        json.put("error", code);
+        json.put("message", message);
+        ArrayNode list = json.putArray("fields");
+        for (FieldError field : fields) {
+            list.addObject().put("field", field.field()).put("message", field.message());
+        }
+        Routes.json(ctx, status, json);
+    }
+
+    private static String chartJsVersion() {
+        try (InputStream in = HttpApi.class.getResourceAsStream("/META-INF/maven/org.webjars.npm/chart.js/pom.properties")) {
+            java.util.Properties properties = new java.util.Properties();
+            if (in != null) {
+                properties.load(in);
+            }
+            return properties.getProperty("version", "missing");
+        } catch (java.io.IOException e) {
+            return "missing";
+        }
+    }
+}

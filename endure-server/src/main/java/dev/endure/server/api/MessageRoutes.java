@@ -1,0 +1,273 @@
+package dev.endure.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.endure.delivery.Delivery;
+import dev.endure.delivery.DeliveryPage;
+import dev.endure.delivery.DeliveryQuery;
+import dev.endure.delivery.DeliveryState;
+import dev.endure.delivery.Endpoint;
+import dev.endure.delivery.EnqueueResult;
+import dev.endure.delivery.NewMessage;
+import dev.endure.delivery.StoredMessage;
+import dev.endure.server.auth.Scope;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.nio.charset.StandardCharsets;
+
+/** {@code /api/messages} and {@code /api/deliveries}: send, list with filters and a cursor, read with attempts, replay. */
+final class MessageRoutes {
+
+    private static final int DEFAULT_PAGE = 50;
+    private static final int MAX_PAGE = 500;
+
+    private final ApiContext api;
+
+    MessageRoutes(ApiContext api) {
+        this.api = api;
+    }
+
+    void register(RoutesConfig routes, Auth auth) {
+        routes.post("/api/messages", auth.require(Scope.SEND, this::send));
+        routes.get("/api/messages", auth.require(Scope.READ, this::list));
+        routes.get("/api/messages/{id}", auth.require(Scope.READ, this::read));
+        routes.post("/api/messages/{id}/replay", auth.require(Scope.MANAGE, this::replayMessage));
+        routes.get("/api/deliveries/{id}", auth.require(Scope.READ, this::readDelivery));
+        routes.post("/api/deliveries/{id}/replay", auth.require(Scope.MANAGE, this::replayDelivery));
+    }
+
+    private void send(Context ctx) {
+        Body body = Routes.body(ctx, api);
+        String eventType = body.requiredString("eventType");
+        if (eventType != null && eventType.length() > 255) {
+            body.reject("eventType", "must be at most 255 characters");
+        }
+        JsonNode payload = body.requiredAny("payload");
+        Optional<String> keyInBody = body.optionalString("idempotencyKey", 1, 255);
+        List<String> endpointIds = body.optionalStringList("endpoints", 100);
+        boolean endpointsGiven = body.has("endpoints");
+        String keyInHeader = ctx.header("Idempotency-Key");
+        if (keyInHeader != null && (keyInHeader.isBlank() || keyInHeader.length() > 255)) {
+            body.reject("Idempotency-Key", "header must be 1 to 255 characters");
+        }
+        if (keyInHeader != null && keyInBody.isPresent() && !keyInHeader.equals(keyInBody.get())) {
+            body.reject("idempotencyKey", "differs from the Idempotency-Key header; send one or make them equal");
+        }
+        List<String> targets = new ArrayList<>(new LinkedHashSet<>(endpointIds));
+        if (endpointsGiven && targets.isEmpty()) {
+            body.reject("endpoints", "must name at least one endpoint (leave it out to send to every endpoint)");
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            if (api.store().endpoint(targets.get(i)).isEmpty()) {
+                body.reject("endpoints[" + endpointIds.indexOf(targets.get(i)) + "]", "endpoint " + targets.get(i) + " does not exist");
+            }
+        }
+        if (!endpointsGiven) {
+            targets = api.store().endpoints().stream().map(Endpoint::id).toList();
+            if (targets.isEmpty()) {
+                body.reject("endpoints", "no endpoint exists yet; create one with POST /api/endpoints first");
+            }
+        }
+        body.finish();
+        String idempotencyKey = keyInBody.orElse(keyInHeader);
+        String payloadText = Json.write(payload);
+        if (idempotencyKey != null) {
+            refuseKeyReuse(idempotencyKey, eventType, payload, targets);
+        }
+        NewMessage message = NewMessage.of(eventType, payloadText, idempotencyKey);
+        List<EnqueueResult> results = api.store().enqueue(message, targets, api.clock().instant());
+        for (EnqueueResult result : results) {
+            // A race between two different bodies with one key is decided by the store; the loser learns it here.
+            if (result.duplicate()) {
+                refuseIfDifferent(result.messageId(), idempotencyKey, eventType, payload);
+            }
+        }
+        boolean allDuplicates = results.stream().allMatch(EnqueueResult::duplicate);
+        ObjectNode json = Json.object();
+        json.put("id", allDuplicates ? results.get(0).messageId() : message.id());
+        json.put("duplicate", allDuplicates);
+        ArrayNode deliveries = json.putArray("deliveries");
+        for (EnqueueResult result : results) {
+            ObjectNode entry = deliveries.addObject();
+            entry.put("endpointId", result.endpointId());
+            entry.put("deliveryId", result.deliveryId());
+            entry.put("state", result.state() == null ? null : result.state().name());
+            entry.put("duplicate", result.duplicate());
+        }
+        // 202: accepted for delivery, not delivered; a repeat of an accepted send answers 200 with the original.
+        Routes.json(ctx, allDuplicates ? 200 : 202, json);
+    }
+
+    /** 409 when the key was used before for a different event type or payload (a retry must repeat the same body). */
+    private void refuseKeyReuse(String key, String eventType, JsonNode payload, List<String> targets) {
+        for (String endpointId : targets) {
+            api.queries().messageIdForIdempotencyKey(endpointId, key)
+                    .ifPresent(messageId -> refuseIfDifferent(messageId, key, eventType, payload));
+        }
+    }
+
+    private void refuseIfDifferent(String messageId, String key, String eventType, JsonNode payload) {
+        StoredMessage original = api.queries().message(messageId).orElse(null);
+        if (original == null) {
+            return;
+        }
+        boolean same;
+        try {
+            same = original.eventType().equals(eventType) && Json.read(original.payload()).equals(payload);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            same = false;
+        }
+        if (!same) {
+            throw ApiException.conflict("idempotency key '" + key + "' was already used for message " + messageId
+                    + " with a different event type or payload; use a new key for a new message");
+        }
+    }
+
+    private void list(Context ctx) {
+        List<FieldError> errors = new ArrayList<>();
+        String endpointId = ctx.queryParam("endpoint");
+        DeliveryState state = null;
+        String stateText = ctx.queryParam("state");
+        if (stateText != null) {
+            try {
+                state = DeliveryState.valueOf(stateText.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                errors.add(new FieldError("state", "must be one of " + java.util.Arrays.toString(DeliveryState.values()).toLowerCase(Locale.ROOT)
+                        + " (was " + stateText + ")"));
+            }
+        }
+        String eventType = ctx.queryParam("eventType");
+        Instant since = null;
+        String sinceText = ctx.queryParam("since");
+        if (sinceText != null) {
+            try {
+                since = Instant.parse(sinceText);
+            } catch (DateTimeParseException e) {
+                errors.add(new FieldError("since", "must be an ISO-8601 UTC time such as 2025-01-31T21:30:00Z (was " + sinceText + ")"));
+            }
+        }
+        int limit = DEFAULT_PAGE;
+        String limitText = ctx.queryParam("limit");
+        if (limitText != null) {
+            try {
+                limit = Integer.parseInt(limitText);
+                if (limit < 1 || limit > MAX_PAGE) {
+                    errors.add(new FieldError("limit", "must be between 1 and " + MAX_PAGE + " (was " + limit + ")"));
+                }
+            } catch (NumberFormatException e) {
+                errors.add(new FieldError("limit", "must be a whole number (was " + limitText + ")"));
+            }
+        }
+        Long beforeSeq = null;
+        String cursor = ctx.queryParam("cursor");
+        if (cursor != null) {
+            beforeSeq = Cursor.decode(cursor).orElse(null);
+            if (beforeSeq == null) {
+                errors.add(new FieldError("cursor", "is not a cursor this server issued; pass nextCursor from the previous page unchanged"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw ApiException.invalid(errors);
+        }
+        DeliveryPage page = api.queries().deliveries(new DeliveryQuery(endpointId, state, eventType, since, beforeSeq, limit));
+        ObjectNode json = Json.object();
+        ArrayNode data = json.putArray("data");
+        for (DeliveryPage.DeliveryRow row : page.rows()) {
+            data.add(Views.delivery(row.delivery(), row.eventType()));
+        }
+        if (page.nextBeforeSeq() == null) {
+            json.putNull("nextCursor");
+        } else {
+            json.put("nextCursor", Cursor.encode(page.nextBeforeSeq()));
+        }
+        Routes.json(ctx, 200, json);
+    }
+
+    private void read(Context ctx) {
+        String id = ctx.pathParam("id");
+        StoredMessage message = api.queries().message(id).orElseThrow(() -> ApiException.notFound("message", id));
+        ObjectNode json = Json.object();
+        json.put("id", message.id());
+        json.put("eventType", message.eventType());
+        json.put("idempotencyKey", message.idempotencyKey());
+        Views.putInstant(json, "createdAt", message.createdAt());
+        try {
+            json.set("payload", Json.read(message.payload()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            json.put("payload", message.payload());
+        }
+        ArrayNode deliveries = json.putArray("deliveries");
+        for (Delivery delivery : api.store().deliveriesOfMessage(id)) {
+            ObjectNode entry = Views.delivery(delivery, message.eventType());
+            ArrayNode attempts = entry.putArray("attempts");
+            api.store().attempts(delivery.id()).forEach(a -> attempts.add(Views.attempt(a)));
+            deliveries.add(entry);
+        }
+        Routes.json(ctx, 200, json);
+    }
+
+    private void readDelivery(Context ctx) {
+        String id = ctx.pathParam("id");
+        Delivery delivery = api.store().delivery(id).orElseThrow(() -> ApiException.notFound("delivery", id));
+        ObjectNode json = Views.delivery(delivery, api.queries().message(delivery.messageId()).map(StoredMessage::eventType).orElse(null));
+        ArrayNode attempts = json.putArray("attempts");
+        api.store().attempts(id).forEach(a -> attempts.add(Views.attempt(a)));
+        Routes.json(ctx, 200, json);
+    }
+
+    private void replayDelivery(Context ctx) {
+        String id = ctx.pathParam("id");
+        Delivery delivery = api.store().delivery(id).orElseThrow(() -> ApiException.notFound("delivery", id));
+        if (!api.store().replay(id, api.clock().instant())) {
+            throw ApiException.conflict("delivery " + id + " is " + delivery.state() + "; only failed deliveries can be replayed");
+        }
+        ObjectNode json = Json.object();
+        json.put("deliveryId", id);
+        json.put("replayed", true);
+        Routes.json(ctx, 202, json);
+    }
+
+    private void replayMessage(Context ctx) {
+        String id = ctx.pathParam("id");
+        api.queries().message(id).orElseThrow(() -> ApiException.notFound("message", id));
+        int replayed = 0;
+        Instant now = api.clock().instant();
+        for (Delivery delivery : api.store().deliveriesOfMessage(id)) {
+            if (delivery.state() == DeliveryState.FAILED && api.store().replay(delivery.id(), now)) {
+                replayed++;
+            }
+        }
+        ObjectNode json = Json.object();
+        json.put("messageId", id);
+        json.put("replayed", replayed);
+        Routes.json(ctx, 202, json);
+    }
+
+    /** Opaque page cursors: base64url of the enqueue position, so clients pass them back unchanged. */
+    static final class Cursor {
+
+        private Cursor() {}
+
+        static String encode(long seq) {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(("s" + seq).getBytes(StandardCharsets.US_ASCII));
+        }
+
+        static Optional<Long> decode(String cursor) {
+            try {
+                String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.US_ASCII);
+                return text.startsWith("s") ? Optional.of(Long.parseLong(text.substring(1))) : Optional.empty();
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        }
+    }
+}
