@@ -210,9 +210,14 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     private List<EnqueueResult> enqueueIn(Connection connection, NewMessage message, List<String> endpointIds, Instant now)
             throws SQLException {
+        // The endpoint rows are locked until this transaction ends: a disableEndpoint running at the same
+        // time either waits for these deliveries (and then moves them to HELD) or commits first (and this
+        // read sees it). Without the lock a PENDING delivery could be committed just after the disable
+        // swept PENDING to HELD, and claims skip disabled endpoints, so it would never move again.
+        // Sorted, so two sends to overlapping endpoint sets lock in the same order and cannot deadlock.
         Map<String, Boolean> enabled = new HashMap<>();
-        for (String endpointId : endpointIds) {
-            try (PreparedStatement select = connection.prepareStatement("SELECT enabled FROM endure_endpoint WHERE id = ?")) {
+        for (String endpointId : new java.util.TreeSet<>(endpointIds)) {
+            try (PreparedStatement select = connection.prepareStatement("SELECT enabled FROM endure_endpoint WHERE id = ? FOR UPDATE")) {
                 select.setString(1, endpointId);
                 try (ResultSet row = select.executeQuery()) {
                     if (!row.next()) {

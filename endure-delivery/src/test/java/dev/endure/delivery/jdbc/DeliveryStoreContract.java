@@ -100,6 +100,57 @@ abstract class DeliveryStoreContract {
         }
     }
 
+    /**
+     * Claims skip disabled endpoints, so a delivery left PENDING on one would never move again. A send
+     * racing a disable must therefore end HELD (or be enqueued before the disable moves it to HELD).
+     */
+    @Test
+    void aSendRacingADisableNeverLeavesAPendingDeliveryOnADisabledEndpoint() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            for (int round = 0; round < 40; round++) {
+                String endpointId = "ep_race_" + round;
+                store.createEndpoint(endpoint(endpointId), now);
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(3);
+                List<Future<?>> tasks = new ArrayList<>();
+                for (int sender = 0; sender < 2; sender++) {
+                    tasks.add(pool.submit(() -> {
+                        start.await();
+                        for (int i = 0; i < 15; i++) {
+                            store.enqueue(NewMessage.of("e", "{}"), List.of(endpointId), now);
+                        }
+                        return null;
+                    }));
+                }
+                tasks.add(pool.submit(() -> {
+                    start.await();
+                    store.enqueue(NewMessage.of("e", "{}"), List.of(endpointId), now);
+                    return store.disableEndpoint(endpointId, "HTTP 410 Gone", now);
+                }));
+                for (Future<?> task : tasks) {
+                    task.get(30, TimeUnit.SECONDS);
+                }
+                assertThat(deliveriesIn(endpointId, DeliveryState.PENDING)).as("PENDING on disabled %s", endpointId).isZero();
+                assertThat(deliveriesIn(endpointId, DeliveryState.HELD)).isEqualTo(31);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    long deliveriesIn(String endpointId, DeliveryState state) throws java.sql.SQLException {
+        try (java.sql.Connection connection = dataSource().getConnection();
+                java.sql.PreparedStatement count = connection.prepareStatement(
+                        "SELECT COUNT(*) FROM endure_delivery WHERE endpoint_id = ? AND state = ?")) {
+            count.setString(1, endpointId);
+            count.setString(2, state.name());
+            try (java.sql.ResultSet row = count.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        }
+    }
+
     @Test
     void aClaimLeasesWithAFencingTokenAndAnExpiredLeaseMakesItClaimableAgain() {
         String delivery = store.enqueue(NewMessage.of("e", "{\"a\":1}"), List.of("ep_a"), now).get(0).deliveryId();
