@@ -65,6 +65,7 @@ public final class DeliveryWorker implements AutoCloseable {
     private final Clock clock;
     private final RandomGenerator random;
     private final List<DeliveryListener> listeners;
+    private final List<dev.endure.retry.RetryListener> retryListeners;
     private final int concurrency;
     private final Duration pollInterval;
     private final Function<String, CircuitBreaker> breakerFactory;
@@ -86,6 +87,7 @@ public final class DeliveryWorker implements AutoCloseable {
         this.clock = b.clock;
         this.random = b.random;
         this.listeners = List.copyOf(b.listeners);
+        this.retryListeners = List.copyOf(b.retryListeners);
         this.concurrency = b.concurrency;
         this.pollInterval = b.pollInterval;
         CircuitBreakerPolicy breakerPolicy = b.breakerPolicy;
@@ -391,6 +393,7 @@ public final class DeliveryWorker implements AutoCloseable {
             emit(new DeliveryEvent.StaleResultRejected(claim.deliveryId(), owner, claim.fencingToken()));
             return null;
         }
+        emitCore(claim, started, result, decision);
         int attempts = claim.attemptNumber();
         if (decision instanceof Decision.Delivered) {
             emit(new DeliveryEvent.Delivered(claim.deliveryId(), claim.messageId(), claim.endpointId(), attempts, result.latency()));
@@ -425,6 +428,23 @@ public final class DeliveryWorker implements AutoCloseable {
         if (rule.trips(stats) && store.disableEndpoint(endpoint.id(), rule.describe(stats), now)) {
             emit(new DeliveryEvent.EndpointFailureRateDisabled(endpoint.id(),
                     "endpoint " + endpoint.url() + " disabled: " + rule.describe(stats), stats));
+        }
+    }
+
+    private void emitCore(Claim claim, Instant started, AttemptResult result, Decision decision) {
+        if (retryListeners.isEmpty()) {
+            return;
+        }
+        Instant windowStart = claim.windowStart() != null ? claim.windowStart() : started;
+        Duration elapsed = Duration.between(windowStart, clock.instant());
+        for (dev.endure.retry.RetryEvent event : CoreRetryEvents.of(claim, result, decision, elapsed)) {
+            for (dev.endure.retry.RetryListener listener : retryListeners) {
+                try {
+                    listener.onEvent(event);
+                } catch (RuntimeException e) {
+                    listenerFailures.incrementAndGet();
+                }
+            }
         }
     }
 
@@ -480,6 +500,7 @@ public final class DeliveryWorker implements AutoCloseable {
         private Clock clock = Clock.system();
         private RandomGenerator random;
         private final List<DeliveryListener> listeners = new ArrayList<>();
+        private final List<dev.endure.retry.RetryListener> retryListeners = new ArrayList<>();
         private int concurrency = 8;
         private Duration pollInterval = Duration.ofMillis(500);
         private CircuitBreakerPolicy breakerPolicy = CircuitBreakerPolicy.builder().name("webhook").consecutiveFailures(5)
@@ -521,6 +542,16 @@ public final class DeliveryWorker implements AutoCloseable {
         /** The jitter's random numbers (tests pass a seeded one); shared by all senders, so thread-safe or concurrency 1. */
         public Builder random(RandomGenerator value) {
             this.random = Objects.requireNonNull(value, "random");
+            return this;
+        }
+
+        /**
+         * Also reports each attempt as endure-core {@link dev.endure.retry.RetryEvent}s (policy name
+         * {@code webhook:<endpoint id>}, result the {@link AttemptResult}), so core listeners such as
+         * endure-observe's retry log see deliveries like any other retried call.
+         */
+        public Builder retryListener(dev.endure.retry.RetryListener value) {
+            retryListeners.add(Objects.requireNonNull(value, "retryListener"));
             return this;
         }
 

@@ -232,6 +232,43 @@ abstract class DeliveryWorkerContract {
     }
 
     @Test
+    void coreRetryListenersSeeEachAttemptItsRetryAndItsEnd() {
+        endpoint("ep_core");
+        endpoint("ep_gone");
+        receiver.then(Answer.of(503));
+        List<dev.endure.retry.RetryEvent> core = new CopyOnWriteArrayList<>();
+        DeliveryWorker worker = worker(b -> b.breaker(null).retryListener(core::add));
+        service.send(NewMessage.of("e", "{}"), "ep_core");
+
+        drive(worker, "ep_core");
+
+        assertThat(core).extracting(event -> event.getClass().getSimpleName())
+                .containsExactly("AttemptFailed", "RetryScheduled", "Succeeded");
+        dev.endure.retry.RetryEvent.RetryScheduled retry = (dev.endure.retry.RetryEvent.RetryScheduled) core.get(1);
+        DeliveryEvent.RetryScheduled sameRetry = eventsOf(DeliveryEvent.RetryScheduled.class).get(0);
+        assertThat(retry.policyName()).isEqualTo("webhook:ep_core");
+        assertThat(retry.nextAttempt()).isEqualTo(2);
+        assertThat(retry.delay()).isEqualTo(sameRetry.delay());
+        assertThat(retry.reason()).isEqualTo("HTTP 503 on attempt 1");
+        assertThat(retry.verdict().kind()).isEqualTo(dev.endure.Verdict.Kind.RETRY);
+        assertThat(retry.result()).isInstanceOfSatisfying(AttemptResult.class, r -> assertThat(r.status()).isEqualTo(503));
+        dev.endure.retry.RetryEvent.Succeeded success = (dev.endure.retry.RetryEvent.Succeeded) core.get(2);
+        assertThat(success.attempts()).isEqualTo(2);
+        // The store keeps instants in milliseconds, so compare at that precision.
+        assertThat(success.elapsed().toMillis()).as("counted from the first attempt of the window")
+                .isGreaterThanOrEqualTo(retry.delay().toMillis());
+
+        core.clear();
+        receiver.then(Answer.of(410));
+        service.send(NewMessage.of("e", "{}"), "ep_gone");
+        worker.runOnce();
+        assertThat(core).hasSize(2).last().isInstanceOfSatisfying(dev.endure.retry.RetryEvent.FailedPermanently.class, failed -> {
+            assertThat(failed.verdict().kind()).isEqualTo(dev.endure.Verdict.Kind.DISABLE_TARGET);
+            assertThat(failed.policyName()).isEqualTo("webhook:ep_gone");
+        });
+    }
+
+    @Test
     void theFullTenHourScheduleEndsAsFailedWithDurationExceeded() {
         endpoint("ep_dead");
         receiver.otherwise(Answer.of(503));
