@@ -39,13 +39,12 @@ public final class BreakerMetrics implements MeterBinder, AutoCloseable {
 
     private final CircuitBreaker breaker;
     private final Tags tags;
-    private final List<Meter> meters = new CopyOnWriteArrayList<>();
-    private final AtomicReference<MeterRegistry> registry = new AtomicReference<>();
-    private volatile Cancellable listening;
+    private final BoundMeters meters;
 
     private BreakerMetrics(CircuitBreaker breaker, Iterable<Tag> extraTags) {
         this.breaker = Objects.requireNonNull(breaker, "breaker");
         this.tags = Tags.of("name", breaker.name()).and(extraTags);
+        this.meters = new BoundMeters("circuit breaker '" + breaker.name() + "'");
     }
 
     public static BreakerMetrics of(CircuitBreaker breaker) {
@@ -64,9 +63,7 @@ public final class BreakerMetrics implements MeterBinder, AutoCloseable {
     @Override
     public void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry");
-        if (!this.registry.compareAndSet(null, registry)) {
-            throw new IllegalStateException("metrics of circuit breaker '" + breaker.name() + "' are already bound to a registry");
-        }
+        meters.bind(registry);
         for (BreakerState state : BreakerState.values()) {
             meters.add(Gauge.builder("endure.breaker.state", breaker, b -> b.state() == state ? 1 : 0)
                     .description("1 for the breaker's current state, 0 for the others")
@@ -85,31 +82,21 @@ public final class BreakerMetrics implements MeterBinder, AutoCloseable {
                 .register(registry));
         meters.add(Gauge.builder("endure.breaker.failure.rate", breaker, b -> b.snapshot().failureRate())
                 .description("Failures over calls in the sliding window, 0 to 1").tags(tags).register(registry));
-        listening = breaker.addListener(event -> {
+        meters.listening(breaker.addListener(event -> {
             if (event instanceof BreakerEvent.StateChanged changed) {
                 Counter counter = Counter.builder("endure.breaker.transitions")
                         .description("State changes of the breaker")
                         .tags(tags).tag("from", tagOf(changed.from())).tag("to", tagOf(changed.to()))
                         .register(registry);
-                if (!meters.contains(counter)) {
-                    meters.add(counter);
-                }
-                counter.increment();
+                meters.add(counter).increment();
             }
-        });
+        }));
     }
 
     /** Removes the meters from the registry and stops listening. */
     @Override
     public void close() {
-        Cancellable current = listening;
-        if (current != null) {
-            current.cancel();
-        }
-        MeterRegistry bound = registry.get();
-        if (bound != null) {
-            meters.forEach(bound::remove);
-        }
+        meters.close();
     }
 
     @Override

@@ -29,12 +29,12 @@ public final class BudgetMetrics implements MeterBinder, AutoCloseable {
 
     private final RetryBudget budget;
     private final Tags tags;
-    private final List<Meter> meters = new CopyOnWriteArrayList<>();
-    private final AtomicReference<MeterRegistry> registry = new AtomicReference<>();
+    private final BoundMeters meters;
 
     private BudgetMetrics(RetryBudget budget, Iterable<Tag> extraTags) {
         this.budget = Objects.requireNonNull(budget, "budget");
         this.tags = Tags.of("name", budget.name()).and(extraTags);
+        this.meters = new BoundMeters("retry budget '" + budget.name() + "'");
     }
 
     public static BudgetMetrics of(RetryBudget budget) {
@@ -48,9 +48,7 @@ public final class BudgetMetrics implements MeterBinder, AutoCloseable {
     @Override
     public void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry");
-        if (!this.registry.compareAndSet(null, registry)) {
-            throw new IllegalStateException("metrics of retry budget '" + budget.name() + "' are already bound to a registry");
-        }
+        meters.bind(registry);
         meters.add(FunctionCounter.builder("endure.budget.calls", budget, b -> b.stats().calls())
                 .description("Calls that deposited into the retry budget").tags(tags).register(registry));
         meters.add(FunctionCounter.builder("endure.budget.retries", budget, b -> b.stats().retriesAllowed())
@@ -64,10 +62,7 @@ public final class BudgetMetrics implements MeterBinder, AutoCloseable {
     /** Removes the meters from the registry. */
     @Override
     public void close() {
-        MeterRegistry bound = registry.get();
-        if (bound != null) {
-            meters.forEach(bound::remove);
-        }
+        meters.close();
     }
 
     @Override

@@ -109,12 +109,10 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
     private final LongAdder exhausted = new LongAdder();
     private final LongAdder failedPermanently = new LongAdder();
     private final LongAdder rejectedByBreaker = new LongAdder();
-    private final List<Meter> meters = new CopyOnWriteArrayList<>();
-    private final AtomicReference<MeterRegistry> registry = new AtomicReference<>();
+    private final BoundMeters meters;
     private volatile Timer delays;
     private volatile Timer successfulAttempts;
     private volatile Timer failedAttempts;
-    private volatile Cancellable listening;
 
     private RetryMetrics(Retrier<?> retrier, Mode mode, Iterable<Tag> extraTags) {
         this.retrier = Objects.requireNonNull(retrier, "retrier");
@@ -122,6 +120,7 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
         this.name = retrier.policy().name();
         this.mode = Objects.requireNonNull(mode, "mode");
         this.extraTags = Tags.of(extraTags);
+        this.meters = new BoundMeters("retry policy '" + name + "'");
     }
 
     /** Counter-only metrics ({@link Mode#COUNTERS}) for {@code retrier}, tagged with its policy's name. */
@@ -150,9 +149,7 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
     @Override
     public void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry");
-        if (!this.registry.compareAndSet(null, registry)) {
-            throw new IllegalStateException("metrics of retry policy '" + name + "' are already bound to a registry");
-        }
+        meters.bind(registry);
         RetryStats stats = retrier.stats();
         Tags tags = Tags.of("name", name).and(extraTags);
         callCounter(registry, tags, Outcome.SUCCESS, s -> s.successes() - s.successesAfterRetry());
@@ -185,7 +182,7 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
                     .description("Wait before each retry: the backoff, or a longer retry-after hint")
                     .tags(tags).register(registry);
             meters.add(delays);
-            listening = retrier.addListener(new Listener());
+            meters.listening(retrier.addListener(new Listener()));
         }
     }
 
@@ -306,14 +303,7 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
     /** Removes the meters from the registry and stops listening. */
     @Override
     public void close() {
-        Cancellable current = listening;
-        if (current != null) {
-            current.cancel();
-        }
-        MeterRegistry bound = registry.get();
-        if (bound != null) {
-            meters.forEach(bound::remove);
-        }
+        meters.close();
     }
 
     @Override
