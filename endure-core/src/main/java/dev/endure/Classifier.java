@@ -32,6 +32,15 @@ public interface Classifier<T> {
     Verdict classify(T result, Throwable failure);
 
     /**
+     * True only if {@link #classify} answers {@link Verdict#success()} for every result (it judges only
+     * failures). Executors then skip classifying results on their success path. The default, false, is
+     * always safe.
+     */
+    default boolean acceptsEveryResult() {
+        return false;
+    }
+
+    /**
      * The default: every result is a success; every {@link Exception} is retried (with its
      * {@link RetryAfterHint} as a floor when it carries one); an {@link Error} and an
      * {@link InterruptedException} are never retried.
@@ -175,6 +184,12 @@ public interface Classifier<T> {
             this.hasRetryRules = !builder.retryRules.isEmpty();
             this.resultFunctions = List.copyOf(builder.resultFunctions);
             this.resultRetries = List.copyOf(builder.resultRetries);
+        }
+
+        /** True when no rule looks at results: every result is a success. */
+        @Override
+        public boolean acceptsEveryResult() {
+            return resultFunctions.isEmpty() && resultRetries.isEmpty();
         }
 
         @Override

@@ -46,6 +46,8 @@ public final class Retrier<T> {
     private final AtomicReference<RetryListener[]> listeners;
     private final RetryContext firstAttempt;
     private final boolean deadlineNeedsStart;
+    /** The classifier has no result rules, so a returned result needs no classification. */
+    private final boolean everyResultSucceeds;
     private volatile boolean listenerFailureLogged;
 
     private Retrier(Builder<T> builder) {
@@ -58,6 +60,7 @@ public final class Retrier<T> {
         this.listeners = new AtomicReference<>(builder.listeners);
         this.firstAttempt = new FirstAttempt(policy.name());
         this.deadlineNeedsStart = policy.maxDuration().isPresent();
+        this.everyResultSucceeds = policy.classifier().acceptsEveryResult();
     }
 
     /** A retrier on the system clock and the shared timer thread. */
@@ -124,6 +127,9 @@ public final class Retrier<T> {
         } catch (Throwable thrown) {
             failure = thrown;
         }
+        if (failure == null && everyResultSucceeds) {
+            return succeededFirstTime(result, start);
+        }
         Verdict verdict = classify(result, failure);
         if (failure == null && verdict.kind() == Verdict.Kind.SUCCESS) {
             return succeededFirstTime(result, start);
@@ -141,6 +147,9 @@ public final class Retrier<T> {
             result = callable.call();
         } catch (Throwable thrown) {
             failure = thrown;
+        }
+        if (failure == null && everyResultSucceeds) {
+            return succeededFirstTime(result, start);
         }
         Verdict verdict = classify(result, failure);
         if (failure == null && verdict.kind() == Verdict.Kind.SUCCESS) {
@@ -171,6 +180,9 @@ public final class Retrier<T> {
             result = operation.run(firstAttempt);
         } catch (Throwable thrown) {
             failure = thrown;
+        }
+        if (failure == null && everyResultSucceeds) {
+            return succeededFirstTime(result, start);
         }
         Verdict verdict = classify(result, failure);
         if (failure == null && verdict.kind() == Verdict.Kind.SUCCESS) {
