@@ -21,6 +21,7 @@ final class Execution<T> implements RetryContext {
     private final long startNanos;
     private final ArrayDeque<Throwable> earlierFailures = new ArrayDeque<>();
     private int attempt;
+    private long attemptStartNanos;
     private long previousDelayNanos;
     private Throwable lastFailure;
     private Verdict lastVerdict;
@@ -55,12 +56,14 @@ final class Execution<T> implements RetryContext {
 
     void startAttempt(int number) {
         attempt = number;
+        attemptStartNanos = retrier.clock().nanoTime();
         retrier.stats().attemptStarted();
     }
 
-    /** For the synchronous first attempt, which was counted before this execution existed. */
-    void startAttemptWithoutCounting(int number) {
-        attempt = number;
+    /** For the synchronous first attempt, which started (and was counted) before this execution existed. */
+    void firstAttemptStartedAt(long startNanos) {
+        attempt = 1;
+        attemptStartNanos = startNanos;
     }
 
     /** What to throw when {@link #decide} said {@link #STOP}; null means return {@link #terminalResult}. */
@@ -76,7 +79,7 @@ final class Execution<T> implements RetryContext {
     void succeeded(long nowNanos) {
         retrier.stats().succeeded(attempt);
         if (retrier.hasListeners()) {
-            retrier.emit(new RetryEvent.Succeeded(policy.name(), attempt, elapsed(nowNanos)));
+            retrier.emit(new RetryEvent.Succeeded(policy.name(), attempt, elapsed(nowNanos), attemptDuration(nowNanos)));
         }
     }
 
@@ -91,12 +94,12 @@ final class Execution<T> implements RetryContext {
             // policy): nothing to retry, and the exception still reaches the caller as it is.
             retrier.stats().succeeded(attempt);
             if (retrier.hasListeners()) {
-                retrier.emit(new RetryEvent.Succeeded(policy.name(), attempt, elapsed(nowNanos)));
+                retrier.emit(new RetryEvent.Succeeded(policy.name(), attempt, elapsed(nowNanos), attemptDuration(nowNanos)));
             }
             return stop(result, failure);
         }
         if (retrier.hasListeners()) {
-            retrier.emit(new RetryEvent.AttemptFailed(policy.name(), attempt, elapsed(nowNanos), verdict, failure,
+            retrier.emit(new RetryEvent.AttemptFailed(policy.name(), attempt, elapsed(nowNanos), attemptDuration(nowNanos), verdict, failure,
                     failure == null ? result : null));
         }
         remember(failure, verdict);
@@ -223,6 +226,10 @@ final class Execution<T> implements RetryContext {
                 error.addSuppressed(earlier);
             }
         }
+    }
+
+    private Duration attemptDuration(long nowNanos) {
+        return Duration.ofNanos(Math.max(0, nowNanos - attemptStartNanos));
     }
 
     private Duration elapsed(long nowNanos) {

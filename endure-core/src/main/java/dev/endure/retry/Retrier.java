@@ -205,7 +205,8 @@ public final class Retrier<T> {
     private T succeededFirstTime(T result, long start) {
         stats.succeededFirstTime();
         if (start != UNTIMED && hasListeners()) {
-            emit(new RetryEvent.Succeeded(policy.name(), 1, java.time.Duration.ofNanos(clock.nanoTime() - start)));
+            java.time.Duration took = java.time.Duration.ofNanos(clock.nanoTime() - start);
+            emit(new RetryEvent.Succeeded(policy.name(), 1, took, took));
         }
         return result;
     }
@@ -213,9 +214,10 @@ public final class Retrier<T> {
     /** The shared synchronous loop, entered only after the first attempt did not succeed. */
     private T retryAfterFirstFailure(RetryOperation<? extends T, ?> operation, long start, T firstResult,
             Throwable firstFailure, Verdict firstVerdict) throws Exception {
-        Execution<T> execution = new Execution<>(this, start == UNTIMED ? clock.nanoTime() : start);
+        long executionStart = start == UNTIMED ? clock.nanoTime() : start;
+        Execution<T> execution = new Execution<>(this, executionStart);
         stats.enteredRetryLoop();
-        execution.startAttemptWithoutCounting(1);
+        execution.firstAttemptStartedAt(executionStart);
         T result = firstResult;
         Throwable failure = firstFailure;
         Verdict verdict = firstVerdict;

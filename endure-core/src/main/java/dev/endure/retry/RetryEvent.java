@@ -15,9 +15,12 @@ public sealed interface RetryEvent {
     /** Time since the first attempt started. */
     Duration elapsed();
 
-    /** An attempt ended in anything but success; the verdict says what follows. */
-    record AttemptFailed(String policyName, int attempt, Duration elapsed, Verdict verdict, Throwable failure, Object result)
-            implements RetryEvent {
+    /**
+     * An attempt ended in anything but success; the verdict says what follows. {@code attemptDuration}
+     * is how long this attempt ran.
+     */
+    record AttemptFailed(String policyName, int attempt, Duration elapsed, Duration attemptDuration, Verdict verdict,
+            Throwable failure, Object result) implements RetryEvent {
         public Optional<Throwable> failureIfAny() {
             return Optional.ofNullable(failure);
         }
@@ -30,8 +33,8 @@ public sealed interface RetryEvent {
     record RetryScheduled(String policyName, int nextAttempt, Duration elapsed, Duration delay, String reason,
             Verdict verdict, Throwable failure, Object result) implements RetryEvent {}
 
-    /** The call succeeded on attempt {@code attempts}. */
-    record Succeeded(String policyName, int attempts, Duration elapsed) implements RetryEvent {}
+    /** The call succeeded on attempt {@code attempts}, which ran for {@code attemptDuration}. */
+    record Succeeded(String policyName, int attempts, Duration elapsed, Duration attemptDuration) implements RetryEvent {}
 
     /** The call failed with a permanent verdict (fail now, or disable the target); the outcome is attached. */
     record FailedPermanently(String policyName, int attempts, Duration elapsed, Verdict verdict, Throwable failure,

@@ -269,6 +269,26 @@ class RetrierTest {
     }
 
     @Test
+    void eventsSayHowLongEachAttemptRan() {
+        AtomicInteger calls = new AtomicInteger();
+        retrier(seed000().build()).get(() -> {
+            time.advance(Duration.ofMillis(100L * calls.incrementAndGet()));
+            if (calls.get() < 3) {
+                throw new IllegalStateException("slow conflict");
+            }
+            return "ok";
+        });
+
+        assertThat(events).filteredOn(RetryEvent.AttemptFailed.class::isInstance)
+                .extracting(event -> ((RetryEvent.AttemptFailed) event).attemptDuration())
+                .containsExactly(Duration.ofMillis(100), Duration.ofMillis(200));
+        RetryEvent.Succeeded success = (RetryEvent.Succeeded) events.get(events.size() - 1);
+        assertThat(success.attemptDuration()).isEqualTo(Duration.ofMillis(300));
+        // 100 + 10 (backoff) + 200 + 20 (backoff) + 300
+        assertThat(success.elapsed()).isEqualTo(Duration.ofMillis(630));
+    }
+
+    @Test
     void aListenerThatThrowsDoesNotBreakTheCall() {
         AtomicInteger seenByHealthyListener = new AtomicInteger();
         Retrier<String> retrier = Retrier.builder(seed000().build()).time(time)

@@ -27,10 +27,10 @@ final class CoreRetryEvents {
         String policy = policyName(claim.endpointId());
         int attempt = claim.attemptNumber();
         if (decision instanceof Decision.Delivered) {
-            return List.of(new RetryEvent.Succeeded(policy, attempt, elapsed));
+            return List.of(new RetryEvent.Succeeded(policy, attempt, elapsed, result.latency()));
         }
         Verdict verdict = verdictOf(result, decision);
-        RetryEvent failed = new RetryEvent.AttemptFailed(policy, attempt, elapsed, verdict, null, result);
+        RetryEvent failed = new RetryEvent.AttemptFailed(policy, attempt, elapsed, result.latency(), verdict, null, result);
         RetryEvent next;
         if (decision instanceof Decision.Retry retry) {
             next = new RetryEvent.RetryScheduled(policy, attempt + 1, elapsed, retry.delay(), retry.reason(), verdict, null, result);

@@ -196,7 +196,7 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
 
     private static Timer attemptTimer(MeterRegistry registry, Tags tags, String outcome) {
         return Timer.builder("endure.retry.attempt.duration")
-                .description("How long each attempt ran (calls wrapped with RetryMetrics.timed)")
+                .description("How long each attempt ran (from events in EVENTS mode; calls wrapped with RetryMetrics.timed otherwise)")
                 .tags(tags).tag("outcome", outcome).register(registry);
     }
 
@@ -204,7 +204,11 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
     private final class Listener implements RetryListener {
         @Override
         public void onEvent(RetryEvent event) {
-            if (event instanceof RetryEvent.RetryScheduled scheduled) {
+            if (event instanceof RetryEvent.AttemptFailed failed) {
+                failedAttempts.record(failed.attemptDuration().toNanos(), TimeUnit.NANOSECONDS);
+            } else if (event instanceof RetryEvent.Succeeded succeeded) {
+                successfulAttempts.record(succeeded.attemptDuration().toNanos(), TimeUnit.NANOSECONDS);
+            } else if (event instanceof RetryEvent.RetryScheduled scheduled) {
                 delays.record(scheduled.delay().toNanos(), TimeUnit.NANOSECONDS);
             } else if (event instanceof RetryEvent.Exhausted gaveUp) {
                 if (gaveUp.reason() == GiveUpReason.RETRY_BUDGET) {
@@ -230,13 +234,18 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
 
     /**
      * Wraps one attempt's work so that each run of it (each attempt) is timed into
-     * {@code endure.retry.attempt.duration}. The core's events carry the time since the call started, not
-     * per attempt, so the time is taken here, around the work itself: inside a pipeline that is after the
-     * breaker's permit and under the timeout. A thrown failure is tagged {@code failure}; so is a result
-     * the policy's classifier does not accept.
+     * {@code endure.retry.attempt.duration}, for {@link Mode#COUNTERS}, which listens to no events: the
+     * time is taken around the work itself (inside a pipeline, after the breaker's permit and under the
+     * timeout). A thrown failure is tagged {@code failure}; so is a result the policy's classifier does not
+     * accept. In {@link Mode#EVENTS} attempts are already timed from the events, so the work is returned
+     * as it is and nothing is counted twice.
      */
+    @SuppressWarnings("unchecked")
     public <T> Supplier<T> timed(Supplier<T> work) {
         Objects.requireNonNull(work, "work");
+        if (mode == Mode.EVENTS) {
+            return (Supplier<T>) work;
+        }
         return () -> {
             long start = clock.nanoTime();
             T result;
@@ -254,6 +263,9 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
     /** As {@link #timed(Supplier)}, for work that throws checked exceptions. */
     public <T> Callable<T> timedCallable(Callable<T> work) {
         Objects.requireNonNull(work, "work");
+        if (mode == Mode.EVENTS) {
+            return work;
+        }
         return () -> {
             long start = clock.nanoTime();
             T result;
@@ -271,6 +283,9 @@ public final class RetryMetrics implements MeterBinder, AutoCloseable {
     /** As {@link #timed(Supplier)}, for asynchronous work: the attempt ends when its stage completes. */
     public <T> Supplier<CompletionStage<T>> timedAsync(Supplier<? extends CompletionStage<T>> work) {
         Objects.requireNonNull(work, "work");
+        if (mode == Mode.EVENTS) {
+            return work::get;
+        }
         return () -> {
             long start = clock.nanoTime();
             CompletionStage<T> stage;

@@ -154,6 +154,35 @@ class RetryMetricsTest {
     }
 
     @Test
+    void eventsModeTimesEveryAttemptWithoutWrappingAndNeverTwice() {
+        Retrier<String> retrier = Retrier.builder(RetryPolicy.<String>builder().name("evented").maxAttempts(3)
+                .backoff(Backoff.fixed(Duration.ofSeconds(1))).build()).time(time).build();
+        RetryMetrics metrics = RetryMetrics.withEvents(retrier);
+        metrics.bindTo(meters);
+        AtomicInteger attempts = new AtomicInteger();
+
+        // Wrapped anyway: in EVENTS mode timed(...) hands the work back, so nothing is counted twice.
+        String result = retrier.get(metrics.timed(() -> {
+            time.advance(Duration.ofMillis(attempts.incrementAndGet() * 100L));
+            if (attempts.get() < 3) {
+                throw new IllegalStateException("slow and failing");
+            }
+            return "done";
+        }));
+
+        assertThat(result).isEqualTo("done");
+        Timer failed = meters.get("endure.retry.attempt.duration").tag("name", "evented").tag("outcome", "failure").timer();
+        Timer succeeded = meters.get("endure.retry.attempt.duration").tag("name", "evented").tag("outcome", "success").timer();
+        assertThat(failed.count()).isEqualTo(2);
+        assertThat(failed.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(100 + 200);
+        assertThat(succeeded.count()).isEqualTo(1);
+        assertThat(succeeded.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(300);
+        Timer delays = meters.get("endure.retry.delay").tag("name", "evented").timer();
+        assertThat(delays.count()).isEqualTo(2);
+        assertThat(delays.totalTime(TimeUnit.SECONDS)).isEqualTo(2);
+    }
+
+    @Test
     void breakerMetricsFollowTheStateAndCountTransitions() {
         CircuitBreaker breaker = CircuitBreaker.builder(CircuitBreakerPolicy.builder().name("db")
                 .consecutiveFailures(2).openDuration(Duration.ofSeconds(30)).build()).clock(time).build();
