@@ -1,5 +1,7 @@
 package dev.endure.jdbc;
 
+import dev.endure.testing.SeverableTcpProxy;
+
 import static dev.endure.jdbc.RealDriverFailuresTest.count;
 import static dev.endure.jdbc.RealDriverFailuresTest.execute;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -59,6 +59,15 @@ public final class EndureServer implements AutoCloseable {
     private final ScheduledExecutorService sampler;
     private final Javalin http;
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** How long /health/ready waits for the store before it says "not ready". */
+    static final Duration READINESS_TIMEOUT = Duration.ofSeconds(2);
+    private final java.util.concurrent.ExecutorService readinessProbe = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "endure-readiness");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Boolean>> readinessCheck =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final Clock clock;
     private final DeliveryWorker worker;
 
@@ -187,9 +196,29 @@ public final class EndureServer implements AutoCloseable {
         }
     }
 
-    /** Ready for traffic: not shutting down and the store answers. */
+    /**
+     * Ready for traffic: not shutting down and the store answers within {@link #READINESS_TIMEOUT}. The
+     * check runs on its own thread so that a store that hangs (a dead network, an exhausted pool) makes
+     * the probe answer "not ready" in time instead of hanging it; at most one check runs at a time.
+     */
     public boolean ready() {
-        return !closing.get() && queries.answers(2);
+        if (closing.get()) {
+            return false;
+        }
+        CompletableFuture<Boolean> check = readinessCheck.get();
+        if (check == null || check.isDone()) {
+            CompletableFuture<Boolean> next = CompletableFuture.supplyAsync(
+                    () -> queries.answers((int) READINESS_TIMEOUT.toSeconds()), readinessProbe);
+            check = readinessCheck.compareAndSet(check, next) ? next : readinessCheck.get();
+        }
+        try {
+            return check.get(READINESS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException notAnswering) {
+            return false;
+        }
     }
 
     public int port() {
@@ -243,6 +272,7 @@ public final class EndureServer implements AutoCloseable {
         Duration grace = config.duration(ConfigKey.SERVER_SHUTDOWN_GRACE);
         LOG.info("endure server shutting down (grace {} s for in-flight deliveries)", grace.toSeconds());
         sampler.shutdownNow();
+        readinessProbe.shutdownNow();
         if (worker != null) {
             CompletableFuture<Void> stopped = CompletableFuture.runAsync(worker::close, runnable -> {
                 Thread thread = new Thread(runnable, "endure-worker-stop");

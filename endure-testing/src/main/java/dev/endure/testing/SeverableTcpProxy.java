@@ -1,4 +1,4 @@
-package dev.endure.jdbc;
+package dev.endure.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,9 +16,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #cutNow()} kills every open connection (a network failure before COMMIT), and
  * {@link #cutAfterNextRequestIsAnswered()} lets the next request reach the server, waits for its answer, drops
  * the answer and then kills the connection (COMMIT done on the server, reply lost: the outcome the client cannot
- * know). New connections always go through, so a retry on a fresh connection works.
+ * know). New connections always go through, so a retry on a fresh connection works, until
+ * {@link #stall()} turns the proxy into a black hole: connections stay open, but nothing flows either way and new
+ * ones are accepted and never answered (a dead network path, which hangs a client instead of refusing it).
  */
-final class SeverableTcpProxy implements AutoCloseable {
+public final class SeverableTcpProxy implements AutoCloseable {
 
     private final ServerSocket listener;
     private final String targetHost;
@@ -27,8 +29,10 @@ final class SeverableTcpProxy implements AutoCloseable {
     private final AtomicBoolean cutAfterAnswer = new AtomicBoolean();
     private final Thread acceptor;
     private volatile boolean closed;
+    private volatile boolean stalled;
+    private final List<Socket> heldClients = new CopyOnWriteArrayList<>();
 
-    SeverableTcpProxy(String targetHost, int targetPort) throws IOException {
+    public SeverableTcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         this.listener = new ServerSocket();
@@ -38,19 +42,24 @@ final class SeverableTcpProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    int port() {
+    public int port() {
         return listener.getLocalPort();
     }
 
     /** Kills every connection open right now. */
-    void cutNow() {
+    public void cutNow() {
         for (Link link : links) {
             link.close();
         }
     }
 
+    /** From now on nothing flows: every open and new connection hangs without an answer (no reset, no refusal). */
+    public void stall() {
+        stalled = true;
+    }
+
     /** The next request from any client reaches the server; its answer is dropped and that connection killed. */
-    void cutAfterNextRequestIsAnswered() {
+    public void cutAfterNextRequestIsAnswered() {
         cutAfterAnswer.set(true);
     }
 
@@ -58,6 +67,10 @@ final class SeverableTcpProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = listener.accept();
+                if (stalled) {
+                    heldClients.add(client); // accepted, never answered
+                    continue;
+                }
                 Socket server = new Socket(targetHost, targetPort);
                 client.setTcpNoDelay(true);
                 server.setTcpNoDelay(true);
@@ -77,6 +90,9 @@ final class SeverableTcpProxy implements AutoCloseable {
         closed = true;
         listener.close();
         cutNow();
+        for (Socket held : heldClients) {
+            held.close();
+        }
     }
 
     /** One client connection and its server connection, pumped by two threads. */
@@ -105,6 +121,9 @@ final class SeverableTcpProxy implements AutoCloseable {
             try (InputStream in = client.getInputStream(); OutputStream out = server.getOutputStream()) {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
+                    if (stalled) {
+                        continue; // swallowed: the server never hears it
+                    }
                     if (cutAfterAnswer.compareAndSet(true, false)) {
                         dropNextAnswer = true; // before forwarding, so the answer cannot slip through
                     }
@@ -123,6 +142,9 @@ final class SeverableTcpProxy implements AutoCloseable {
             try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
+                    if (stalled) {
+                        continue; // swallowed: the client never hears it
+                    }
                     if (dropNextAnswer) {
                         // The server has answered (COMMIT done); the client never hears it.
                         close();
