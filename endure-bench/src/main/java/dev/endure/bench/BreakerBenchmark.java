@@ -4,16 +4,11 @@ import dev.endure.breaker.CircuitBreaker;
 import dev.endure.breaker.CircuitBreakerPolicy;
 import dev.endure.breaker.SlidingWindow;
 import dev.endure.pipeline.Pipeline;
-import dev.endure.retry.Backoff;
-import dev.endure.retry.RetryPolicy;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeExecutor;
 import dev.failsafe.function.CheckedSupplier;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -70,7 +65,7 @@ public class BreakerBenchmark {
         CircuitBreakerPolicy windowPolicy = CircuitBreakerPolicy.builder().name("bench")
                 .consecutiveFailures(0)
                 .slidingWindow(SlidingWindow.countBased(100)).failureRateThreshold(0.5).minimumCalls(100)
-                .openDuration(Duration.ofSeconds(10))
+                .openDuration(BenchSetup.OPEN_DURATION)
                 .halfOpenMaxTrials(1).halfOpenSuccesses(1)
                 .build();
         endureBreaker = CircuitBreaker.of(windowPolicy);
@@ -79,41 +74,22 @@ public class BreakerBenchmark {
         resilience4jBreaker = io.github.resilience4j.circuitbreaker.CircuitBreaker.of("bench", CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(100).failureRateThreshold(50).minimumNumberOfCalls(100)
-                .waitDurationInOpenState(Duration.ofSeconds(10))
+                .waitDurationInOpenState(BenchSetup.OPEN_DURATION)
                 .permittedNumberOfCallsInHalfOpenState(1)
                 .build());
 
-        dev.failsafe.CircuitBreaker<Integer> failsafeCircuit = dev.failsafe.CircuitBreaker.<Integer>builder()
-                .withFailureThreshold(50, 100)
-                .withDelay(Duration.ofSeconds(10))
-                .withSuccessThreshold(1)
-                .build();
-        failsafeBreaker = Failsafe.with(failsafeCircuit);
+        failsafeBreaker = Failsafe.with(BenchSetup.failsafeBreaker());
 
-        RetryPolicy<Integer> retryPolicy = RetryPolicy.<Integer>builder().name("bench").maxAttempts(3)
-                .backoff(Backoff.exponential(Duration.ofMillis(100), 2.0)).build();
-        endurePipeline = Pipeline.builder(retryPolicy).circuitBreaker(CircuitBreaker.of(windowPolicy)).build();
+        endurePipeline = Pipeline.builder(BenchSetup.endureRetry("bench").build()).circuitBreaker(CircuitBreaker.of(windowPolicy)).build();
 
-        Retry resilience4jRetry = Retry.of("bench", RetryConfig.custom()
-                .maxAttempts(3)
-                .intervalFunction(IntervalFunction.ofExponentialBackoff(Duration.ofMillis(100), 2.0))
-                .build());
+        Retry resilience4jRetry = BenchSetup.resilience4jRetry("bench");
         io.github.resilience4j.circuitbreaker.CircuitBreaker resilience4jPipelineBreaker =
                 io.github.resilience4j.circuitbreaker.CircuitBreaker.of("bench-pipeline", resilience4jBreaker.getCircuitBreakerConfig());
         // Same order as Endure's: retry outside, breaker inside, decorated once here and not per call.
         resilience4jRetryAndBreaker = Retry.decorateSupplier(resilience4jRetry,
                 io.github.resilience4j.circuitbreaker.CircuitBreaker.decorateSupplier(resilience4jPipelineBreaker, operation));
 
-        failsafeRetryAndBreaker = Failsafe.with(
-                dev.failsafe.RetryPolicy.<Integer>builder()
-                        .withMaxAttempts(3)
-                        .withBackoff(Duration.ofMillis(100), Duration.ofDays(1), 2.0)
-                        .build(),
-                dev.failsafe.CircuitBreaker.<Integer>builder()
-                        .withFailureThreshold(50, 100)
-                        .withDelay(Duration.ofSeconds(10))
-                        .withSuccessThreshold(1)
-                        .build());
+        failsafeRetryAndBreaker = Failsafe.with(BenchSetup.failsafeRetry(), BenchSetup.failsafeBreaker());
     }
 
     private static Integer call() {

@@ -1,14 +1,10 @@
 package dev.endure.bench;
 
-import dev.endure.retry.Backoff;
 import dev.endure.retry.Retrier;
-import dev.endure.retry.RetryPolicy;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeExecutor;
 import dev.failsafe.function.CheckedSupplier;
-import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -55,29 +51,11 @@ public class RetryBenchmark {
         operation = RetryBenchmark::call;
         checkedOperation = RetryBenchmark::call;
 
-        endure = Retrier.of(RetryPolicy.<Integer>builder()
-                .name("bench")
-                .maxAttempts(3)
-                .backoff(Backoff.exponential(Duration.ofMillis(100), 2.0))
-                .build());
-
+        endure = Retrier.of(BenchSetup.endureRetry("bench").build());
         // A max duration makes every call read the clock at its start: the honest price of a deadline.
-        endureWithDeadline = Retrier.of(RetryPolicy.<Integer>builder()
-                .name("bench-deadline")
-                .maxAttempts(3)
-                .maxDuration(Duration.ofSeconds(10))
-                .backoff(Backoff.exponential(Duration.ofMillis(100), 2.0))
-                .build());
-
-        resilience4j = Retry.of("bench", RetryConfig.custom()
-                .maxAttempts(3)
-                .intervalFunction(IntervalFunction.ofExponentialBackoff(Duration.ofMillis(100), 2.0))
-                .build());
-
-        failsafe = Failsafe.with(dev.failsafe.RetryPolicy.<Integer>builder()
-                .withMaxAttempts(3)
-                .withBackoff(Duration.ofMillis(100), Duration.ofDays(1), 2.0)
-                .build());
+        endureWithDeadline = Retrier.of(BenchSetup.endureRetry("bench-deadline").maxDuration(Duration.ofSeconds(10)).build());
+        resilience4j = BenchSetup.resilience4jRetry("bench");
+        failsafe = Failsafe.with(BenchSetup.failsafeRetry());
     }
 
     private static Integer call() {

@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class RetryMetricsTest {
@@ -133,24 +134,33 @@ class RetryMetricsTest {
                 .backoff(Backoff.fixed(Duration.ofSeconds(1))).build()).time(time).build();
         RetryMetrics metrics = RetryMetrics.of(retrier);
         metrics.bindTo(meters);
-        AtomicInteger attempts = new AtomicInteger();
 
-        String result = retrier.get(metrics.timed(() -> {
+        assertThat(retrier.get(metrics.timed(attemptsTaking100Then200Then300Ms()))).isEqualTo("done");
+
+        assertAttemptTimers("timed");
+        assertThat(meters.get("endure.retry.attempt.duration").tag("name", "timed").tag("outcome", "success").timer()
+                .max(TimeUnit.MILLISECONDS)).isEqualTo(300);
+    }
+
+    /** Fails twice, then succeeds; attempt n takes n × 100 ms of virtual time. */
+    private Supplier<String> attemptsTaking100Then200Then300Ms() {
+        AtomicInteger attempts = new AtomicInteger();
+        return () -> {
             time.advance(Duration.ofMillis(attempts.incrementAndGet() * 100L));
             if (attempts.get() < 3) {
                 throw new IllegalStateException("slow and failing");
             }
             return "done";
-        }));
+        };
+    }
 
-        assertThat(result).isEqualTo("done");
-        Timer failed = meters.get("endure.retry.attempt.duration").tag("name", "timed").tag("outcome", "failure").timer();
-        Timer succeeded = meters.get("endure.retry.attempt.duration").tag("name", "timed").tag("outcome", "success").timer();
+    private void assertAttemptTimers(String policy) {
+        Timer failed = meters.get("endure.retry.attempt.duration").tag("name", policy).tag("outcome", "failure").timer();
+        Timer succeeded = meters.get("endure.retry.attempt.duration").tag("name", policy).tag("outcome", "success").timer();
         assertThat(failed.count()).isEqualTo(2);
         assertThat(failed.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(100 + 200);
         assertThat(succeeded.count()).isEqualTo(1);
         assertThat(succeeded.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(300);
-        assertThat(succeeded.max(TimeUnit.MILLISECONDS)).isEqualTo(300);
     }
 
     @Test
@@ -159,24 +169,11 @@ class RetryMetricsTest {
                 .backoff(Backoff.fixed(Duration.ofSeconds(1))).build()).time(time).build();
         RetryMetrics metrics = RetryMetrics.withEvents(retrier);
         metrics.bindTo(meters);
-        AtomicInteger attempts = new AtomicInteger();
 
         // Wrapped anyway: in EVENTS mode timed(...) hands the work back, so nothing is counted twice.
-        String result = retrier.get(metrics.timed(() -> {
-            time.advance(Duration.ofMillis(attempts.incrementAndGet() * 100L));
-            if (attempts.get() < 3) {
-                throw new IllegalStateException("slow and failing");
-            }
-            return "done";
-        }));
+        assertThat(retrier.get(metrics.timed(attemptsTaking100Then200Then300Ms()))).isEqualTo("done");
 
-        assertThat(result).isEqualTo("done");
-        Timer failed = meters.get("endure.retry.attempt.duration").tag("name", "evented").tag("outcome", "failure").timer();
-        Timer succeeded = meters.get("endure.retry.attempt.duration").tag("name", "evented").tag("outcome", "success").timer();
-        assertThat(failed.count()).isEqualTo(2);
-        assertThat(failed.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(100 + 200);
-        assertThat(succeeded.count()).isEqualTo(1);
-        assertThat(succeeded.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(300);
+        assertAttemptTimers("evented");
         Timer delays = meters.get("endure.retry.delay").tag("name", "evented").timer();
         assertThat(delays.count()).isEqualTo(2);
         assertThat(delays.totalTime(TimeUnit.SECONDS)).isEqualTo(2);
