@@ -272,116 +272,7 @@ public final class Retrier<T> {
         stats.asyncCallStarted();
         AsyncRun<T> run = new AsyncRun<>(this, operation, new Execution<>(this, clock.nanoTime()));
         run.attempt(1);
-        return run.promise;
-    }
-
-    /** One asynchronous call: its promise, its pending timer and the attempt in flight. */
-    private static final class AsyncRun<T> {
-        private final Retrier<T> retrier;
-        private final AsyncRetryOperation<T> operation;
-        private final Execution<T> execution;
-        private final Promise<T> promise = new Promise<>(this);
-        private volatile Cancellable pendingRetry;
-        private volatile CompletionStage<T> inFlight;
-        private volatile long pendingDelay;
-
-        AsyncRun(Retrier<T> retrier, AsyncRetryOperation<T> operation, Execution<T> execution) {
-            this.retrier = retrier;
-            this.operation = operation;
-            this.execution = execution;
-        }
-
-        void attempt(int number) {
-            if (promise.isDone()) {
-                return;
-            }
-            execution.startAttempt(number);
-            CompletionStage<T> stage;
-            try {
-                stage = operation.start(number == 1 ? retrier.firstAttempt : execution);
-                if (stage == null) {
-                    throw new NullPointerException("async operation of '" + retrier.policy.name() + "' returned a null stage");
-                }
-            } catch (Throwable thrown) {
-                onOutcome(null, thrown);
-                return;
-            }
-            inFlight = stage;
-            stage.whenComplete((result, failure) -> onOutcome(result, unwrap(failure)));
-        }
-
-        private void onOutcome(T result, Throwable failure) {
-            if (promise.isDone()) {
-                return;
-            }
-            Verdict verdict = retrier.classify(result, failure);
-            long now = retrier.clock.nanoTime();
-            if (failure == null && verdict.kind() == Verdict.Kind.SUCCESS) {
-                execution.succeeded(now);
-                promise.complete(result);
-                return;
-            }
-            long delay = execution.decide(result, failure, verdict, now);
-            if (delay == Execution.STOP) {
-                Throwable terminal = execution.terminalFailure();
-                if (terminal != null) {
-                    promise.completeExceptionally(terminal);
-                } else {
-                    promise.complete(execution.terminalResult());
-                }
-                return;
-            }
-            int next = execution.attempt() + 1;
-            pendingDelay = delay;
-            pendingRetry = retrier.scheduler.schedule(() -> attempt(next), delay);
-            if (promise.isDone()) {
-                // cancelled while we were scheduling
-                pendingRetry.cancel();
-            }
-        }
-
-        void cancelled(boolean mayInterruptIfRunning) {
-            Cancellable pending = pendingRetry;
-            if (pending != null) {
-                pending.cancel();
-            }
-            CompletionStage<T> current = inFlight;
-            if (current != null) {
-                try {
-                    current.toCompletableFuture().cancel(mayInterruptIfRunning);
-                } catch (UnsupportedOperationException notCancellable) {
-                    // a stage that cannot be converted cannot be cancelled either; its outcome is ignored
-                }
-            }
-            execution.aborted(AbortReason.CANCELLED, pendingDelay, retrier.clock.nanoTime());
-        }
-
-        private static Throwable unwrap(Throwable failure) {
-            Throwable current = failure;
-            while ((current instanceof java.util.concurrent.CompletionException
-                    || current instanceof java.util.concurrent.ExecutionException) && current.getCause() != null) {
-                current = current.getCause();
-            }
-            return current;
-        }
-    }
-
-    /** The caller's future; cancelling it stops the retry loop. */
-    private static final class Promise<T> extends CompletableFuture<T> {
-        private final AsyncRun<T> run;
-
-        Promise(AsyncRun<T> run) {
-            this.run = run;
-        }
-
-        @Override
-        public boolean cancel(boolean mayInterruptIfRunning) {
-            boolean cancelled = super.cancel(mayInterruptIfRunning);
-            if (cancelled) {
-                run.cancelled(mayInterruptIfRunning);
-            }
-            return cancelled;
-        }
+        return run.promise();
     }
 
     // ---------------------------------------------------------------- shared
@@ -405,6 +296,15 @@ public final class Retrier<T> {
 
     RetryGate gate() {
         return gate;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /** The context every first attempt sees. */
+    RetryContext firstAttemptContext() {
+        return firstAttempt;
     }
 
     RandomGenerator random() {
