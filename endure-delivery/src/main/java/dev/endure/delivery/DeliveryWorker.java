@@ -1,7 +1,9 @@
 package dev.endure.delivery;
 
+import dev.endure.Classifier;
 import dev.endure.Clock;
 import dev.endure.Verdict;
+import dev.endure.breaker.BreakerGuard;
 import dev.endure.breaker.BreakerState;
 import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
@@ -301,32 +303,33 @@ public final class DeliveryWorker implements AutoCloseable {
         Endpoint endpoint = found.get();
         DeliveryPolicy effective = policy.forEndpoint(endpoint.policy());
         CircuitBreaker breaker = breakerFactory == null ? null : breakers.computeIfAbsent(endpoint.id(), breakerFactory);
-        CircuitBreaker.Permit permit = null;
-        if (breaker != null) {
+        Instant started = clock.instant();
+        AttemptResult result;
+        if (breaker == null) {
+            result = send(endpoint, claim, effective, started);
+        } else {
             try {
-                permit = breaker.acquirePermission();
+                // Core's guard and status table: only 5xx and network errors count against the endpoint's breaker.
+                result = BreakerGuard.<AttemptResult, RuntimeException>call(breaker, breakerOutcomes(effective),
+                        () -> send(endpoint, claim, effective, started));
             } catch (CallNotPermittedException open) {
                 Instant retryAt = clock.instant().plus(open.retryAfter().orElse(Duration.ofSeconds(1)));
                 store.release(claim, retryAt); // not an attempt: the endpoint was not called
                 return null;
             }
         }
-        Instant started = clock.instant();
-        AttemptResult result = send(endpoint, claim, effective, started);
-        if (permit != null) {
-            if (result.status() != null && result.status() >= 200 && result.status() < 300) {
-                permit.recordSuccess(result.latency().toNanos());
-            } else if (DeliveryDecider.isThrottling(effective, result)) {
-                permit.release(); // "slow down" is not "broken"
-            } else {
-                permit.record(Verdict.retry(result.describe()), result.latency().toNanos());
-            }
-        }
         Instant ended = clock.instant();
         Instant windowStart = claim.windowStart() != null ? claim.windowStart() : started;
-        Decision decision = DeliveryDecider.decide(effective, claim.attemptNumber(), windowStart, ended, result, null,
-                random != null ? random : ThreadLocalRandom.current());
+        Decision decision = DeliveryDecider.decide(effective, claim.attemptNumber(), windowStart, ended, result,
+                claim.previousDelay(), random != null ? random : ThreadLocalRandom.current());
         return record(claim, endpoint, effective, started, result, decision);
+    }
+
+    /** What an endpoint's breaker counts: network errors and the statuses the policy's table counts (5xx). */
+    private static Classifier<AttemptResult> breakerOutcomes(DeliveryPolicy effective) {
+        return (result, failure) -> failure != null || result.status() == null
+                ? Verdict.fail(failure != null ? String.valueOf(failure) : result.describe())
+                : effective.statusTable().breakerVerdict(result.status());
     }
 
     private AttemptResult send(Endpoint endpoint, Claim claim, DeliveryPolicy effective, Instant now) {
@@ -372,7 +375,7 @@ public final class DeliveryWorker implements AutoCloseable {
             transition = new Transition.Delivered();
             outcome = AttemptOutcome.DELIVERED;
         } else if (decision instanceof Decision.Retry retry) {
-            transition = new Transition.RetryAt(retry.at());
+            transition = new Transition.RetryAt(retry.at(), retry.delay());
             outcome = AttemptOutcome.RETRY_SCHEDULED;
             next = retry.at();
         } else if (decision instanceof Decision.GiveUp giveUp) {
@@ -408,6 +411,8 @@ public final class DeliveryWorker implements AutoCloseable {
                 case DURATION_EXCEEDED -> new DeliveryEvent.DurationExceeded(claim.deliveryId(), claim.messageId(), claim.endpointId(),
                         attempts, giveUp.refusedDelay(), giveUp.reason());
                 case MAX_ATTEMPTS -> new DeliveryEvent.MaxRetriesExceeded(claim.deliveryId(), claim.messageId(), claim.endpointId(),
+                        attempts, giveUp.reason());
+                case RETRY_AFTER_TOO_LONG -> new DeliveryEvent.Failed(claim.deliveryId(), claim.messageId(), claim.endpointId(),
                         attempts, giveUp.reason());
             });
         } else {

@@ -23,7 +23,7 @@ public final class DeliveryPolicies {
                     .maxAttempts(config.integer(ConfigKey.POLICY_MAX_ATTEMPTS))
                     .timeout(config.duration(ConfigKey.POLICY_TIMEOUT))
                     .lease(config.duration(ConfigKey.WORKER_LEASE))
-                    .retryAfterCap(config.duration(ConfigKey.POLICY_MAX_RETRY_AFTER))
+                    .maxRetryAfter(config.duration(ConfigKey.POLICY_MAX_RETRY_AFTER))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new ConfigException(List.of("policy.* / worker.lease: " + e.getMessage()));
