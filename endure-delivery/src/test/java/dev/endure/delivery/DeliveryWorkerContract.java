@@ -178,16 +178,33 @@ abstract class DeliveryWorkerContract {
         for (int i = 0; i < 5; i++) {
             worker.runOnce();
             assertThat(store.endpoint("ep_down").orElseThrow().enabled()).as("after attempt %d", i + 1).isEqualTo(i < 4);
+            time.advance(Duration.ofMinutes(15)); // the failures must span an hour: the 5th comes 60 min after the 1st
         }
 
         assertThat(store.endpoint("ep_down").orElseThrow().disabledReason())
-                .isEqualTo("failure rate 100% over 24 h (5 of 5 attempts failed; threshold 100%)");
+                .isEqualTo("failure rate 100% over 24 h (5 of 5 attempts failed over 1 h; threshold 100%)");
         assertThat(eventsOf(DeliveryEvent.EndpointFailureRateDisabled.class)).singleElement()
                 .satisfies(e -> assertThat(e.stats().attemptsInWindow()).isEqualTo(5));
         assertThat(service.counts()).containsEntry(DeliveryState.HELD, 5L);
         EndpointStatus status = service.endpointStatus("ep_down", worker);
         assertThat(status.stats().successRateInWindow()).isZero();
         assertThat(status.stats().lastError()).isEqualTo("HTTP 500");
+    }
+
+    @Test
+    void aNewEndpointWhoseReceiverIsBrieflyDownIsNotDisabled() {
+        endpoint("ep_restarting");
+        receiver.otherwise(Answer.of(503));
+        for (int i = 0; i < 6; i++) {
+            service.send(NewMessage.of("e", "{\"n\":" + i + "}"), "ep_restarting");
+        }
+        DeliveryWorker worker = worker(b -> b.breaker(null).concurrency(6));
+
+        worker.runOnce(); // 6 of 6 first attempts fail within the same second
+
+        assertThat(store.endpoint("ep_restarting").orElseThrow().enabled()).isTrue();
+        assertThat(eventsOf(DeliveryEvent.EndpointFailureRateDisabled.class)).isEmpty();
+        assertThat(service.counts()).containsEntry(DeliveryState.PENDING, 6L);
     }
 
     @Test

@@ -489,18 +489,22 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
             long total;
             long inWindow;
             long failures;
+            Instant firstFailure;
             try (PreparedStatement select = connection.prepareStatement("SELECT COUNT(*),"
                     + " SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END),"
-                    + " SUM(CASE WHEN started_at >= ? AND outcome <> 'DELIVERED' THEN 1 ELSE 0 END)"
+                    + " SUM(CASE WHEN started_at >= ? AND outcome <> 'DELIVERED' THEN 1 ELSE 0 END),"
+                    + " MIN(CASE WHEN started_at >= ? AND outcome <> 'DELIVERED' THEN started_at END)"
                     + " FROM endure_attempt WHERE endpoint_id = ?")) {
                 select.setLong(1, since.toEpochMilli());
                 select.setLong(2, since.toEpochMilli());
-                select.setString(3, endpointId);
+                select.setLong(3, since.toEpochMilli());
+                select.setString(4, endpointId);
                 try (ResultSet row = select.executeQuery()) {
                     row.next();
                     total = row.getLong(1);
                     inWindow = row.getLong(2);
                     failures = row.getLong(3);
+                    firstFailure = instant(row, 4);
                 }
             }
             String lastError = null;
@@ -527,7 +531,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                     next = instant(row, 1);
                 }
             }
-            return new EndpointAttemptStats(endpointId, total, inWindow, failures, lastError, lastAttempt, next);
+            return new EndpointAttemptStats(endpointId, total, inWindow, failures, lastError, lastAttempt, next, firstFailure);
         });
     }
 
