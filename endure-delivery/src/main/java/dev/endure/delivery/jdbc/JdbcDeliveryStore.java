@@ -415,6 +415,29 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     }
 
     @Override
+    public int renewLeases(java.util.Collection<Claim> claims, Instant leaseUntil) {
+        if (claims.isEmpty()) {
+            return 0;
+        }
+        return transaction(connection -> {
+            int held = 0;
+            try (PreparedStatement renew = connection.prepareStatement("UPDATE endure_delivery SET lease_until = ?"
+                    + " WHERE id = ? AND fencing_token = ? AND state = 'IN_FLIGHT'")) {
+                for (Claim claim : claims) {
+                    renew.setLong(1, leaseUntil.toEpochMilli());
+                    renew.setString(2, claim.deliveryId());
+                    renew.setLong(3, claim.fencingToken());
+                    renew.addBatch();
+                }
+                for (int count : renew.executeBatch()) {
+                    held += count > 0 || count == java.sql.Statement.SUCCESS_NO_INFO ? 1 : 0;
+                }
+            }
+            return held;
+        });
+    }
+
+    @Override
     public boolean replay(String deliveryId, Instant now) {
         return transaction(connection -> update(connection, replaySql("id = ?"), now.toEpochMilli(), deliveryId) == 1);
     }
@@ -598,7 +621,11 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new JdbcStoreException("delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+            String message = "delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")";
+            if (dev.endure.delivery.StoreUnavailableException.isStoreOutage(e)) {
+                throw new dev.endure.delivery.StoreUnavailableException(message, e);
+            }
+            throw new JdbcStoreException(message, e);
         }
     }
 
