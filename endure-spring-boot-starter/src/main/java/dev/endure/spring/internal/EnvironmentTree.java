@@ -64,7 +64,8 @@ public final class EnvironmentTree {
             for (ConfigurationPropertyName name : names) {
                 List<String> path = new ArrayList<>();
                 for (int i = top.getNumberOfElements(); i < name.getNumberOfElements(); i++) {
-                    path.add(name.getElement(i, Form.ORIGINAL));
+                    String element = name.getElement(i, Form.ORIGINAL);
+                    path.add(name.isNumericIndex(i) ? "[" + element + "]" : element);
                 }
                 if (path.isEmpty() || ownKeys.contains(path.get(0))) {
                     continue;
@@ -164,6 +165,9 @@ public final class EnvironmentTree {
             return nodes.numberNode(number.doubleValue());
         }
         String text = value.toString().strip();
+        if (text.isEmpty()) {
+            return nodes.nullNode(); // "billing:" with nothing after it, as endure-config reads YAML
+        }
         if (INTEGER.matcher(text).matches()) {
             return nodes.numberNode(new BigInteger(text));
         }
