@@ -72,6 +72,7 @@ public class EndureAutoConfiguration {
     }
 
     @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     public static ResilientMethods endureResilientMethods(ObjectProvider<EndureConfig> config,
             ObjectProvider<ResilienceRegistry> registry) {
         return new ResilientMethods(config, registry);

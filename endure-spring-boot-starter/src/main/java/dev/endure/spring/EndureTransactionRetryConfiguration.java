@@ -39,6 +39,7 @@ public class EndureTransactionRetryConfiguration {
     public static final int TRANSACTION_RETRY_ORDER = Ordered.HIGHEST_PRECEDENCE;
 
     @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     public static TransactionRetryInterceptor endureTransactionRetryInterceptor(ObjectProvider<EndureConfig> config,
             ObjectProvider<ResilienceRegistry> registry) {
         return new TransactionRetryInterceptor(config, registry);

@@ -72,7 +72,7 @@ public final class TransactionRetryInterceptor implements MethodInterceptor {
             try {
                 return ResilientMethodInterceptor.proceed(proxied);
             } catch (RuntimeException failure) {
-                if (!plan.idempotent() && CommitFailures.failedInCommit(failure) && SqlStates.isConnectionFailure(failure)) {
+                if (!plan.idempotent() && CommitFailures.commitDidNotFinish() && SqlStates.isConnectionFailure(failure)) {
                     throw outcomeUnknown(plan, failure, context.attempt());
                 }
                 throw failure;
