@@ -9,6 +9,7 @@ import dev.endure.spring.internal.BreakerTransitions;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -77,7 +78,9 @@ public class EndureEndpoint {
         try {
             parsed = BreakerCommand.valueOf(command.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException unknown) {
-            throw new IllegalArgumentException("command must be FORCE_OPEN, FORCE_CLOSED or RESET (was " + command + ")");
+            // A 400 naming the field, not a 500: the operator's mistake.
+            String message = "command must be FORCE_OPEN, FORCE_CLOSED or RESET (was " + command + ")";
+            throw new InvalidEndpointRequestException(message, message);
         }
         switch (parsed) {
             case FORCE_OPEN -> breaker.forceOpen();
