@@ -60,8 +60,10 @@ final class HttpCall<T> {
             }
             return BreakerGuard.<HttpResponse<?>, Exception>call(breaker, breakerOutcomes, () -> delegate.send(forAttempt(), attemptHandler));
         } catch (ConnectException refused) {
-            throw named(refused);
-        } catch (IOException | InterruptedException | RuntimeException | Error expected) {
+            throw carrying(named(refused));
+        } catch (IOException failure) {
+            throw carrying(failure);
+        } catch (InterruptedException | RuntimeException | Error expected) {
             throw expected;
         } catch (Exception unexpected) {
             throw new IOException(unexpected);
@@ -80,7 +82,9 @@ final class HttpCall<T> {
         exchange.whenComplete((response, failure) -> {
             Throwable cause = Failures.unwrap(failure);
             if (cause instanceof ConnectException refused) {
-                attempt.completeExceptionally(named(refused));
+                attempt.completeExceptionally(carrying(named(refused)));
+            } else if (cause instanceof IOException io) {
+                attempt.completeExceptionally(carrying(io));
             } else if (cause != null) {
                 attempt.completeExceptionally(cause);
             } else {
@@ -88,6 +92,11 @@ final class HttpCall<T> {
             }
         });
         return attempt;
+    }
+
+    /** The failure, marked with its request so that events and log lines can name the URL. */
+    private <X extends IOException> X carrying(X failure) {
+        return FailedRequest.attach(failure, request.method(), SafeUrls.redact(request.uri()));
     }
 
     /** The JDK's refusal carries no message; say which request could not connect (the cause keeps the original). */

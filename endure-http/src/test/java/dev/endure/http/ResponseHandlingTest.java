@@ -59,7 +59,7 @@ class ResponseHandlingTest {
         assertThatThrownBy(() -> client(jdk).maxAttempts(3).build().send(HttpRequest.newBuilder(secretive).build(), BodyHandlers.ofString()))
                 .isInstanceOfSatisfying(HttpRetriesExhaustedException.class, exhausted -> {
                     assertThat(exhausted).hasMessage("GET http://127.0.0.1:" + server.port() + "/reports/1 failed after 3 attempts"
-                            + " in 0 µs (max attempts 3 reached); last outcome: HTTP 503");
+                            + " in 0 ms (max attempts 3 reached); last outcome: HTTP 503");
                     assertThat(exhausted.url()).isEqualTo("http://127.0.0.1:" + server.port() + "/reports/1");
                     assertThat(exhausted.lastResponse().orElseThrow().body()).asString(StandardCharsets.UTF_8)
                             .isEqualTo("{\"error\":\"maintenance\"}");
