@@ -113,9 +113,9 @@ final class HttpCall<T> {
     /** The request with this attempt's timeout: the smallest of the attempt timeout, the time left and its own. */
     HttpRequest forAttempt() {
         Duration timeout = settings.attemptTimeout();
-        Duration deadline = settings.deadline();
-        if (deadline != null) {
-            Duration left = deadline.minusNanos(retrier.clock().nanoTime() - startNanos);
+        Duration maxDuration = settings.maxDuration();
+        if (maxDuration != null) {
+            Duration left = maxDuration.minusNanos(retrier.clock().nanoTime() - startNanos);
             // The core starts no attempt past the deadline; the millisecond floor only keeps the JDK happy.
             left = left.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : left;
             timeout = timeout == null || left.compareTo(timeout) < 0 ? left : timeout;

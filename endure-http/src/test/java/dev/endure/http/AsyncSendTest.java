@@ -39,7 +39,7 @@ class AsyncSendTest {
         }
     }
 
-    ResilientHttpClientBuilder client() {
+    ResilientHttpClient.Builder client() {
         return ResilientHttpClient.builder(JDK).name("search").time(time).backoff(Backoff.fixed(Duration.ofMillis(500)));
     }
 

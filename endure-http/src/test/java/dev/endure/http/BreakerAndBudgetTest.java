@@ -42,7 +42,7 @@ class BreakerAndBudgetTest {
         }
     }
 
-    ResilientHttpClientBuilder client() {
+    ResilientHttpClient.Builder client() {
         return ResilientHttpClient.builder(JDK).name("inventory").time(time).backoff(Backoff.fixed(Duration.ofMillis(500)))
                 .listener(HttpRetryLogger.to("inventory", log::add));
     }
@@ -152,7 +152,7 @@ class BreakerAndBudgetTest {
     @Test
     void aRetryThatMeetsTheOpenBreakerPastTheDeadlineEndsAsTheSameBreakerError() throws Exception {
         server = ScriptedServer.start().otherwise(request -> respond(503));
-        ResilientHttpClient client = client().deadline(Duration.ofSeconds(10)).circuitBreakerPerHost(CircuitBreakerPolicy.builder()
+        ResilientHttpClient client = client().maxDuration(Duration.ofSeconds(10)).circuitBreakerPerHost(CircuitBreakerPolicy.builder()
                 .consecutiveFailures(2).openDuration(Duration.ofMinutes(1)).build()).build();
         HttpRequest get = HttpRequest.newBuilder(server.uri("/stock/42")).build();
 
@@ -166,7 +166,7 @@ class BreakerAndBudgetTest {
     @Test
     void aCallThatFindsTheTrialSlotTakenFailsNowInsteadOfWaitingOutItsDeadline() throws Exception {
         server = ScriptedServer.start().otherwise(request -> respond(200));
-        ResilientHttpClient client = client().deadline(Duration.ofSeconds(3)).circuitBreakerPerHost(CircuitBreakerPolicy.builder()
+        ResilientHttpClient client = client().maxDuration(Duration.ofSeconds(3)).circuitBreakerPerHost(CircuitBreakerPolicy.builder()
                 .consecutiveFailures(1).openDuration(Duration.ofSeconds(1)).halfOpenMaxTrials(1).build()).build();
         HttpRequest get = HttpRequest.newBuilder(server.uri("/stock/42")).build();
         client.send(get, BodyHandlers.discarding()); // makes the host's breaker
