@@ -201,7 +201,8 @@ public final class Retrier<T> {
         Throwable failure = firstFailure;
         Verdict verdict = firstVerdict;
         while (true) {
-            long delay = execution.decide(result, failure, verdict, clock.nanoTime());
+            long decidedAt = clock.nanoTime();
+            long delay = execution.decide(result, failure, verdict, decidedAt);
             if (delay == Execution.STOP) {
                 Throwable terminal = execution.terminalFailure();
                 if (terminal != null) {
@@ -210,7 +211,8 @@ public final class Retrier<T> {
                 return execution.terminalResult();
             }
             try {
-                scheduler.sleep(delay);
+                // The delay counts from the decision: time the listeners took is part of it, never added to it.
+                scheduler.sleep(Math.max(0, delay - (clock.nanoTime() - decidedAt)));
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
                 throw execution.aborted(AbortReason.INTERRUPTED, delay, clock.nanoTime());
