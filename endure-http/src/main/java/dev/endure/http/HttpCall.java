@@ -6,6 +6,7 @@ import dev.endure.Failures;
 import dev.endure.breaker.BreakerGuard;
 import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
+import dev.endure.retry.HiddenAttempts;
 import dev.endure.retry.RetriesExhaustedException;
 import dev.endure.retry.Retrier;
 import java.io.IOException;
@@ -94,8 +95,17 @@ final class HttpCall<T> {
         return attempt;
     }
 
-    /** The failure, marked with its request so that events and log lines can name the URL. */
+    /**
+     * The failure, marked with its request so that events and log lines can name the URL, and with the
+     * request the JDK sent again on its own, if it did: the JDK's client silently repeats a GET or HEAD once
+     * when the connection closes before any response byte (and no setting of the client stops it), so
+     * that failure stands for two requests on the wire, and the retry loop counts both.
+     */
     private <X extends IOException> X carrying(X failure) {
+        if (NetworkFailures.isResentByTheJdk(request.method(), failure)) {
+            HiddenAttempts.attach(failure, 1, "the JDK HttpClient resent " + request.method()
+                    + " once on its own after the connection closed before any response");
+        }
         return FailedRequest.attach(failure, request.method(), SafeUrls.redact(request.uri()));
     }
 
