@@ -127,6 +127,9 @@ final class Execution<T> implements RetryContext {
         }
         long delayNanos = retry.delayNanos();
         if (!retrier.gate().tryAcquireRetry()) {
+            if (retrier.refusalExhausts()) {
+                return giveUp(GiveUpReason.RETRY_BUDGET, result, failure, verdict, nowNanos, null);
+            }
             retrier.stats().exhausted(attempt, GiveUpReason.RETRY_BUDGET);
             if (retrier.hasListeners()) {
                 retrier.emit(new RetryEvent.Exhausted(policy.name(), attempt, elapsed(nowNanos), GiveUpReason.RETRY_BUDGET, verdict, failure,

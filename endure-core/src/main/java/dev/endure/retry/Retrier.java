@@ -46,6 +46,7 @@ public final class Retrier<T> {
     private final ListenerList<RetryListener> listeners;
     private final RetryContext firstAttempt;
     private final boolean deadlineNeedsStart;
+    private final boolean refusalExhausts;
     /** The classifier has no result rules, so a returned result needs no classification. */
     private final boolean everyResultSucceeds;
     private volatile boolean listenerFailureLogged;
@@ -56,6 +57,7 @@ public final class Retrier<T> {
         this.scheduler = builder.scheduler;
         this.random = builder.random;
         this.gate = builder.gate;
+        this.refusalExhausts = builder.refusalExhausts;
         this.stats = new RetryStats(policy.maxAttempts());
         this.listeners = new ListenerList<>(RetryListener[]::new, builder.listeners);
         this.firstAttempt = new FirstAttempt(policy.name());
@@ -279,6 +281,10 @@ public final class Retrier<T> {
         return gate;
     }
 
+    boolean refusalExhausts() {
+        return refusalExhausts;
+    }
+
     Scheduler scheduler() {
         return scheduler;
     }
@@ -367,6 +373,7 @@ public final class Retrier<T> {
         private Scheduler scheduler = Scheduler.system();
         private RandomGenerator random;
         private RetryGate gate = RetryGate.unlimited();
+        private boolean refusalExhausts;
         private RetryListener[] listeners = NO_LISTENERS;
 
         private Builder(RetryPolicy<T> policy) {
@@ -400,6 +407,17 @@ public final class Retrier<T> {
         /** Asked before every retry, e.g. a retry budget shared by all calls to one downstream. */
         public Builder<T> gate(RetryGate gate) {
             this.gate = Objects.requireNonNull(gate, "gate");
+            return this;
+        }
+
+        /**
+         * A retry the gate refuses ends the call as running out of attempts does: a
+         * {@link RetriesExhaustedException} with {@link GiveUpReason#RETRY_BUDGET}, the last outcome in it.
+         * By default the caller gets the original outcome unchanged, as if no retry policy were there; this
+         * gives every caller of a failing downstream one outcome shape, whichever limit stopped it.
+         */
+        public Builder<T> exhaustOnGateRefusal() {
+            this.refusalExhausts = true;
             return this;
         }
 

@@ -89,7 +89,8 @@ final class HostLanes {
         Retrier.Builder<HttpResponse<?>> builder = Retrier.builder(policy)
                 .clock(settings.clock())
                 .scheduler(settings.scheduler())
-                .gate(gate);
+                .gate(gate)
+                .exhaustOnGateRefusal(); // one outcome shape: a refused retry ends like running out of attempts
         if (settings.random() != null) {
             builder.random(settings.random());
         }
