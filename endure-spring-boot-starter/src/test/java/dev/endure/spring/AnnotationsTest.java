@@ -141,7 +141,7 @@ class AnnotationsTest {
         runner.withBean(AnnotatedBeans.BudgetWithoutRetry.class).run(context -> {
             assertThat(context).hasFailed();
             assertThat(new EndureFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
-                    .contains("@RetryBudget(\"tight\") on BudgetWithoutRetry.call() needs @Retry");
+                    .contains("@RetryBudget(\"tight\") on BudgetWithoutRetry.call(): budget 'tight' needs a policy");
         });
     }
 }
