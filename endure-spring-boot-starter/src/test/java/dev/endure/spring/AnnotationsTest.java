@@ -144,4 +144,13 @@ class AnnotationsTest {
                     .contains("@RetryBudget(\"tight\") on BudgetWithoutRetry.call(): budget 'tight' needs a policy");
         });
     }
+
+    @Test
+    void anAnnotationOnTheClassCoversItsPublicMethods() {
+        runner.withBean(AnnotatedBeans.WholeClassClient.class, () -> new AnnotatedBeans.WholeClassClient(server)).run(context -> {
+            server.answer(503);
+            assertThat(context.getBean(AnnotatedBeans.WholeClassClient.class).status()).isEqualTo("answer 2");
+            assertThat(server.requests()).isEqualTo(2);
+        });
+    }
 }

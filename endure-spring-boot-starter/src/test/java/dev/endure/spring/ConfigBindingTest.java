@@ -110,4 +110,23 @@ class ConfigBindingTest {
                 .run(context -> assertThat(context.getBean(EndureConfig.class).policy("billing").retryPolicy().maxAttempts())
                         .isEqualTo(5));
     }
+
+    @Test
+    void anHttpClientIsABeanPerNameAndItsMistakesFailStartup() {
+        runner.withPropertyValues("endure.policies.billing.retry.maxAttempts=4", "endure.http.clients.billing.policy=billing",
+                        "endure.http.clients.billing.connectTimeout=2s")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(ResilientHttpClients.class).get("billing").name()).isEqualTo("billing");
+                    assertThat(context.getBean("endure.http.billing")).isSameAs(context.getBean(ResilientHttpClients.class).get("billing"));
+                });
+        runner.withPropertyValues("endure.policies.billing.retry.maxAttempts=4", "endure.http.clients.billing.policy=biling",
+                        "endure.http.clients.billing.timeout=2s")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(new EndureFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
+                            .contains("endure.http.clients.billing.policy: no policy named 'biling'")
+                            .contains("endure.http.clients.billing.timeout: unknown key (known: connectTimeout, policy)");
+                });
+    }
 }
