@@ -136,6 +136,17 @@ final class AnnotatedBeans {
         }
     }
 
+    static class FallbackAlone {
+        @Fallback("recover")
+        public String call() {
+            return "never";
+        }
+
+        String recover(Throwable failure) {
+            return "recovered";
+        }
+    }
+
     static class BudgetWithoutRetry {
         @RetryBudget("tight")
         public String call() {

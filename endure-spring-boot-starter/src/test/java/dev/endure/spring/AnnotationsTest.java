@@ -153,4 +153,13 @@ class AnnotationsTest {
             assertThat(server.requests()).isEqualTo(2);
         });
     }
+
+    @Test
+    void aFallbackWithoutAnythingToFallBackFromFailsStartup() {
+        runner.withBean(AnnotatedBeans.FallbackAlone.class).run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(new EndureFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
+                    .contains("@Fallback on FallbackAlone.call() has nothing to fall back from");
+        });
+    }
 }

@@ -36,7 +36,7 @@ public final class ResilientMethods {
     record Plan(Pipeline<Object> pipeline, boolean async, FallbackMethod fallback) {}
 
     private static final java.util.Set<Class<? extends Annotation>> ANNOTATIONS =
-            java.util.Set.of(Retry.class, CircuitBreaker.class, RetryBudget.class);
+            java.util.Set.of(Retry.class, CircuitBreaker.class, RetryBudget.class, Fallback.class);
 
     private final ObjectProvider<EndureConfig> config;
     private final ObjectProvider<ResilienceRegistry> registry;
@@ -62,6 +62,9 @@ public final class ResilientMethods {
         for (Method method : beanClass.getMethods()) {
             if (!Modifier.isStatic(method.getModifiers()) && isResilient(method, beanClass)) {
                 plan(method, beanClass);
+            } else if (AnnotatedElementUtils.hasAnnotation(method, Fallback.class)) {
+                throw new EndureConfigurationException("@Fallback on " + Describe.method(method)
+                        + " has nothing to fall back from: add @Retry or @CircuitBreaker");
             }
         }
     }
