@@ -58,7 +58,18 @@ final class ServeCommand implements Callable<Integer> {
             System.out.println("  " + generated.getKey());
             System.out.println("Configure keys with `endure keys new` to keep them across restarts.");
         }
-        EndureServer server = EndureServer.start(settings);
+        EndureServer server;
+        try {
+            server = EndureServer.start(settings);
+        } catch (ConfigException e) {
+            System.err.println("endure: " + e.getMessage());
+            return 2;
+        } catch (RuntimeException e) {
+            // Whatever else stops the start is one line too; the log has the details for a bug report.
+            org.slf4j.LoggerFactory.getLogger(ServeCommand.class).debug("start failed", e);
+            System.err.println("endure: the server could not start: " + e.getMessage().lines().findFirst().orElse(e.toString()));
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
