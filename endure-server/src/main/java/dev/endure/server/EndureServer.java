@@ -14,7 +14,6 @@ import dev.endure.server.api.ApiContext;
 import dev.endure.server.api.Auth;
 import dev.endure.server.api.HttpApi;
 import dev.endure.server.auth.ApiKeys;
-import dev.endure.server.config.ConfigException;
 import dev.endure.server.config.ConfigKey;
 import dev.endure.server.config.DeliveryPolicies;
 import dev.endure.server.config.ServerConfig;
@@ -76,7 +75,7 @@ public final class EndureServer implements AutoCloseable {
     private EndureServer(ServerConfig config, Clock clock, List<DeliveryListener> listeners) {
         this.config = config;
         this.clock = clock;
-        this.pool = openPoolOrExplain(config);
+        this.pool = openPool(config);
         try {
             this.store = JdbcDeliveryStore.migrate(pool);
             this.queries = new JdbcDeliveryQueries(pool);
@@ -130,12 +129,7 @@ public final class EndureServer implements AutoCloseable {
     public static EndureServer start(ServerConfig config, Clock clock, List<DeliveryListener> listeners) {
         EndureServer server = new EndureServer(config, clock, listeners);
         try {
-            try {
-                server.http.start(config.host(), config.port());
-            } catch (RuntimeException e) {
-                throw new ConfigException(List.of(ConfigKey.SERVER_HOST.path() + ": cannot listen on " + config.host() + " port "
-                        + config.port() + " (server.port): " + rootMessage(e)));
-            }
+            server.http.start(config.host(), config.port());
             if (server.worker != null) {
                 server.worker.start();
             }
@@ -148,26 +142,6 @@ public final class EndureServer implements AutoCloseable {
             server.close();
             throw e;
         }
-    }
-
-    /** The pool, or a {@link ConfigException} naming {@code store.url} in one line when the database cannot be opened. */
-    private static HikariDataSource openPoolOrExplain(ServerConfig config) {
-        try {
-            return openPool(config);
-        } catch (RuntimeException e) {
-            String key = config.embeddedStore() ? ConfigKey.STORE_DATA_DIR.path() : ConfigKey.STORE_URL.path();
-            throw new ConfigException(List.of(key + ": cannot open the store: " + rootMessage(e)));
-        }
-    }
-
-    /** The innermost cause's message, on one line: what an operator can act on, without the wrapping. */
-    static String rootMessage(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        return message.lines().findFirst().orElse("").strip();
     }
 
     private static HikariDataSource openPool(ServerConfig config) {
