@@ -26,7 +26,7 @@ public enum ConfigKey {
     DELIVERY_ALLOW_TARGETS("delivery.allowTargets", Type.LIST, "", null, null, "CIDRs exempt from the SSRF guard, e.g. 127.0.0.0/8 for local receivers"),
     WORKER_ENABLED("worker.enabled", Type.BOOLEAN, "true", null, null, "whether this process delivers (false: API only)"),
     WORKER_CONCURRENCY("worker.concurrency", Type.INT, "16", "1", "1024", "HTTP calls in flight per process"),
-    WORKER_LEASE("worker.lease", Type.DURATION, "2m", "1ms", "1d", "claim lease; an expired lease makes the delivery claimable again"),
+    WORKER_LEASE("worker.lease", Type.DURATION, "2m", "100ms", "1d", "claim lease; an expired lease makes the delivery claimable again"),
     WORKER_POLL_INTERVAL("worker.pollInterval", Type.DURATION, "500ms", "1ms", "1h", "idle wait between claims"),
     POLICY_INITIAL_INTERVAL("policy.initialInterval", Type.DURATION, "2m", "1ms", "365d", "first retry delay (seed 003)"),
     POLICY_MULTIPLIER("policy.multiplier", Type.DOUBLE, "2.0", "1", "100", "growth of the delay per attempt"),

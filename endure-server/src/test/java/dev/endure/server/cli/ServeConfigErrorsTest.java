@@ -54,7 +54,7 @@ class ServeConfigErrorsTest {
             "policy: {maxInterval: 1m}; policy.maxInterval",
             "policy: {floor: 2h}; policy.floor",
             "policy: {initialInterval: 9999999999999999d}; policy.initialInterval",
-            "policy: {timeout: 60s}|worker: {lease: 90s}; worker.lease",
+            "worker: {lease: 50ms}; worker.lease",
             "worker: {concurrency: 0}; worker.concurrency",
             "worker: {pollInterval: 0s}; worker.pollInterval",
             "delivery: {allowTargets: [localhost]}; delivery.allowTargets[0]",
