@@ -251,9 +251,12 @@ public final class HttpStatusTable {
         private static BitSet errorStatuses(String field, int[] statuses) {
             Objects.requireNonNull(statuses, field);
             for (int status : statuses) {
-                if (status < 400 || status > HIGHEST) {
-                    throw new IllegalArgumentException(field + " must hold HTTP error statuses from 400 to 599 (was " + status
-                            + (status >= LOWEST && status < 400 ? ": a " + status + " is an answer, not a failure" : "") + ")");
+                if (status < LOWEST || status > HIGHEST) {
+                    throw new IllegalArgumentException(field + " must hold HTTP statuses from 100 to 599 (was " + status + ")");
+                }
+                if (status < 400) {
+                    throw new IllegalArgumentException(field + " must hold error statuses, 400 or above (was " + status
+                            + "): a " + status + " is an answer, not a failure");
                 }
             }
             return bits(Arrays.stream(statuses));

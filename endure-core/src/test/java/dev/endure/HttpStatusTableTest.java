@@ -59,7 +59,7 @@ class HttpStatusTableTest {
     @Test
     void refusesStatusesThatAreNoFailures() {
         assertThatThrownBy(() -> HttpStatusTable.builder().retryStatuses(200))
-                .hasMessage("retryStatuses must hold HTTP error statuses from 400 to 599 (was 200: a 200 is an answer, not a failure)");
+                .hasMessage("retryStatuses must hold error statuses, 400 or above (was 200): a 200 is an answer, not a failure");
         assertThatThrownBy(() -> HttpStatusTable.builder().disableStatuses(700)).hasMessageContaining("disableStatuses").hasMessageContaining("700");
     }
 }
