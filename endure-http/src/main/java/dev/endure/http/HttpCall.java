@@ -4,6 +4,7 @@ import dev.endure.CancellingFuture;
 import dev.endure.Classifier;
 import dev.endure.Failures;
 import dev.endure.breaker.BreakerGuard;
+import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.retry.RetriesExhaustedException;
 import dev.endure.retry.Retrier;
@@ -141,6 +142,24 @@ final class HttpCall<T> {
         }
         return buffered.replayInto(BufferedBody.infoOf(response), handler).toCompletableFuture()
                 .thenApply(body -> BufferedBody.withBody(response, body));
+    }
+
+    /**
+     * What the caller gets when the call ended in {@code terminal}: one {@link HttpBreakerOpenException}
+     * whenever the host's breaker refused the last attempt (whatever the method), an
+     * {@link HttpRetriesExhaustedException} when retries ran out, else the failure as it is.
+     */
+    Throwable outcome(Throwable terminal) {
+        if (terminal instanceof CallNotPermittedException rejected) {
+            return new HttpBreakerOpenException(request.method(), SafeUrls.redact(request.uri()), 0, rejected);
+        }
+        if (terminal instanceof RetriesExhaustedException exhausted) {
+            if (exhausted.getCause() instanceof CallNotPermittedException rejected) {
+                return new HttpBreakerOpenException(request.method(), SafeUrls.redact(request.uri()), exhausted.attempts() - 1, rejected);
+            }
+            return exhausted(exhausted);
+        }
+        return terminal;
     }
 
     HttpRetriesExhaustedException exhausted(RetriesExhaustedException exhausted) {

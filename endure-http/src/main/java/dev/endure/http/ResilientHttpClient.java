@@ -2,6 +2,7 @@ package dev.endure.http;
 
 import dev.endure.CancellingFuture;
 import dev.endure.Failures;
+import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.retry.RetriesExhaustedException;
 import dev.endure.retry.Retrier;
@@ -96,8 +97,8 @@ public final class ResilientHttpClient extends HttpClient {
         HttpResponse<?> response;
         try {
             response = call.retrier.execute(context -> call.attemptSync());
-        } catch (RetriesExhaustedException exhausted) {
-            throw call.exhausted(exhausted);
+        } catch (RetriesExhaustedException | CallNotPermittedException ended) {
+            throw (IOException) call.outcome(ended);
         } catch (RetryInterruptedException interrupted) {
             // The core restored the interrupt flag; throwing InterruptedException hands the interrupt
             // on instead, so the flag is cleared as Thread.sleep would clear it.
@@ -123,7 +124,7 @@ public final class ResilientHttpClient extends HttpClient {
         run.whenComplete((response, failure) -> {
             if (failure != null) {
                 Throwable cause = Failures.unwrap(failure);
-                result.completeExceptionally(cause instanceof RetriesExhaustedException exhausted ? call.exhausted(exhausted) : cause);
+                result.completeExceptionally(call.outcome(cause));
                 return;
             }
             call.finishAsync(response).whenComplete((finished, replayFailure) -> {
