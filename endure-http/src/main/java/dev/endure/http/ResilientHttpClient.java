@@ -4,6 +4,7 @@ import dev.endure.CancellingFuture;
 import dev.endure.Failures;
 import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
+import dev.endure.retry.NestedRetries;
 import dev.endure.retry.RetriesExhaustedException;
 import dev.endure.retry.Retrier;
 import dev.endure.retry.RetryInterruptedException;
@@ -155,7 +156,9 @@ public final class ResilientHttpClient extends HttpClient {
     private <T> HttpCall<T> prepare(HttpRequest request, BodyHandler<T> handler) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
-        boolean mayRetry = settings.rules().mayRetry(request) && settings.maxAttempts() > 1;
+        // A request that already carries the nested-retry header was forwarded from a caller that retries it.
+        boolean mayRetry = settings.rules().mayRetry(request) && settings.maxAttempts() > 1
+                && request.headers().firstValue(NestedRetries.HEADER).isEmpty();
         if (mayRetry && !ReplayableBody.isReplayable(request)) {
             // Refuse before the first attempt: a retry would otherwise send an empty or partial body.
             throw new IllegalArgumentException("the body of " + request.method() + " " + SafeUrls.redact(request.uri())
