@@ -127,7 +127,7 @@ public final class ConcurrencyLimitPolicy {
         return latencyTolerance;
     }
 
-    /** The most the limit shrinks in one window on overload, as a factor (0.9: by at most 10 %). */
+    /** What the limit is multiplied by in a window that saw overload or queueing (0.9: it shrinks by at most 10 %). */
     public double decreaseFactor() {
         return decreaseFactor;
     }

@@ -8,8 +8,11 @@ import dev.endure.limit.ConcurrencyLimitPolicy;
  *
  * <p>The rules, in order, at most one of them per window:
  * <ol>
- *   <li><b>Overload</b> (calls reported a serialization failure, a 429/503, a timeout): shrink by the share of
- *       calls that reported it, but never by more than {@code decreaseFactor} in one window.
+ *   <li><b>Overload</b> (a call reported a serialization failure, a 429/503, a timeout): shrink by
+ *       {@code decreaseFactor}, once per window however many calls reported it. Against a rare, steady signal
+ *       this balances the growth of the clean windows well above the floor; against conflicts that rise with
+ *       concurrency (SERIALIZABLE on hot rows) it settles where few windows see one, so that a transaction
+ *       seldom fails twice in a row.
  *   <li><b>Queueing</b> (smoothed latency above {@code baseline × (1 + tolerance)}): shrink towards the limit at
  *       which latency would sit at that line, again by at most {@code decreaseFactor}.
  *   <li><b>Headroom</b> (latency below {@code baseline × (1 + tolerance / 2)} and the limit was reached in the
@@ -67,8 +70,7 @@ public final class LimitEstimator {
         }
         double ratio = Double.isNaN(baselineNanos) ? 1 : smoothedNanos / baselineNanos;
         if (overloads > 0) {
-            double share = (double) overloads / (overloads + Math.max(0, successes));
-            limit = Math.max(minLimit, limit * Math.max(decreaseFactor, 1 - share));
+            limit = Math.max(minLimit, limit * decreaseFactor);
         } else if (ratio > shrinkAbove) {
             limit = Math.max(minLimit, limit * Math.max(decreaseFactor, shrinkAbove / ratio));
             if (current() <= minLimit) {
@@ -80,9 +82,12 @@ public final class LimitEstimator {
         return current();
     }
 
-    /** The limit as a whole number of calls, within the policy's bounds. */
+    /**
+     * The limit as a whole number of calls, within the policy's bounds: rounded down, so that at a small limit one
+     * decrease takes effect at once (1.8 calls means 1, not 2) while the fraction still counts towards the next step.
+     */
     public int current() {
-        return (int) Math.max(minLimit, Math.min(maxLimit, Math.round(limit)));
+        return (int) Math.max(minLimit, Math.min(maxLimit, Math.floor(limit + 1e-9)));
     }
 
     /** The no-load latency estimate in nanoseconds, or NaN before the first window with a success. */
