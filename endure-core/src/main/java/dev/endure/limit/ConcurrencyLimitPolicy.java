@@ -37,6 +37,7 @@ public final class ConcurrencyLimitPolicy {
     public static final int DEFAULT_MAX_LIMIT = 200;
     public static final double DEFAULT_LATENCY_TOLERANCE = 0.5;
     public static final double DEFAULT_DECREASE_FACTOR = 0.9;
+    public static final double DEFAULT_OVERLOAD_TOLERANCE = 0.0;
     public static final int DEFAULT_MIN_WINDOW_SAMPLES = 16;
     /** The highest adaptive limit (and window) accepted; a window's latency sum is sized for it. */
     public static final int MAX_ADAPTIVE_LIMIT = 10_000;
@@ -49,6 +50,7 @@ public final class ConcurrencyLimitPolicy {
     private final Duration maxWait;
     private final double latencyTolerance;
     private final double decreaseFactor;
+    private final double overloadTolerance;
     private final int minWindowSamples;
 
     private ConcurrencyLimitPolicy(Builder builder) {
@@ -60,6 +62,7 @@ public final class ConcurrencyLimitPolicy {
         this.maxWait = builder.maxWait;
         this.latencyTolerance = builder.latencyTolerance;
         this.decreaseFactor = builder.decreaseFactor;
+        this.overloadTolerance = builder.overloadTolerance;
         this.minWindowSamples = builder.minWindowSamples;
     }
 
@@ -77,7 +80,7 @@ public final class ConcurrencyLimitPolicy {
         Builder builder = new Builder(name, mode).initialLimit(initialLimit).maxWait(maxWait);
         if (mode == Mode.ADAPTIVE) {
             builder.minLimit(minLimit).maxLimit(maxLimit).latencyTolerance(latencyTolerance).decreaseFactor(decreaseFactor)
-                    .minWindowSamples(minWindowSamples);
+                    .overloadTolerance(overloadTolerance).minWindowSamples(minWindowSamples);
         }
         return builder;
     }
@@ -132,6 +135,16 @@ public final class ConcurrencyLimitPolicy {
         return decreaseFactor;
     }
 
+    /**
+     * The share of a window's calls that may report overload before the limit shrinks (0: any one does). Between
+     * zero and the tolerance the limit holds: it neither shrinks nor grows. A database whose conflicts rise with
+     * concurrency peaks in goodput while a few transactions conflict; a tolerance of a few percent lets the limit
+     * sit there, and a retry absorbs the conflicts.
+     */
+    public double overloadTolerance() {
+        return overloadTolerance;
+    }
+
     /** A window closes after this many completed calls or the limit's worth of them, whichever is more. */
     public int minWindowSamples() {
         return minWindowSamples;
@@ -142,12 +155,14 @@ public final class ConcurrencyLimitPolicy {
         return other instanceof ConcurrencyLimitPolicy that && name.equals(that.name) && mode == that.mode
                 && initialLimit == that.initialLimit && minLimit == that.minLimit && maxLimit == that.maxLimit
                 && maxWait.equals(that.maxWait) && latencyTolerance == that.latencyTolerance
-                && decreaseFactor == that.decreaseFactor && minWindowSamples == that.minWindowSamples;
+                && decreaseFactor == that.decreaseFactor && overloadTolerance == that.overloadTolerance
+                && minWindowSamples == that.minWindowSamples;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, mode, initialLimit, minLimit, maxLimit, maxWait, latencyTolerance, decreaseFactor, minWindowSamples);
+        return Objects.hash(name, mode, initialLimit, minLimit, maxLimit, maxWait, latencyTolerance, decreaseFactor, overloadTolerance,
+                minWindowSamples);
     }
 
     @Override
@@ -157,7 +172,8 @@ public final class ConcurrencyLimitPolicy {
             return "ConcurrencyLimitPolicy[" + name + ": fixed " + initialLimit + ", " + wait + "]";
         }
         return String.format(Locale.ROOT, "ConcurrencyLimitPolicy[%s: adaptive %d..%d from %d, latency tolerance %.2f,"
-                + " decrease ×%.2f, %s]", name, minLimit, maxLimit, initialLimit, latencyTolerance, decreaseFactor, wait);
+                + " decrease ×%.2f, overload tolerance %.2f, windows of %d+, %s]", name, minLimit, maxLimit, initialLimit,
+                latencyTolerance, decreaseFactor, overloadTolerance, minWindowSamples, wait);
     }
 
     /** Builds a {@link ConcurrencyLimitPolicy}; {@link #build()} validates. */
@@ -170,6 +186,7 @@ public final class ConcurrencyLimitPolicy {
         private Duration maxWait = Duration.ZERO;
         private double latencyTolerance = DEFAULT_LATENCY_TOLERANCE;
         private double decreaseFactor = DEFAULT_DECREASE_FACTOR;
+        private double overloadTolerance = DEFAULT_OVERLOAD_TOLERANCE;
         private int minWindowSamples = DEFAULT_MIN_WINDOW_SAMPLES;
 
         private Builder(String name, Mode mode) {
@@ -217,6 +234,12 @@ public final class ConcurrencyLimitPolicy {
             return this;
         }
 
+        public Builder overloadTolerance(double overloadTolerance) {
+            requireAdaptive("overloadTolerance");
+            this.overloadTolerance = overloadTolerance;
+            return this;
+        }
+
         public Builder minWindowSamples(int minWindowSamples) {
             requireAdaptive("minWindowSamples");
             this.minWindowSamples = minWindowSamples;
@@ -239,6 +262,8 @@ public final class ConcurrencyLimitPolicy {
                         + latencyTolerance + ")" + where);
                 require(decreaseFactor >= 0.5 && decreaseFactor < 1, "decreaseFactor must be in [0.5, 1) (was "
                         + decreaseFactor + ")" + where);
+                require(overloadTolerance >= 0 && overloadTolerance < 0.5, "overloadTolerance must be in [0, 0.5) (was "
+                        + overloadTolerance + ")" + where);
                 require(minWindowSamples >= 1 && minWindowSamples <= MAX_ADAPTIVE_LIMIT, "minWindowSamples must be in 1.."
                         + MAX_ADAPTIVE_LIMIT + " (was " + minWindowSamples + ")" + where);
             }

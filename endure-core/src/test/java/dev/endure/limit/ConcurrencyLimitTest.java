@@ -131,6 +131,30 @@ class ConcurrencyLimitTest {
     }
 
     @Test
+    void overloadsWithinTheToleranceHoldTheLimitAndMoreShrinkIt() {
+        ConcurrencyLimit limit = adaptive(ConcurrencyLimitPolicy.adaptive("db").initialLimit(10).overloadTolerance(0.1).minWindowSamples(1));
+
+        window(limit, 9, 1); // 10 % conflicted: tolerated, but no growth either
+        assertThat(limit.limit()).isEqualTo(10);
+        window(limit, 8, 2); // 20 %: shrink
+        assertThat(limit.limit()).isEqualTo(9);
+        window(limit, 9, 0); // none: grow
+        assertThat(limit.limit()).isEqualTo(10);
+    }
+
+    /** One window of successes then overloads, one call at a time but with the limit reached once. */
+    private void window(ConcurrencyLimit limit, int successes, int overloads) {
+        long[] permits = new long[limit.limit()];
+        for (int i = 0; i < permits.length; i++) {
+            permits[i] = limit.acquire(); // fills the limit: the window counts as saturated
+        }
+        time.advance(Duration.ofMillis(10));
+        for (int i = 0; i < permits.length; i++) {
+            limit.release(permits[i], i < successes ? Verdict.success() : i < successes + overloads ? Verdict.retry() : Verdict.fail());
+        }
+    }
+
+    @Test
     void permanentFailuresNeitherShrinkNorCountTowardsAWindow() {
         ConcurrencyLimit limit = adaptive(ConcurrencyLimitPolicy.adaptive("db").initialLimit(8).minWindowSamples(4));
         for (int call = 0; call < 100; call++) {

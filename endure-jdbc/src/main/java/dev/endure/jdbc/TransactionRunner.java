@@ -62,14 +62,22 @@ public final class TransactionRunner {
     /** The name of the default policy, in events, stats and errors. */
     public static final String DEFAULT_POLICY_NAME = "jdbc-transaction";
     /**
-     * The adaptive limit of {@link Builder#adaptiveConcurrencyLimit()}: from 1 transaction at once (it finds its level
-     * within a few dozen transactions, before conflicts can pile up), between 1 and 64, halved in a window that saw a
-     * serialization failure or deadlock (conflicts rise steeply with concurrency on hot rows, so the gentle 0.9 of
-     * other downstreams would leave too many transactions failing twice in a row), callers waiting up to 30 s for a
-     * slot (a wait in line, not a failure).
+     * The adaptive limit of {@link Builder#adaptiveConcurrencyLimit()}, tuned on the contention curve (BENCHMARKS.md):
+     * <ul>
+     *   <li>from 1 transaction at once, between 1 and 64: it finds its level within a few windows, before conflicts
+     *       can pile up;
+     *   <li>serialization failures and deadlocks decide: a window of 32 or more transactions in which more than 10 %
+     *       conflicted halves the limit, one with fewer holds it, one with none lets it grow. Goodput on hot rows
+     *       peaks while some transactions conflict, and the retry absorbs a 10 % conflict rate (five attempts all
+     *       conflicting: 1 in 100,000);
+     *   <li>latency only stops a limit under which transactions got ten times slower than the fastest window: on a
+     *       busy server a transaction's latency swings by more than any queue this limit could build;
+     *   <li>callers wait up to 30 s for a slot (a wait in line, not a failure).
+     * </ul>
      */
     public static final ConcurrencyLimitPolicy DEFAULT_LIMIT_POLICY = ConcurrencyLimitPolicy.adaptive(DEFAULT_POLICY_NAME)
-            .initialLimit(1).minLimit(1).maxLimit(64).decreaseFactor(0.5).maxWait(Duration.ofSeconds(30)).build();
+            .initialLimit(1).minLimit(1).maxLimit(64)
+            .decreaseFactor(0.5).overloadTolerance(0.1).latencyTolerance(10).minWindowSamples(32).maxWait(Duration.ofSeconds(30)).build();
 
     private static final System.Logger LOG = System.getLogger(TransactionRunner.class.getName());
 

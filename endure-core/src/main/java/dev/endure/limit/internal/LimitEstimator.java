@@ -8,8 +8,9 @@ import dev.endure.limit.ConcurrencyLimitPolicy;
  *
  * <p>The rules, in order, at most one of them per window:
  * <ol>
- *   <li><b>Overload</b> (a call reported a serialization failure, a 429/503, a timeout): shrink by
- *       {@code decreaseFactor}, once per window however many calls reported it. Against a rare, steady signal
+ *   <li><b>Overload</b> (more than {@code overloadTolerance} of the window's calls reported a serialization
+ *       failure, a 429/503, a timeout; by default any one): shrink by {@code decreaseFactor}, once per window
+ *       however many calls reported it. Fewer than that hold the limit where it is. Against a rare, steady signal
  *       this balances the growth of the clean windows well above the floor; against conflicts that rise with
  *       concurrency (SERIALIZABLE on hot rows) it settles where few windows see one, so that a transaction
  *       seldom fails twice in a row.
@@ -35,6 +36,7 @@ public final class LimitEstimator {
     private final int minLimit;
     private final int maxLimit;
     private final double decreaseFactor;
+    private final double overloadTolerance;
     private final double shrinkAbove;
     private final double growBelow;
 
@@ -46,6 +48,7 @@ public final class LimitEstimator {
         this.minLimit = policy.minLimit();
         this.maxLimit = policy.maxLimit();
         this.decreaseFactor = policy.decreaseFactor();
+        this.overloadTolerance = policy.overloadTolerance();
         this.shrinkAbove = 1 + policy.latencyTolerance();
         this.growBelow = 1 + policy.latencyTolerance() / 2;
         this.limit = policy.initialLimit();
@@ -69,8 +72,10 @@ public final class LimitEstimator {
             }
         }
         double ratio = Double.isNaN(baselineNanos) ? 1 : smoothedNanos / baselineNanos;
-        if (overloads > 0) {
+        if (overloads > overloadTolerance * (overloads + Math.max(0, successes))) {
             limit = Math.max(minLimit, limit * decreaseFactor);
+        } else if (overloads > 0) {
+            return current(); // tolerated: hold
         } else if (ratio > shrinkAbove) {
             limit = Math.max(minLimit, limit * Math.max(decreaseFactor, shrinkAbove / ratio));
             if (current() <= minLimit) {
