@@ -22,6 +22,7 @@ record ClientSettings(
         int maxAttempts,
         Backoff backoff,
         Duration maxRetryAfter,
+        boolean clampRetryAfter,
         Duration attemptTimeout,
         Duration deadline,
         int maxBufferedErrorBody,

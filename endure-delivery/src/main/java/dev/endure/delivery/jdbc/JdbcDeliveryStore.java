@@ -415,6 +415,29 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     }
 
     @Override
+    public int renewLeases(java.util.Collection<Claim> claims, Instant leaseUntil) {
+        if (claims.isEmpty()) {
+            return 0;
+        }
+        return transaction(connection -> {
+            int held = 0;
+            try (PreparedStatement renew = connection.prepareStatement("UPDATE endure_delivery SET lease_until = ?"
+                    + " WHERE id = ? AND fencing_token = ? AND state = 'IN_FLIGHT'")) {
+                for (Claim claim : claims) {
+                    renew.setLong(1, leaseUntil.toEpochMilli());
+                    renew.setString(2, claim.deliveryId());
+                    renew.setLong(3, claim.fencingToken());
+                    renew.addBatch();
+                }
+                for (int count : renew.executeBatch()) {
+                    held += count > 0 || count == java.sql.Statement.SUCCESS_NO_INFO ? 1 : 0;
+                }
+            }
+            return held;
+        });
+    }
+
+    @Override
     public boolean replay(String deliveryId, Instant now) {
         return transaction(connection -> update(connection, replaySql("id = ?"), now.toEpochMilli(), deliveryId) == 1);
     }
@@ -489,18 +512,22 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
             long total;
             long inWindow;
             long failures;
+            Instant firstFailure;
             try (PreparedStatement select = connection.prepareStatement("SELECT COUNT(*),"
                     + " SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END),"
-                    + " SUM(CASE WHEN started_at >= ? AND outcome <> 'DELIVERED' THEN 1 ELSE 0 END)"
+                    + " SUM(CASE WHEN started_at >= ? AND outcome <> 'DELIVERED' THEN 1 ELSE 0 END),"
+                    + " MIN(CASE WHEN started_at >= ? AND outcome <> 'DELIVERED' THEN started_at END)"
                     + " FROM endure_attempt WHERE endpoint_id = ?")) {
                 select.setLong(1, since.toEpochMilli());
                 select.setLong(2, since.toEpochMilli());
-                select.setString(3, endpointId);
+                select.setLong(3, since.toEpochMilli());
+                select.setString(4, endpointId);
                 try (ResultSet row = select.executeQuery()) {
                     row.next();
                     total = row.getLong(1);
                     inWindow = row.getLong(2);
                     failures = row.getLong(3);
+                    firstFailure = instant(row, 4);
                 }
             }
             String lastError = null;
@@ -527,7 +554,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                     next = instant(row, 1);
                 }
             }
-            return new EndpointAttemptStats(endpointId, total, inWindow, failures, lastError, lastAttempt, next);
+            return new EndpointAttemptStats(endpointId, total, inWindow, failures, lastError, lastAttempt, next, firstFailure);
         });
     }
 
@@ -594,7 +621,11 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new JdbcStoreException("delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+            String message = "delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")";
+            if (dev.endure.delivery.StoreUnavailableException.isStoreOutage(e)) {
+                throw new dev.endure.delivery.StoreUnavailableException(message, e);
+            }
+            throw new JdbcStoreException(message, e);
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.endure.server.config;
 
-import dev.endure.server.api.DurationText;
+import dev.endure.config.DurationText;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -103,7 +103,12 @@ public enum ConfigKey {
                     yield Boolean.parseBoolean(value);
                 }
                 case DURATION -> {
-                    Duration duration = DurationText.parse(value);
+                    Duration duration;
+                    try {
+                        duration = DurationText.parse(value);
+                    } catch (IllegalArgumentException bad) {
+                        throw new IllegalArgumentException("must be a duration: " + bad.getMessage() + " (was '" + value + "')");
+                    }
                     if (duration.isNegative()) {
                         throw new IllegalArgumentException("must not be negative (was " + value + ")");
                     }

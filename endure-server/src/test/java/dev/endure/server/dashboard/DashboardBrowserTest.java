@@ -5,9 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.endure.delivery.DeliveryState;
 import dev.endure.server.demo.DemoRun;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +26,7 @@ class DashboardBrowserTest {
 
     @Test
     void showsDeliveredAndFailedMessagesAndTheEnableButtonWorks() throws Exception {
-        try (DemoRun demo = DemoRun.start(dataDir, 0, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
+        try (DemoRun demo = DemoRun.start(dataDir, 0, new java.io.PrintWriter(new java.io.StringWriter(), true))) {
             demo.run(30, Duration.ofSeconds(40));
             ChromeDriver browser = Chromium.start(profile);
             try {
