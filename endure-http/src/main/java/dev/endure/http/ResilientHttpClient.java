@@ -80,6 +80,11 @@ public final class ResilientHttpClient extends HttpClient {
         return settings.rules();
     }
 
+    /** The concurrency limit of {@code uri}'s host, once a call was made to it and if limits are configured. */
+    public Optional<dev.endure.limit.ConcurrencyLimit> concurrencyLimit(URI uri) {
+        return lanes.existing(uri).map(HostLanes.Lane::limit);
+    }
+
     /** The circuit breaker of {@code uri}'s host, once a call was made to it and if breakers are configured. */
     public Optional<CircuitBreaker> circuitBreaker(URI uri) {
         return lanes.existing(uri).map(HostLanes.Lane::breaker);
@@ -167,7 +172,8 @@ public final class ResilientHttpClient extends HttpClient {
                     + " wrap it in ReplayableBody.of(() -> freshPublisher), or send it with a client that does not retry");
         }
         HostLanes.Lane lane = lanes.laneFor(request.uri());
-        return new HttpCall<>(delegate, settings, request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), lane.breaker(), mayRetry);
+        return new HttpCall<>(delegate, settings, request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), lane.breaker(),
+                lane.limit(), mayRetry);
     }
 
     @SuppressWarnings("unchecked")
