@@ -66,7 +66,7 @@ public final class DeliveryDecider {
                     + " Retry-After of " + Durations.describe(refused) + " is longer than maxRetryAfter ("
                     + Durations.describe(policy.maxRetryAfter()) + "); retrying sooner would come before the receiver allows;"
                     + " last " + what, refused, gaveUp.reason());
-            case RETRY_BUDGET, OUTER_RETRY -> throw new IllegalStateException("the retry step gives neither " + gaveUp.reason()
+            case RETRY_BUDGET, OUTER_RETRY -> throw new IllegalStateException("the retry step never gives " + gaveUp.reason()
                     + " (budgets and outer retries are applied by Retrier, not by the step)");
         };
     }
