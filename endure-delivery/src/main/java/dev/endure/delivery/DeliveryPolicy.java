@@ -88,7 +88,14 @@ public final class DeliveryPolicy {
         return b;
     }
 
-    /** This policy with one endpoint's overrides applied (validated again). */
+    /**
+     * This policy with one endpoint's overrides applied. The one check of endpoint settings: the API
+     * calls it before accepting an endpoint and the worker before each send, so whatever the API
+     * accepts the worker can run.
+     *
+     * @throws InvalidPolicyException naming the override at fault, e.g. a {@code maxInterval} below the
+     *     initial interval
+     */
     public DeliveryPolicy forEndpoint(EndpointPolicy overrides) {
         if (overrides == null || overrides.isEmpty()) {
             return this;
@@ -98,6 +105,20 @@ public final class DeliveryPolicy {
             Duration initial = overrides.initialInterval() != null ? overrides.initialInterval() : backoff.initial();
             double multiplier = overrides.multiplier() != null ? overrides.multiplier() : backoff.multiplier();
             Duration cap = overrides.maxInterval() != null ? overrides.maxInterval() : backoff.cap().orElse(null);
+            positive("initialInterval", initial);
+            if (cap != null) {
+                positive("maxInterval", cap);
+            }
+            if (!Double.isFinite(multiplier) || multiplier < 1.0) {
+                throw new InvalidPolicyException("multiplier", "must be a finite number of at least 1 (was " + multiplier + ")");
+            }
+            if (cap != null && cap.compareTo(initial) < 0) {
+                throw overrides.maxInterval() != null
+                        ? new InvalidPolicyException("maxInterval", "must not be below the initial interval (" + describe(initial)
+                                + ") (was " + describe(cap) + ")")
+                        : new InvalidPolicyException("initialInterval", "must not be above the maximum interval (" + describe(cap)
+                                + ") (was " + describe(initial) + ")");
+            }
             Duration floor = backoff.floor().compareTo(initial) > 0 ? initial : backoff.floor();
             Backoff adjusted = Backoff.exponential(initial, multiplier).withJitter(backoff.jitter());
             if (cap != null) {
@@ -112,12 +133,36 @@ public final class DeliveryPolicy {
             b.maxAttempts(overrides.maxAttempts());
         }
         if (overrides.timeout() != null) {
+            positive("timeout", overrides.timeout());
             b.timeout(overrides.timeout());
             if (lease.compareTo(overrides.timeout().multipliedBy(2)) < 0) {
                 b.lease(overrides.timeout().multipliedBy(2));
             }
         }
         return b.build();
+    }
+
+    private static void positive(String name, Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            throw new InvalidPolicyException(name, "must be positive (was " + value + ")");
+        }
+    }
+
+    private static String twice(Duration value) {
+        try {
+            return describe(value.multipliedBy(2));
+        } catch (ArithmeticException tooLong) {
+            return "2 × " + value;
+        }
+    }
+
+    /** A duration for an error message; one too long to count in nanoseconds is shown in ISO-8601. */
+    private static String describe(Duration value) {
+        try {
+            return Durations.describe(value);
+        } catch (ArithmeticException tooLong) {
+            return value.toString();
+        }
     }
 
     public Backoff backoff() {
@@ -266,32 +311,26 @@ public final class DeliveryPolicy {
 
         public DeliveryPolicy build() {
             if (maxAttempts < 1) {
-                throw new IllegalArgumentException("maxAttempts must be at least 1 (was " + maxAttempts + ")");
+                throw new InvalidPolicyException("maxAttempts", "must be at least 1 (was " + maxAttempts + ")");
             }
             positive("maxDuration", maxDuration);
             positive("timeout", timeout);
             positive("maxRetryAfter", maxRetryAfter);
-            if (lease.compareTo(timeout.multipliedBy(2)) < 0) {
-                throw new IllegalArgumentException("lease must be at least twice the timeout (" + Durations.describe(timeout.multipliedBy(2))
-                        + "), so a worker still sending never loses its claim (was " + Durations.describe(lease) + ")");
+            if (lease.dividedBy(2).compareTo(timeout) < 0) {
+                throw new InvalidPolicyException("lease", "must be at least twice the timeout (" + twice(timeout)
+                        + "), so a worker still sending never loses its claim (was " + describe(lease) + ")");
             }
             for (Integer status : disableStatuses) {
                 if (status < 100 || status > 599 || (status >= 200 && status < 300)) {
-                    throw new IllegalArgumentException("disableStatuses must be non-2xx HTTP statuses (was " + status + ")");
+                    throw new InvalidPolicyException("disableStatuses", "must be non-2xx HTTP statuses (was " + status + ")");
                 }
             }
             for (Integer status : throttleStatuses) {
                 if (status < 400 || status > 599) {
-                    throw new IllegalArgumentException("throttleStatuses must be 4xx or 5xx (was " + status + ")");
+                    throw new InvalidPolicyException("throttleStatuses", "must be 4xx or 5xx (was " + status + ")");
                 }
             }
             return new DeliveryPolicy(this);
-        }
-
-        private static void positive(String name, Duration value) {
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive (was " + value + ")");
-            }
         }
     }
 }

@@ -1,22 +1,20 @@
 package dev.endure.http;
 
-import dev.endure.CancellingFuture;
 import dev.endure.Durations;
 import dev.endure.Clock;
-import dev.endure.Failures;
 import dev.endure.Scheduler;
 import dev.endure.VirtualTime;
-import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.breaker.CircuitBreakerPolicy;
 import dev.endure.budget.RetryBudget;
 import dev.endure.budget.RetryBudgetPolicy;
 import dev.endure.retry.Backoff;
 import dev.endure.retry.Jitter;
+import dev.endure.limit.ConcurrencyLimit;
+import dev.endure.limit.ConcurrencyLimitPolicy;
+import dev.endure.retry.NestedRetries;
 import dev.endure.retry.Retrier;
-import dev.endure.retry.RetriesExhaustedException;
 import dev.endure.retry.RetryGate;
-import dev.endure.retry.RetryInterruptedException;
 import dev.endure.retry.RetryListener;
 import dev.endure.retry.RetryStats;
 import java.io.IOException;
@@ -85,6 +83,11 @@ public final class ResilientHttpClient extends DelegatingHttpClient {
         return settings.rules();
     }
 
+    /** The concurrency limit of {@code uri}'s host, once a call was made to it and if limits are configured. */
+    public Optional<dev.endure.limit.ConcurrencyLimit> concurrencyLimit(URI uri) {
+        return lanes.existing(uri).map(HostLanes.Lane::limit);
+    }
+
     /** The circuit breaker of {@code uri}'s host, once a call was made to it and if breakers are configured. */
     public Optional<CircuitBreaker> circuitBreaker(URI uri) {
         return lanes.existing(uri).map(HostLanes.Lane::breaker);
@@ -99,49 +102,12 @@ public final class ResilientHttpClient extends DelegatingHttpClient {
 
     @Override
     public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler) throws IOException, InterruptedException {
-        HttpCall<T> call = prepare(request, handler);
-        HttpResponse<?> response;
-        try {
-            response = call.retrier.execute(context -> call.attemptSync());
-        } catch (RetriesExhaustedException | CallNotPermittedException ended) {
-            throw (IOException) call.outcome(ended);
-        } catch (RetryInterruptedException interrupted) {
-            // The core restored the interrupt flag; throwing InterruptedException hands the interrupt
-            // on instead, so the flag is cleared as Thread.sleep would clear it.
-            Thread.interrupted();
-            InterruptedException thrown = new InterruptedException(interrupted.getMessage());
-            thrown.initCause(interrupted);
-            throw thrown;
-        } catch (IOException | InterruptedException | RuntimeException passedThrough) {
-            throw passedThrough;
-        } catch (Exception unexpected) {
-            throw new IOException(unexpected);
-        }
-        return call.finishSync(response);
+        return prepare(request, handler).send();
     }
 
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler) {
-        HttpCall<T> call = prepare(request, handler);
-        // The JDK's own future is handed over (not a thenApply copy) so that cancelling reaches the exchange.
-        CompletableFuture<HttpResponse<?>> run = call.retrier.executeAsync(context -> call.attemptAsync());
-        // Cancelling stops the pending retry and, best effort, the exchange in flight.
-        CompletableFuture<HttpResponse<T>> result = CancellingFuture.cancelling(run);
-        run.whenComplete((response, failure) -> {
-            if (failure != null) {
-                Throwable cause = Failures.unwrap(failure);
-                result.completeExceptionally(call.outcome(cause));
-                return;
-            }
-            call.finishAsync(response).whenComplete((finished, replayFailure) -> {
-                if (replayFailure != null) {
-                    result.completeExceptionally(Failures.unwrap(replayFailure));
-                } else {
-                    result.complete(finished);
-                }
-            });
-        });
-        return result;
+        return prepare(request, handler).sendAsync();
     }
 
     /**
@@ -161,7 +127,9 @@ public final class ResilientHttpClient extends DelegatingHttpClient {
     private <T> HttpCall<T> prepare(HttpRequest request, BodyHandler<T> handler) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
-        boolean mayRetry = settings.rules().mayRetry(request) && settings.maxAttempts() > 1;
+        // A request that already carries the nested-retry header was forwarded from a caller that retries it.
+        boolean mayRetry = settings.rules().mayRetry(request) && settings.maxAttempts() > 1
+                && request.headers().firstValue(NestedRetries.HEADER).isEmpty();
         if (mayRetry && !ReplayableBody.isReplayable(request)) {
             // Refuse before the first attempt: a retry would otherwise send an empty or partial body.
             throw new IllegalArgumentException("the body of " + request.method() + " " + SafeUrls.redact(request.uri())
@@ -170,12 +138,8 @@ public final class ResilientHttpClient extends DelegatingHttpClient {
                     + " wrap it in ReplayableBody.of(() -> freshPublisher), or send it with a client that does not retry");
         }
         HostLanes.Lane lane = lanes.laneFor(request.uri());
-        return new HttpCall<>(delegate(), settings, request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), lane.breaker(), mayRetry);
-    }
-
-    @SuppressWarnings("unchecked")
-    static CompletableFuture<HttpResponse<?>> widen(CompletableFuture<? extends HttpResponse<?>> future) {
-        return (CompletableFuture<HttpResponse<?>>) future;
+        return new HttpCall<>(delegate(), settings, request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), lane.breaker(),
+                lane.limit(), mayRetry);
     }
 
     @Override
@@ -225,6 +189,9 @@ public final class ResilientHttpClient extends DelegatingHttpClient {
         private int breakerSettings;
         private RetryBudgetPolicy budgetPolicy;
         private CircuitBreakerPolicy breakerPolicy;
+        private Function<String, ConcurrencyLimit> limitPerHost;
+        private ConcurrencyLimitPolicy limitPolicy;
+        private int limitSettings;
         private final List<RetryListener> listeners = new ArrayList<>();
         private boolean built;
 
@@ -375,6 +342,28 @@ public final class ResilientHttpClient extends DelegatingHttpClient {
             return this;
         }
 
+        /**
+         * A {@link ConcurrencyLimit} per host, each with this policy (named {@code clientName@host:port}) on the
+         * client's clock: at most its limit of attempts to one host run at once (sync callers wait up to its max
+         * wait, async ones never wait). An adaptive policy learns each host's capacity from latency and from its
+         * 429s, 503s and network failures. A rejection is retried no earlier than the limit's hint.
+         */
+        public Builder concurrencyLimitPerHost(ConcurrencyLimitPolicy policy) {
+            Objects.requireNonNull(policy, "policy");
+            this.limitPerHost = null;
+            this.limitPolicy = policy;
+            limitSettings++;
+            return this;
+        }
+
+        /** As {@link #concurrencyLimitPerHost(ConcurrencyLimitPolicy)}, with limits you build (say, one shared by two clients). */
+        public Builder concurrencyLimitPerHost(Function<String, ConcurrencyLimit> limitPerHost) {
+            this.limitPerHost = Objects.requireNonNull(limitPerHost, "limitPerHost");
+            this.limitPolicy = null;
+            limitSettings++;
+            return this;
+        }
+
         /** Receives every retry event of every host (attempt failed, retry scheduled, gave up, ...). */
         public Builder listener(RetryListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -420,6 +409,10 @@ public final class ResilientHttpClient extends DelegatingHttpClient {
                 throw new IllegalStateException("circuitBreakerPerHost set " + breakerSettings + " times" + where
                         + "; set it once so that no setting silently replaces another");
             }
+            if (limitSettings > 1) {
+                throw new IllegalStateException("concurrencyLimitPerHost set " + limitSettings + " times" + where
+                        + "; set it once so that no setting silently replaces another");
+            }
             if (maxBufferedErrorBody < 0) {
                 throw new IllegalArgumentException("maxBufferedErrorBody must not be negative (was " + maxBufferedErrorBody + ")" + where);
             }
@@ -438,8 +431,13 @@ public final class ResilientHttpClient extends DelegatingHttpClient {
                 breakers = host -> CircuitBreaker.builder(breaker.toBuilder().name(clientName + "@" + host).build())
                         .clock(clientClock).build();
             }
+            Function<String, ConcurrencyLimit> limits = limitPerHost;
+            if (limitPolicy != null) {
+                ConcurrencyLimitPolicy limit = limitPolicy;
+                limits = host -> ConcurrencyLimit.of(limit.withName(clientName + "@" + host), clientClock);
+            }
             return new ResilientHttpClient(new ClientSettings(delegate, name, rules, maxAttempts, backoff, maxRetryAfter, clampRetryAfter,
-                    attemptTimeout, maxDuration, maxBufferedErrorBody, clock, scheduler, random, gates, breakers,
+                    attemptTimeout, maxDuration, maxBufferedErrorBody, clock, scheduler, random, gates, breakers, limits,
                     List.copyOf(listeners), new AtomicBoolean()));
         }
     }
