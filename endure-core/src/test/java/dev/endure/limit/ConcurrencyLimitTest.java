@@ -132,14 +132,16 @@ class ConcurrencyLimitTest {
 
     @Test
     void overloadsWithinTheToleranceHoldTheLimitAndMoreShrinkIt() {
-        ConcurrencyLimit limit = adaptive(ConcurrencyLimitPolicy.adaptive("db").initialLimit(10).overloadTolerance(0.1).minWindowSamples(1));
+        ConcurrencyLimit limit = adaptive(ConcurrencyLimitPolicy.adaptive("db").initialLimit(10).overloadTolerance(0.2).minWindowSamples(1));
 
-        window(limit, 9, 1); // 10 % conflicted: tolerated, but no growth either
+        window(limit, 8, 2); // 20 % conflicted: tolerated, but too many to grow
         assertThat(limit.limit()).isEqualTo(10);
-        window(limit, 8, 2); // 20 %: shrink
+        window(limit, 7, 3); // 30 %: shrink
         assertThat(limit.limit()).isEqualTo(9);
         window(limit, 9, 0); // none: grow
         assertThat(limit.limit()).isEqualTo(10);
+        window(limit, 9, 1); // 10 %, half the tolerance: rare enough to keep probing
+        assertThat(limit.limit()).isEqualTo(11);
     }
 
     /** One window of successes then overloads, one call at a time but with the limit reached once. */
