@@ -213,6 +213,23 @@ class ConcurrencyLimitTest {
     }
 
     @Test
+    void tryAcquireAnswersAtOnceWithoutCountingARejection() {
+        ConcurrencyLimits perEndpoint = ConcurrencyLimits.of("webhooks", ConcurrencyLimitPolicy.fixed("endpoint", 1).maxWait(Duration.ofMinutes(1)).build(), time);
+        ConcurrencyLimit slow = perEndpoint.forKey("ep_slow");
+        long permit = slow.tryAcquire();
+        assertThat(permit).isNotEqualTo(ConcurrencyLimit.NO_PERMIT);
+
+        assertThat(slow.tryAcquire()).isEqualTo(ConcurrencyLimit.NO_PERMIT);
+        assertThat(perEndpoint.forKey("ep_fast").tryAcquire()).as("another endpoint's limit is its own").isNotEqualTo(ConcurrencyLimit.NO_PERMIT);
+        assertThat(slow.rejections()).isZero();
+        assertThat(slow.name()).isEqualTo("webhooks@ep_slow");
+        assertThat(perEndpoint.snapshot()).containsEntry("ep_slow", 1).containsEntry("ep_fast", 1);
+
+        slow.release(permit);
+        assertThat(slow.tryAcquire()).isNotEqualTo(ConcurrencyLimit.NO_PERMIT);
+    }
+
+    @Test
     void invalidPoliciesNameTheFieldAndTheLimit() {
         assertThatThrownBy(() -> ConcurrencyLimitPolicy.fixed("ocr", 0).build())
                 .hasMessage("maxConcurrent must be at least 1 (was 0) in concurrency limit 'ocr'");
