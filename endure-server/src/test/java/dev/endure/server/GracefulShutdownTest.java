@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.jdbc.JdbcDeliveryStore;
+import dev.endure.server.store.EmbeddedPostgresStore;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -134,12 +135,13 @@ class GracefulShutdownTest {
     }
 
     private Map<DeliveryState, Long> countsInStore() throws Exception {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl("jdbc:h2:file:" + dir.resolve("data").toAbsolutePath().resolve("endure"));
-        config.setUsername("sa");
-        config.setPassword("");
-        try (HikariDataSource pool = new HikariDataSource(config)) {
-            return JdbcDeliveryStore.migrate(pool).countsByState();
+        try (EmbeddedPostgresStore embedded = EmbeddedPostgresStore.start(dir.resolve("data"))) {
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(embedded.jdbcUrl());
+            config.setUsername(embedded.user());
+            try (HikariDataSource pool = new HikariDataSource(config)) {
+                return JdbcDeliveryStore.migrate(pool).countsByState();
+            }
         }
     }
 }
