@@ -283,6 +283,11 @@ public final class EndureServer implements AutoCloseable {
         sample();
     }
 
+    /** API requests being answered right now (a graceful shutdown waits for them). */
+    public int apiRequestsInFlight() {
+        return gate.inFlight();
+    }
+
     /** The name this process's worker leases deliveries under, or null when the worker is off. */
     public String workerOwner() {
         return worker == null ? null : worker.owner();

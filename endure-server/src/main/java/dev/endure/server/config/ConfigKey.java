@@ -35,6 +35,8 @@ public enum ConfigKey {
     POLICY_MAX_DURATION("policy.maxDuration", Type.DURATION, "10h", "give up this long after the first attempt"),
     POLICY_MAX_ATTEMPTS("policy.maxAttempts", Type.INT, "20", "give up after this many attempts"),
     POLICY_TIMEOUT("policy.timeout", Type.DURATION, "30s", "timeout of one HTTP attempt"),
+    POLICY_MIN_FAILURE_SPAN("policy.minFailureSpan", Type.DURATION, "1h",
+            "the failure-rate disable needs failures spanning at least this long (besides 100 % over 24 h, >= 5 attempts, >= 3 in 24 h)"),
     POLICY_MAX_RETRY_AFTER("policy.maxRetryAfter", Type.DURATION, "1h", "cap on a receiver's Retry-After"),
     DASHBOARD_SAMPLE_INTERVAL("dashboard.sampleInterval", Type.DURATION, "5s", "how often the queue-depth chart samples"),
     DASHBOARD_HISTORY("dashboard.historySamples", Type.INT, "720", "samples kept for the chart"),

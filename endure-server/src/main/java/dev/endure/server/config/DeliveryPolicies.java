@@ -1,6 +1,7 @@
 package dev.endure.server.config;
 
 import dev.endure.delivery.DeliveryPolicy;
+import dev.endure.delivery.FailureRateRule;
 import dev.endure.retry.Backoff;
 import dev.endure.retry.Jitter;
 import java.util.List;
@@ -23,6 +24,7 @@ public final class DeliveryPolicies {
                     .maxAttempts(config.integer(ConfigKey.POLICY_MAX_ATTEMPTS))
                     .timeout(config.duration(ConfigKey.POLICY_TIMEOUT))
                     .retryAfterCap(config.duration(ConfigKey.POLICY_MAX_RETRY_AFTER))
+                    .failureRate(FailureRateRule.SEED_003.withMinFailureSpan(config.duration(ConfigKey.POLICY_MIN_FAILURE_SPAN)))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new ConfigException(List.of("policy.*: " + e.getMessage()));
