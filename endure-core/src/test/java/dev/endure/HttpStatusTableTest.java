@@ -48,7 +48,10 @@ class HttpStatusTableTest {
         HttpStatusTable webhooks = HttpStatusTable.webhooks();
         assertThat(webhooks.verdict(404, null)).isEqualTo(Verdict.disableTarget("HTTP 404"));
         assertThat(webhooks.verdict(410, null).kind()).isEqualTo(Verdict.Kind.DISABLE_TARGET);
-        assertThat(webhooks.toBuilder().disableStatuses().build()).isEqualTo(table);
+        assertThat(webhooks.verdict(501, null).kind()).isEqualTo(Verdict.Kind.RETRY); // seed 003 retries every 5xx
+        assertThat(webhooks.verdict(301, null)).isEqualTo(Verdict.fail("HTTP 301")); // redirects are not followed
+        assertThat(table.verdict(301, null)).isSameAs(Verdict.success());
+        assertThat(webhooks.breakerStatuses()).isEqualTo(table.breakerStatuses());
     }
 
     @Test
@@ -59,7 +62,7 @@ class HttpStatusTableTest {
     @Test
     void refusesStatusesThatAreNoFailures() {
         assertThatThrownBy(() -> HttpStatusTable.builder().retryStatuses(200))
-                .hasMessage("retryStatuses must hold HTTP error statuses from 400 to 599 (was 200: a 200 is an answer, not a failure)");
+                .hasMessage("retryStatuses must hold error statuses, 400 or above (was 200): a 200 is an answer, not a failure");
         assertThatThrownBy(() -> HttpStatusTable.builder().disableStatuses(700)).hasMessageContaining("disableStatuses").hasMessageContaining("700");
     }
 }

@@ -1,6 +1,10 @@
 package dev.endure.http;
 
+import dev.endure.CancellingFuture;
+import dev.endure.Failures;
+import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
+import dev.endure.retry.NestedRetries;
 import dev.endure.retry.RetriesExhaustedException;
 import dev.endure.retry.Retrier;
 import dev.endure.retry.RetryInterruptedException;
@@ -20,8 +24,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -78,6 +80,11 @@ public final class ResilientHttpClient extends HttpClient {
         return settings.rules();
     }
 
+    /** The concurrency limit of {@code uri}'s host, once a call was made to it and if limits are configured. */
+    public Optional<dev.endure.limit.ConcurrencyLimit> concurrencyLimit(URI uri) {
+        return lanes.existing(uri).map(HostLanes.Lane::limit);
+    }
+
     /** The circuit breaker of {@code uri}'s host, once a call was made to it and if breakers are configured. */
     public Optional<CircuitBreaker> circuitBreaker(URI uri) {
         return lanes.existing(uri).map(HostLanes.Lane::breaker);
@@ -96,8 +103,8 @@ public final class ResilientHttpClient extends HttpClient {
         HttpResponse<?> response;
         try {
             response = call.retrier.execute(context -> call.attemptSync());
-        } catch (RetriesExhaustedException exhausted) {
-            throw call.exhausted(exhausted);
+        } catch (RetriesExhaustedException | CallNotPermittedException ended) {
+            throw (IOException) call.outcome(ended);
         } catch (RetryInterruptedException interrupted) {
             // The core restored the interrupt flag; throwing InterruptedException hands the interrupt
             // on instead, so the flag is cleared as Thread.sleep would clear it.
@@ -118,26 +125,17 @@ public final class ResilientHttpClient extends HttpClient {
         HttpCall<T> call = prepare(request, handler);
         // The JDK's own future is handed over (not a thenApply copy) so that cancelling reaches the exchange.
         CompletableFuture<HttpResponse<?>> run = call.retrier.executeAsync(context -> call.attemptAsync());
-        CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>() {
-            @Override
-            public boolean cancel(boolean mayInterruptIfRunning) {
-                boolean cancelled = super.cancel(mayInterruptIfRunning);
-                if (cancelled) {
-                    // stops the pending retry and, best effort, the exchange in flight
-                    run.cancel(mayInterruptIfRunning);
-                }
-                return cancelled;
-            }
-        };
+        // Cancelling stops the pending retry and, best effort, the exchange in flight.
+        CompletableFuture<HttpResponse<T>> result = CancellingFuture.cancelling(run);
         run.whenComplete((response, failure) -> {
             if (failure != null) {
-                Throwable cause = unwrap(failure);
-                result.completeExceptionally(cause instanceof RetriesExhaustedException exhausted ? call.exhausted(exhausted) : cause);
+                Throwable cause = Failures.unwrap(failure);
+                result.completeExceptionally(call.outcome(cause));
                 return;
             }
             call.finishAsync(response).whenComplete((finished, replayFailure) -> {
                 if (replayFailure != null) {
-                    result.completeExceptionally(unwrap(replayFailure));
+                    result.completeExceptionally(Failures.unwrap(replayFailure));
                 } else {
                     result.complete(finished);
                 }
@@ -163,7 +161,9 @@ public final class ResilientHttpClient extends HttpClient {
     private <T> HttpCall<T> prepare(HttpRequest request, BodyHandler<T> handler) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
-        boolean mayRetry = settings.rules().mayRetry(request) && settings.maxAttempts() > 1;
+        // A request that already carries the nested-retry header was forwarded from a caller that retries it.
+        boolean mayRetry = settings.rules().mayRetry(request) && settings.maxAttempts() > 1
+                && request.headers().firstValue(NestedRetries.HEADER).isEmpty();
         if (mayRetry && !ReplayableBody.isReplayable(request)) {
             // Refuse before the first attempt: a retry would otherwise send an empty or partial body.
             throw new IllegalArgumentException("the body of " + request.method() + " " + SafeUrls.redact(request.uri())
@@ -172,20 +172,13 @@ public final class ResilientHttpClient extends HttpClient {
                     + " wrap it in ReplayableBody.of(() -> freshPublisher), or send it with a client that does not retry");
         }
         HostLanes.Lane lane = lanes.laneFor(request.uri());
-        return new HttpCall<>(delegate, settings, request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), lane.breaker(), mayRetry);
+        return new HttpCall<>(delegate, settings, request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), lane.breaker(),
+                lane.limit(), mayRetry);
     }
 
     @SuppressWarnings("unchecked")
     static CompletableFuture<HttpResponse<?>> widen(CompletableFuture<? extends HttpResponse<?>> future) {
         return (CompletableFuture<HttpResponse<?>>) future;
-    }
-
-    static Throwable unwrap(Throwable failure) {
-        Throwable current = failure;
-        while ((current instanceof CompletionException || current instanceof ExecutionException) && current.getCause() != null) {
-            current = current.getCause();
-        }
-        return current;
     }
 
     /** Called by the classifier when a response carried a Retry-After it could not use. */
