@@ -101,6 +101,10 @@ final class Execution<T> implements RetryContext {
             }
             return stop(result, failure);
         }
+        if (failure instanceof dev.endure.breaker.CallNotPermittedException) {
+            // The breaker refused to run it: no request was made, so the stats do not count one.
+            retrier.stats().attemptNotPermitted();
+        }
         if (retrier.hasListeners()) {
             retrier.emit(new RetryEvent.AttemptFailed(policy.name(), attempt, elapsed(nowNanos), attemptDuration(nowNanos), verdict, failure,
                     failure == null ? result : null));

@@ -2,6 +2,7 @@ package dev.endure.http;
 
 import dev.endure.CancellingFuture;
 import dev.endure.Failures;
+import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.retry.NestedRetries;
 import dev.endure.retry.RetriesExhaustedException;
@@ -79,6 +80,11 @@ public final class ResilientHttpClient extends HttpClient {
         return settings.rules();
     }
 
+    /** The concurrency limit of {@code uri}'s host, once a call was made to it and if limits are configured. */
+    public Optional<dev.endure.limit.ConcurrencyLimit> concurrencyLimit(URI uri) {
+        return lanes.existing(uri).map(HostLanes.Lane::limit);
+    }
+
     /** The circuit breaker of {@code uri}'s host, once a call was made to it and if breakers are configured. */
     public Optional<CircuitBreaker> circuitBreaker(URI uri) {
         return lanes.existing(uri).map(HostLanes.Lane::breaker);
@@ -97,8 +103,8 @@ public final class ResilientHttpClient extends HttpClient {
         HttpResponse<?> response;
         try {
             response = call.retrier.execute(context -> call.attemptSync());
-        } catch (RetriesExhaustedException exhausted) {
-            throw call.exhausted(exhausted);
+        } catch (RetriesExhaustedException | CallNotPermittedException ended) {
+            throw (IOException) call.outcome(ended);
         } catch (RetryInterruptedException interrupted) {
             // The core restored the interrupt flag; throwing InterruptedException hands the interrupt
             // on instead, so the flag is cleared as Thread.sleep would clear it.
@@ -124,7 +130,7 @@ public final class ResilientHttpClient extends HttpClient {
         run.whenComplete((response, failure) -> {
             if (failure != null) {
                 Throwable cause = Failures.unwrap(failure);
-                result.completeExceptionally(cause instanceof RetriesExhaustedException exhausted ? call.exhausted(exhausted) : cause);
+                result.completeExceptionally(call.outcome(cause));
                 return;
             }
             call.finishAsync(response).whenComplete((finished, replayFailure) -> {
@@ -166,7 +172,8 @@ public final class ResilientHttpClient extends HttpClient {
                     + " wrap it in ReplayableBody.of(() -> freshPublisher), or send it with a client that does not retry");
         }
         HostLanes.Lane lane = lanes.laneFor(request.uri());
-        return new HttpCall<>(delegate, settings, request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), lane.breaker(), mayRetry);
+        return new HttpCall<>(delegate, settings, request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), lane.breaker(),
+                lane.limit(), mayRetry);
     }
 
     @SuppressWarnings("unchecked")

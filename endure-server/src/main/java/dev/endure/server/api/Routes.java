@@ -79,7 +79,7 @@ final class Routes {
         parameters.forEach((name, values) -> {
             String shown = shorten(name);
             if (!allowed.contains(name)) {
-                String hint = Suggestion.closest(name, allowed).map(s -> "; did you mean '" + s + "'?")
+                String hint = dev.endure.config.ConfigDocument.closest(name, allowed).map(s -> "; did you mean '" + s + "'?")
                         .orElse(allowed.isEmpty() ? "; this route takes none" : "; known: " + String.join(", ", new java.util.TreeSet<>(allowed)));
                 errors.add(new FieldError(shown, "is not a known query parameter" + hint));
             } else if (values.size() > 1) {

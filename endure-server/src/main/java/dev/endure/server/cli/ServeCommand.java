@@ -70,6 +70,8 @@ final class ServeCommand implements Callable<Integer> {
         EndureServer server;
         try {
             server = EndureServer.start(settings);
+        } catch (ConfigException e) {
+            throw CliException.usage(e.getMessage());
         } catch (RuntimeException e) {
             throw StartFailures.explain(e, settings.host(), settings.port(), storeSource);
         }
