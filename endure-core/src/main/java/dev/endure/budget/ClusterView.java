@@ -5,10 +5,12 @@ package dev.endure.budget;
  * may still take {@code left = max(floor, ratio × cluster calls) − retries made here − retries made or
  * reserved by the others}; this instance reserves part of {@code left} until its next sync and publishes
  * that, so an instance syncing after it counts it as spent. Instances that sync one after the other
- * therefore never hand out more than is left. The part is what its share of the cluster's calls entitles
- * it to (less what it spent), or an even share of {@code left} when that is more (before the first calls,
- * or for an instance whose calls were not published yet); what a quiet instance leaves unspent comes back
- * at its next sync. Calls made here after the sync raise the cluster's allowance, and that rise is this
+ * therefore never hand out more than is left. The part is the instance's slice of the whole allowance less
+ * what it spent, capped by {@code left}: its share of the cluster's calls, or an even share when that is
+ * more (before the first calls, or while its calls are not published yet). Slices are rounded up, so a
+ * small floor split N ways still lets each instance retry; the cap keeps the sum within the allowance. A
+ * quiet instance's unspent slice comes back at its next sync. Calls made here after the sync raise the
+ * cluster's allowance, and that rise is this
  * instance's alone; the rule is convex in the calls, so the instances' rises never add up to more than
  * the cluster's.
  *
@@ -22,9 +24,9 @@ record ClusterView(BudgetStore.Sync sync, long reserved, long receivedAtNanos) {
         long allowed = allowed(clusterDeposits, ratio, floor);
         long made = sync.published().withdrawals();
         long left = Math.max(0, allowed - made - sync.others().committed());
-        long fair = clusterDeposits == 0 ? 0 : (long) Math.floor(allowed * (double) sync.published().deposits() / clusterDeposits) - made;
-        long even = (long) Math.floor(left / (double) (sync.otherInstances() + 1));
-        return new ClusterView(sync, Math.min(left, Math.max(fair, even)), nowNanos);
+        long byCalls = clusterDeposits == 0 ? 0 : (long) Math.ceil(allowed * (double) sync.published().deposits() / clusterDeposits);
+        long even = (long) Math.ceil(allowed / (double) (sync.otherInstances() + 1));
+        return new ClusterView(sync, Math.max(0, Math.min(left, Math.max(byCalls, even) - made)), nowNanos);
     }
 
     /** The most retries this instance may have in its window now, given its calls in the window now. */
