@@ -102,6 +102,21 @@ final class AnnotatedBeans {
         }
     }
 
+    /** On the class: every public method runs under the policy. */
+    @Retry("billing")
+    static class WholeClassClient {
+        private final LoopbackServer server;
+        private final HttpClient http = HttpClient.newHttpClient();
+
+        WholeClassClient(LoopbackServer server) {
+            this.server = server;
+        }
+
+        public String status() throws IOException {
+            return get(http, server, "/status");
+        }
+    }
+
     static class MisspelledPolicy {
         @Retry("biling")
         public String call() {
@@ -118,6 +133,17 @@ final class AnnotatedBeans {
 
         String recover(String id) {
             return id;
+        }
+    }
+
+    static class FallbackAlone {
+        @Fallback("recover")
+        public String call() {
+            return "never";
+        }
+
+        String recover(Throwable failure) {
+            return "recovered";
         }
     }
 

@@ -141,7 +141,25 @@ class AnnotationsTest {
         runner.withBean(AnnotatedBeans.BudgetWithoutRetry.class).run(context -> {
             assertThat(context).hasFailed();
             assertThat(new EndureFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
-                    .contains("@RetryBudget(\"tight\") on BudgetWithoutRetry.call() needs @Retry");
+                    .contains("@RetryBudget(\"tight\") on BudgetWithoutRetry.call(): budget 'tight' needs a policy");
+        });
+    }
+
+    @Test
+    void anAnnotationOnTheClassCoversItsPublicMethods() {
+        runner.withBean(AnnotatedBeans.WholeClassClient.class, () -> new AnnotatedBeans.WholeClassClient(server)).run(context -> {
+            server.answer(503);
+            assertThat(context.getBean(AnnotatedBeans.WholeClassClient.class).status()).isEqualTo("answer 2");
+            assertThat(server.requests()).isEqualTo(2);
+        });
+    }
+
+    @Test
+    void aFallbackWithoutAnythingToFallBackFromFailsStartup() {
+        runner.withBean(AnnotatedBeans.FallbackAlone.class).run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(new EndureFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
+                    .contains("@Fallback on FallbackAlone.call() has nothing to fall back from");
         });
     }
 }

@@ -55,7 +55,7 @@ final class ServerConfigChecks {
                 .maxAttempts(config.integer(ConfigKey.POLICY_MAX_ATTEMPTS))
                 .timeout(config.duration(ConfigKey.POLICY_TIMEOUT))
                 .lease(config.duration(ConfigKey.WORKER_LEASE))
-                .retryAfterCap(config.duration(ConfigKey.POLICY_MAX_RETRY_AFTER))
+                .maxRetryAfter(config.duration(ConfigKey.POLICY_MAX_RETRY_AFTER))
                 .build();
     }
 
