@@ -66,7 +66,10 @@ public final class HttpApi {
             });
             // Requests Jetty refuses before routing (bad path bytes, long URIs, big headers) answer JSON too.
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorPages()));
-            config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorPages()));
+            config.jetty.modifyServletContextHandler(context -> {
+                context.setErrorHandler(new JsonErrorPages());
+                context.insertHandler(new MethodGate());
+            });
             config.routes.before(ctx -> {
                 ctx.attribute("endure.start", System.nanoTime());
                 SECURITY_HEADERS.forEach(ctx::header);
