@@ -119,14 +119,7 @@ public final class Pipeline<T> {
     private Verdict classifyOwnSignals(Classifier<T> userClassifier, T result, Throwable failure) {
         if (failure instanceof CallNotPermittedException rejected && breaker != null
                 && rejected.breakerName().equals(breaker.name())) {
-            if (rejected.forced()) {
-                return Verdict.fail("circuit breaker '" + rejected.breakerName() + "' is forced open");
-            }
-            Optional<Duration> hint = rejected.retryAfter();
-            return hint.isPresent()
-                    ? Verdict.retryAfter(hint.get(), "circuit breaker '" + rejected.breakerName() + "' is OPEN for "
-                            + Durations.describe(hint.get()))
-                    : Verdict.retry("circuit breaker '" + rejected.breakerName() + "' has no free half-open trial slot");
+            return rejected.verdict();
         }
         if (failure instanceof ConcurrencyLimitExceededException full && limit != null && full.limitName().equals(limit.name())) {
             Optional<Duration> hint = full.retryAfter();

@@ -4,11 +4,14 @@ import dev.endure.CancellingFuture;
 import dev.endure.Classifier;
 import dev.endure.Failures;
 import dev.endure.breaker.BreakerGuard;
+import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.limit.ConcurrencyLimit;
 import dev.endure.limit.ConcurrencyLimitExceededException;
 import dev.endure.retry.RetriesExhaustedException;
+import dev.endure.retry.NestedRetries;
 import dev.endure.retry.Retrier;
+import dev.endure.retry.RetryContext;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpClient;
@@ -33,6 +36,8 @@ final class HttpCall<T> {
     private final Classifier<HttpResponse<?>> breakerOutcomes;
     final BodyHandler<Object> attemptHandler;
     final long startNanos;
+    /** Some layer retries this call (this client, or an outer retrier), and the request does not name one already. */
+    private final boolean sendsRetryHeader;
 
     @SuppressWarnings("unchecked")
     HttpCall(HttpClient delegate, ClientSettings settings, HttpRequest request, BodyHandler<T> handler,
@@ -46,6 +51,7 @@ final class HttpCall<T> {
         this.limit = limit;
         this.breakerOutcomes = HttpClassifier.forBreaker(settings.rules());
         this.startNanos = retrier.clock().nanoTime();
+        this.sendsRetryHeader = (mayRetry || NestedRetries.insideRetry()) && request.headers().firstValue(NestedRetries.HEADER).isEmpty();
         HttpRetryRules rules = settings.rules();
         int bufferLimit = settings.maxBufferedErrorBody();
         this.attemptHandler = mayRetry
@@ -153,8 +159,23 @@ final class HttpCall<T> {
         return named;
     }
 
-    /** The request with this attempt's timeout: the smallest of the attempt timeout, the time left and its own. */
+    /**
+     * The request of this attempt: with its timeout, and with the {@value NestedRetries#HEADER} header when a
+     * layer retries it (this client's retrier or an outer one, which mark the thread while the attempt runs),
+     * so that an Endure service on the other side leaves the retrying to this side.
+     */
     HttpRequest forAttempt() {
+        HttpRequest timed = withAttemptTimeout();
+        RetryContext retrying = sendsRetryHeader ? NestedRetries.current().orElse(null) : null;
+        if (retrying == null) {
+            return timed;
+        }
+        return HttpRequest.newBuilder(timed, (header, value) -> true)
+                .setHeader(NestedRetries.HEADER, Integer.toString(retrying.attempt())).build();
+    }
+
+    /** The request with this attempt's timeout: the smallest of the attempt timeout, the time left and its own. */
+    private HttpRequest withAttemptTimeout() {
         Duration timeout = settings.attemptTimeout();
         Duration deadline = settings.deadline();
         if (deadline != null) {
@@ -194,6 +215,24 @@ final class HttpCall<T> {
         }
         return buffered.replayInto(BufferedBody.infoOf(response), handler).toCompletableFuture()
                 .thenApply(body -> BufferedBody.withBody(response, body));
+    }
+
+    /**
+     * What the caller gets when the call ended in {@code terminal}: one {@link HttpBreakerOpenException}
+     * whenever the host's breaker refused the last attempt (whatever the method), an
+     * {@link HttpRetriesExhaustedException} when retries ran out, else the failure as it is.
+     */
+    Throwable outcome(Throwable terminal) {
+        if (terminal instanceof CallNotPermittedException rejected) {
+            return new HttpBreakerOpenException(request.method(), SafeUrls.redact(request.uri()), 0, rejected);
+        }
+        if (terminal instanceof RetriesExhaustedException exhausted) {
+            if (exhausted.getCause() instanceof CallNotPermittedException rejected) {
+                return new HttpBreakerOpenException(request.method(), SafeUrls.redact(request.uri()), exhausted.attempts() - 1, rejected);
+            }
+            return exhausted(exhausted);
+        }
+        return terminal;
     }
 
     HttpRetriesExhaustedException exhausted(RetriesExhaustedException exhausted) {

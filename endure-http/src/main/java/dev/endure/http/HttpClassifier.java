@@ -53,9 +53,8 @@ final class HttpClassifier implements Classifier<HttpResponse<?>> {
             return Verdict.fail();
         }
         CallNotPermittedException rejected = Classifier.causeOfType(failure, CallNotPermittedException.class);
-        if (rejected != null && rejected.forced()) {
-            // An operator forced the breaker open: waiting does not help, so say so at once.
-            return Verdict.fail(rejected.getMessage());
+        if (rejected != null) {
+            return rejected.verdict(); // core's one rule for a breaker's refusal
         }
         // A failure that knows when to come back (an open breaker) is retried no earlier than that.
         RetryAfterHint hinted = Classifier.causeOfType(failure, RetryAfterHint.class);
