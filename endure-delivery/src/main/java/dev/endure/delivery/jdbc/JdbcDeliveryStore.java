@@ -86,7 +86,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         return new JdbcDeliveryStore(dataSource, null);
     }
 
-    /** An embedded H2 database in {@code directory} (the single-node default), pooled by HikariCP. */
+    /** An embedded H2 database in {@code directory}, pooled by HikariCP: for demos and tests, since H2 does not flush at commit (endure-server embeds a PostgreSQL instead). */
     public static JdbcDeliveryStore embedded(Path directory) {
         return pooled("jdbc:h2:file:" + directory.toAbsolutePath().resolve("delivery") + ";DB_CLOSE_ON_EXIT=FALSE", "sa", "", 8);
     }
