@@ -36,6 +36,8 @@ public enum ConfigKey {
     POLICY_MAX_ATTEMPTS("policy.maxAttempts", Type.INT, "20", "give up after this many attempts"),
     POLICY_TIMEOUT("policy.timeout", Type.DURATION, "30s", "timeout of one HTTP attempt"),
     POLICY_MAX_RETRY_AFTER("policy.maxRetryAfter", Type.DURATION, "1h", "cap on a receiver's Retry-After"),
+    POLICY_MIN_FAILURE_SPAN("policy.minFailureSpan", Type.DURATION, "1h",
+            "the failure-rate rule disables an endpoint only after its failures span this long"),
     DASHBOARD_SAMPLE_INTERVAL("dashboard.sampleInterval", Type.DURATION, "5s", "how often the queue-depth chart samples"),
     DASHBOARD_HISTORY("dashboard.historySamples", Type.INT, "720", "samples kept for the chart"),
     METRICS_REQUIRE_KEY("metrics.requireKey", Type.BOOLEAN, "false", "whether /metrics needs an API key with the read scope");

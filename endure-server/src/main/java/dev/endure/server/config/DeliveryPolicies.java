@@ -1,6 +1,7 @@
 package dev.endure.server.config;
 
 import dev.endure.delivery.DeliveryPolicy;
+import dev.endure.delivery.FailureRateRule;
 import dev.endure.retry.Backoff;
 import dev.endure.retry.Jitter;
 import java.util.List;
@@ -24,6 +25,7 @@ public final class DeliveryPolicies {
                     .timeout(config.duration(ConfigKey.POLICY_TIMEOUT))
                     .lease(config.duration(ConfigKey.WORKER_LEASE))
                     .retryAfterCap(config.duration(ConfigKey.POLICY_MAX_RETRY_AFTER))
+                    .failureRate(FailureRateRule.SEED_003.withMinFailureSpan(config.duration(ConfigKey.POLICY_MIN_FAILURE_SPAN)))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new ConfigException(List.of("policy.* / worker.lease: " + e.getMessage()));
