@@ -23,7 +23,8 @@ import java.util.stream.IntStream;
  *   <tr><td>counts against a circuit breaker?</td><td>every 5xx; a 4xx says the request was wrong, not
  *       that the host is unwell</td></tr>
  * </table>
- * A status below 400 is a success. Where a module needs other answers it sets them on the
+ * A 2xx is a success; so is a 3xx unless {@link Builder#redirectsFail} says otherwise (a webhook
+ * sender does not follow redirects, so for it a redirect is a failure). Where a module needs other answers it sets them on the
  * {@link Builder} (named settings); it never keeps a table of its own.
  *
  * <pre>{@code
@@ -44,7 +45,9 @@ public final class HttpStatusTable {
     public static final Set<Integer> WEBHOOK_DISABLE_STATUSES = Set.of(404, 410);
 
     private static final HttpStatusTable DEFAULTS = builder().build();
-    private static final HttpStatusTable WEBHOOKS = builder().disableStatuses(404, 410).build();
+    private static final HttpStatusTable WEBHOOKS = builder()
+            .retryStatuses(IntStream.concat(IntStream.of(408, 429), IntStream.rangeClosed(500, 599)).toArray())
+            .throttlingStatuses(408, 429, 503).disableStatuses(404, 410).redirectsFail(true).build();
     private static final int LOWEST = 100;
     private static final int HIGHEST = 599;
 
@@ -52,6 +55,7 @@ public final class HttpStatusTable {
     private final BitSet throttling;
     private final BitSet disable;
     private final BitSet breaker;
+    private final boolean redirectsFail;
     /** Prepared verdicts without a hint, so classifying allocates nothing. */
     private final Verdict[] verdicts = new Verdict[HIGHEST + 1];
     private final Verdict[] breakerVerdicts = new Verdict[HIGHEST + 1];
@@ -61,6 +65,7 @@ public final class HttpStatusTable {
         this.throttling = (BitSet) builder.throttling.clone();
         this.disable = (BitSet) builder.disable.clone();
         this.breaker = (BitSet) builder.breaker.clone();
+        this.redirectsFail = builder.redirectsFail;
         for (int status = LOWEST; status <= HIGHEST; status++) {
             verdicts[status] = verdictWithoutHint(status);
             breakerVerdicts[status] = breaker.get(status) ? Verdict.fail("HTTP " + status) : Verdict.success();
@@ -72,7 +77,11 @@ public final class HttpStatusTable {
         return DEFAULTS;
     }
 
-    /** The defaults, and 404 and 410 disable the target ({@link #WEBHOOK_DISABLE_STATUSES}). */
+    /**
+     * Seed 003's webhook table: retry 408, 429 and every 5xx; throttling 408, 429, 503; 404 and 410 disable
+     * the endpoint ({@link #WEBHOOK_DISABLE_STATUSES}); a redirect fails (it is not followed: its target
+     * would escape the SSRF check); 5xx count against the endpoint's breaker.
+     */
     public static HttpStatusTable webhooks() {
         return WEBHOOKS;
     }
@@ -88,6 +97,7 @@ public final class HttpStatusTable {
         builder.throttling = (BitSet) throttling.clone();
         builder.disable = (BitSet) disable.clone();
         builder.breaker = (BitSet) breaker.clone();
+        builder.redirectsFail = redirectsFail;
         return builder;
     }
 
@@ -139,7 +149,7 @@ public final class HttpStatusTable {
         if (retries(status)) {
             return Verdict.retry("HTTP " + status);
         }
-        return status >= 400 ? Verdict.fail("HTTP " + status) : Verdict.success();
+        return status >= 400 || (redirectsFail && status >= 300) ? Verdict.fail("HTTP " + status) : Verdict.success();
     }
 
     public Set<Integer> retryStatuses() {
@@ -158,6 +168,11 @@ public final class HttpStatusTable {
         return set(breaker);
     }
 
+    /** Whether a 3xx is a failure (it is not followed) rather than an answer. */
+    public boolean redirectsFail() {
+        return redirectsFail;
+    }
+
     private static boolean in(BitSet set, int status) {
         return status >= 0 && set.get(status);
     }
@@ -169,18 +184,19 @@ public final class HttpStatusTable {
     @Override
     public boolean equals(Object other) {
         return other instanceof HttpStatusTable that && retry.equals(that.retry) && throttling.equals(that.throttling)
-                && disable.equals(that.disable) && breaker.equals(that.breaker);
+                && disable.equals(that.disable) && breaker.equals(that.breaker) && redirectsFail == that.redirectsFail;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(retry, throttling, disable, breaker);
+        return Objects.hash(retry, throttling, disable, breaker, redirectsFail);
     }
 
     @Override
     public String toString() {
         return "HttpStatusTable[retry " + retryStatuses() + ", throttling " + throttlingStatuses() + ", disable "
-                + disableStatuses() + ", breaker " + (breaker.equals(fiveHundreds()) ? "5xx" : breakerStatuses().toString()) + "]";
+                + disableStatuses() + ", breaker " + (breaker.equals(fiveHundreds()) ? "5xx" : breakerStatuses().toString())
+                + (redirectsFail ? ", redirects fail" : "") + "]";
     }
 
     private static BitSet fiveHundreds() {
@@ -195,6 +211,7 @@ public final class HttpStatusTable {
         private BitSet throttling = bits(DEFAULT_THROTTLING_STATUSES.stream().mapToInt(Integer::intValue));
         private BitSet disable = new BitSet();
         private BitSet breaker = fiveHundreds();
+        private boolean redirectsFail;
 
         private Builder() {}
 
@@ -219,9 +236,9 @@ public final class HttpStatusTable {
             return throttlingStatuses(ints(statuses));
         }
 
-        /** The statuses that disable the target (default none; webhooks: 404, 410). */
+        /** The statuses that disable the target (default none; webhooks: 404, 410); a 3xx may be named too. */
         public Builder disableStatuses(int... statuses) {
-            this.disable = errorStatuses("disableStatuses", statuses);
+            this.disable = statuses("disableStatuses", statuses, 300);
             return this;
         }
 
@@ -239,6 +256,12 @@ public final class HttpStatusTable {
             return breakerStatuses(ints(statuses));
         }
 
+        /** Whether a 3xx fails (true for webhooks, which do not follow redirects) or is an answer (default). */
+        public Builder redirectsFail(boolean value) {
+            this.redirectsFail = value;
+            return this;
+        }
+
         public HttpStatusTable build() {
             return new HttpStatusTable(this);
         }
@@ -249,13 +272,17 @@ public final class HttpStatusTable {
         }
 
         private static BitSet errorStatuses(String field, int[] statuses) {
+            return statuses(field, statuses, 400);
+        }
+
+        private static BitSet statuses(String field, int[] statuses, int lowest) {
             Objects.requireNonNull(statuses, field);
             for (int status : statuses) {
                 if (status < LOWEST || status > HIGHEST) {
                     throw new IllegalArgumentException(field + " must hold HTTP statuses from 100 to 599 (was " + status + ")");
                 }
-                if (status < 400) {
-                    throw new IllegalArgumentException(field + " must hold error statuses, 400 or above (was " + status
+                if (status < lowest) {
+                    throw new IllegalArgumentException(field + " must hold error statuses, " + lowest + " or above (was " + status
                             + "): a " + status + " is an answer, not a failure");
                 }
             }

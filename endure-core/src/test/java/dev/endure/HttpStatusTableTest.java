@@ -48,7 +48,10 @@ class HttpStatusTableTest {
         HttpStatusTable webhooks = HttpStatusTable.webhooks();
         assertThat(webhooks.verdict(404, null)).isEqualTo(Verdict.disableTarget("HTTP 404"));
         assertThat(webhooks.verdict(410, null).kind()).isEqualTo(Verdict.Kind.DISABLE_TARGET);
-        assertThat(webhooks.toBuilder().disableStatuses().build()).isEqualTo(table);
+        assertThat(webhooks.verdict(501, null).kind()).isEqualTo(Verdict.Kind.RETRY); // seed 003 retries every 5xx
+        assertThat(webhooks.verdict(301, null)).isEqualTo(Verdict.fail("HTTP 301")); // redirects are not followed
+        assertThat(table.verdict(301, null)).isSameAs(Verdict.success());
+        assertThat(webhooks.breakerStatuses()).isEqualTo(table.breakerStatuses());
     }
 
     @Test

@@ -3,18 +3,21 @@ package dev.endure.config;
 import dev.endure.breaker.CircuitBreakerPolicy;
 import dev.endure.budget.RetryBudgetPolicy;
 import dev.endure.config.internal.Suggestions;
+import dev.endure.limit.ConcurrencyLimitPolicy;
 import dev.endure.pipeline.Pipeline;
 import dev.endure.registry.ResilienceRegistry;
 import dev.endure.retry.RetryPolicy;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.ToIntFunction;
 
 /**
- * A loaded, validated configuration: named retry policies, circuit breakers and retry budgets. Get one
+ * A loaded, validated configuration: named retry policies, circuit breakers, retry budgets and concurrency limits. Get one
  * from {@link ConfigLoader}; immutable and safe to share.
  *
  * <pre>{@code
@@ -29,13 +32,15 @@ public final class EndureConfig {
     private final Map<String, PolicyConfig> policies;
     private final Map<String, CircuitBreakerPolicy> breakers;
     private final Map<String, RetryBudgetPolicy> budgets;
+    private final Map<String, ConcurrencyLimitPolicy> limits;
 
     EndureConfig(String source, Map<String, PolicyConfig> policies, Map<String, CircuitBreakerPolicy> breakers,
-            Map<String, RetryBudgetPolicy> budgets) {
+            Map<String, RetryBudgetPolicy> budgets, Map<String, ConcurrencyLimitPolicy> limits) {
         this.source = source;
         this.policies = Collections.unmodifiableMap(new LinkedHashMap<>(policies));
         this.breakers = Collections.unmodifiableMap(new LinkedHashMap<>(breakers));
         this.budgets = Collections.unmodifiableMap(new LinkedHashMap<>(budgets));
+        this.limits = Collections.unmodifiableMap(new LinkedHashMap<>(limits));
     }
 
     /** Where this configuration was read from, e.g. a file name. */
@@ -58,6 +63,11 @@ public final class EndureConfig {
         return budgets;
     }
 
+    /** Every concurrency limit by name, in file order. */
+    public Map<String, ConcurrencyLimitPolicy> limits() {
+        return limits;
+    }
+
     /**
      * The policy called {@code name}.
      *
@@ -77,13 +87,19 @@ public final class EndureConfig {
         return find(budgets, name, "budget");
     }
 
+    /** The concurrency limit called {@code name}; see {@link #policy}. */
+    public ConcurrencyLimitPolicy limit(String name) {
+        return find(limits, name, "limit");
+    }
+
     /**
-     * Creates every breaker and budget of this configuration in {@code registry} (get-or-create: an entry
+     * Creates every breaker, budget and concurrency limit of this configuration in {@code registry} (get-or-create: an entry
      * of the same name and policy is reused; one with another policy is an error there).
      */
     public void registerAll(ResilienceRegistry registry) {
         breakers.values().forEach(registry::circuitBreaker);
         budgets.values().forEach(registry::retryBudget);
+        limits.values().forEach(registry::concurrencyLimit);
     }
 
     /**
@@ -103,12 +119,67 @@ public final class EndureConfig {
     }
 
     private <T> Pipeline<T> pipeline(PolicyConfig policy, ResilienceRegistry registry, RetryPolicy<T> retryPolicy) {
+        return assemble(policy.name(), retryPolicy, policy.breaker().orElse(null), policy.budget().orElse(null), null,
+                policy.attemptTimeout().orElse(null), registry);
+    }
+
+    /**
+     * A pipeline of policy {@code policyName} (or of a single attempt, when null) with the breaker and budget
+     * of this configuration named here in place of the policy's own (each null for the policy's) and the
+     * concurrency limit named {@code limitName} (null for none), registered
+     * as {@code pipelineName} and created on first use. For callers that combine names, such as annotations:
+     * a policy that names a breaker or budget may only be combined with the same one.
+     *
+     * @throws IllegalArgumentException if the names contradict the policy's
+     * @throws NoSuchElementException if a name is not defined here
+     */
+    public Pipeline<Object> pipeline(String pipelineName, String policyName, String breakerName, String budgetName,
+            String limitName, ResilienceRegistry registry) {
+        PolicyConfig policy = policyName == null ? null : policy(policyName);
+        if (policy == null && budgetName != null) {
+            throw new IllegalArgumentException("budget '" + budgetName + "' needs a policy: a budget only limits retries");
+        }
+        String breaker = combined(policy, policy == null ? Optional.empty() : policy.breaker(), breakerName, "breaker");
+        String budget = combined(policy, policy == null ? Optional.empty() : policy.budget(), budgetName, "budget");
+        RetryPolicy<Object> retryPolicy = policy == null
+                ? RetryPolicy.builder().name(pipelineName).maxAttempts(1).build()
+                : policy.retryPolicy().toBuilder().name(pipelineName).build();
+        return assemble(pipelineName, retryPolicy, breaker, budget, limitName,
+                policy == null ? null : policy.attemptTimeout().orElse(null), registry);
+    }
+
+    private static String combined(PolicyConfig policy, Optional<String> ofPolicy, String named, String kind) {
+        if (named != null && ofPolicy.isPresent() && !ofPolicy.get().equals(named)) {
+            throw new IllegalArgumentException(kind + " '" + named + "' contradicts policy '" + policy.name() + "', which uses "
+                    + kind + " '" + ofPolicy.get() + "' (policies." + policy.name() + "." + kind + "); name one of them");
+        }
+        return named != null ? named : ofPolicy.orElse(null);
+    }
+
+    /**
+     * The one place a configured pipeline is put together: retry → limit → breaker → timeout, budget before
+     * each retry.
+     */
+    private <T> Pipeline<T> assemble(String name, RetryPolicy<T> retryPolicy, String breaker, String budget, String limit,
+            Duration attemptTimeout, ResilienceRegistry registry) {
         Objects.requireNonNull(registry, "registry");
-        return registry.pipeline(policy.name(), () -> {
+        CircuitBreakerPolicy breakerPolicy = breaker == null ? null : breaker(breaker);
+        RetryBudgetPolicy budgetPolicy = budget == null ? null : budget(budget);
+        ConcurrencyLimitPolicy limitPolicy = limit == null ? null : limit(limit);
+        return registry.pipeline(name, () -> {
             Pipeline.Builder<T> builder = Pipeline.builder(retryPolicy).clock(registry.clock()).scheduler(registry.scheduler());
-            policy.breaker().ifPresent(breaker -> builder.circuitBreaker(registry.circuitBreaker(breaker(breaker))));
-            policy.budget().ifPresent(budget -> builder.retryBudget(registry.retryBudget(budget(budget))));
-            policy.attemptTimeout().ifPresent(builder::attemptTimeout);
+            if (breakerPolicy != null) {
+                builder.circuitBreaker(registry.circuitBreaker(breakerPolicy));
+            }
+            if (budgetPolicy != null) {
+                builder.retryBudget(registry.retryBudget(budgetPolicy));
+            }
+            if (limitPolicy != null) {
+                builder.concurrencyLimit(registry.concurrencyLimit(limitPolicy));
+            }
+            if (attemptTimeout != null) {
+                builder.attemptTimeout(attemptTimeout);
+            }
             return builder.build();
         });
     }
@@ -126,6 +197,6 @@ public final class EndureConfig {
     @Override
     public String toString() {
         return "EndureConfig[" + source + ": policies " + policies.keySet() + ", breakers " + breakers.keySet()
-                + ", budgets " + budgets.keySet() + "]";
+                + ", budgets " + budgets.keySet() + ", limits " + limits.keySet() + "]";
     }
 }

@@ -1,6 +1,8 @@
 package dev.endure.delivery;
 
+import dev.endure.Classifier;
 import dev.endure.Verdict;
+import dev.endure.breaker.BreakerGuard;
 import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.delivery.signing.WebhookSigner;
@@ -72,7 +74,7 @@ final class DeliveryAttempt {
         recordOnBreaker(permit, endpointCalled, effective, result);
         Instant ended = worker.clock.instant();
         Instant windowStart = claim.windowStart() != null ? claim.windowStart() : started;
-        Decision decision = DeliveryDecider.decide(effective, claim.attemptNumber(), windowStart, ended, result, null,
+        Decision decision = DeliveryDecider.decide(effective, claim.attemptNumber(), windowStart, ended, result, claim.previousDelay(),
                 worker.random != null ? worker.random : ThreadLocalRandom.current());
         return record(endpoint, effective, started, result, decision);
     }
@@ -82,7 +84,10 @@ final class DeliveryAttempt {
         return breaker == null ? null : breaker.acquirePermission();
     }
 
-    /** The breaker's view of one attempt: success, "slow down" (not counted), a failure, or no call made (released). */
+    /**
+     * The breaker's view of one attempt, by core's guard and status table: network errors and the statuses
+     * the policy's table counts (5xx) are failures, a 4xx never is; no call made releases the permit.
+     */
     private static void recordOnBreaker(CircuitBreaker.Permit permit, boolean endpointCalled, DeliveryPolicy effective,
             AttemptResult result) {
         if (permit == null) {
@@ -90,13 +95,16 @@ final class DeliveryAttempt {
         }
         if (!endpointCalled) {
             permit.release(); // never reached the endpoint: a bad setting is not a broken receiver
-        } else if (result.status() != null && result.status() >= 200 && result.status() < 300) {
-            permit.recordSuccess(result.latency().toNanos());
-        } else if (DeliveryDecider.isThrottling(effective, result)) {
-            permit.release(); // "slow down" is not "broken"
-        } else {
-            permit.record(Verdict.retry(result.describe()), result.latency().toNanos());
+            return;
         }
+        BreakerGuard.end(permit, breakerOutcomes(effective), result, null, result.latency().toNanos());
+    }
+
+    /** What an endpoint's breaker counts: a network error, or a status the policy's table counts against it. */
+    private static Classifier<AttemptResult> breakerOutcomes(DeliveryPolicy effective) {
+        return (result, failure) -> result == null || result.status() == null
+                ? Verdict.fail(result == null ? String.valueOf(failure) : result.describe())
+                : effective.statusTable().breakerVerdict(result.status());
     }
 
     private AttemptResult send(Endpoint endpoint, DeliveryPolicy effective, Instant now) {
@@ -163,7 +171,7 @@ final class DeliveryAttempt {
             transition = new Transition.Delivered();
             outcome = AttemptOutcome.DELIVERED;
         } else if (decision instanceof Decision.Retry retry) {
-            transition = new Transition.RetryAt(retry.at());
+            transition = new Transition.RetryAt(retry.at(), retry.delay());
             outcome = AttemptOutcome.RETRY_SCHEDULED;
             next = retry.at();
         } else if (decision instanceof Decision.GiveUp giveUp) {
@@ -205,6 +213,8 @@ final class DeliveryAttempt {
                         attempts, giveUp.refusedDelay(), giveUp.reason());
                 case MAX_ATTEMPTS -> new DeliveryEvent.MaxRetriesExceeded(claim.deliveryId(), claim.messageId(), claim.endpointId(),
                         attempts, giveUp.reason());
+                case RETRY_AFTER_TOO_LONG -> new DeliveryEvent.Failed(claim.deliveryId(), claim.messageId(), claim.endpointId(), attempts,
+                        giveUp.reason());
             });
         } else {
             String reason = ((Decision.DisableEndpoint) decision).reason() + " (delivery " + claim.deliveryId() + ")";
@@ -257,11 +267,12 @@ final class DeliveryAttempt {
         AttemptResult result = AttemptResult.error("attempt failed before a result: " + text, Duration.ZERO);
         Instant now = worker.clock.instant();
         Instant windowStart = claim.windowStart() != null ? claim.windowStart() : now;
-        Decision decision = DeliveryDecider.decide(worker.policy, claim.attemptNumber(), windowStart, now, result, null,
+        Decision decision = DeliveryDecider.decide(worker.policy, claim.attemptNumber(), windowStart, now, result, claim.previousDelay(),
                 worker.random != null ? worker.random : ThreadLocalRandom.current());
         Instant next = decision instanceof Decision.Retry retry ? retry.at() : null;
+        Duration delay = decision instanceof Decision.Retry retry ? retry.delay() : null;
         String terminal = next != null ? null : decision instanceof Decision.GiveUp giveUp ? giveUp.reason() : result.describe();
-        Transition transition = next != null ? new Transition.RetryAt(next) : new Transition.Failed(terminal);
+        Transition transition = next != null ? new Transition.RetryAt(next, delay) : new Transition.Failed(terminal);
         AttemptOutcome outcome = next != null ? AttemptOutcome.RETRY_SCHEDULED : AttemptOutcome.FAILED;
         Attempt attempt = new Attempt(claim.deliveryId(), claim.endpointId(), claim.attemptNumber(), claim.fencingToken(), now,
                 Duration.ZERO, null, result.error(), null, outcome, next, terminal);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.endure.VirtualTime;
 import dev.endure.retry.Backoff;
+import dev.endure.retry.GiveUpReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -95,14 +96,27 @@ class DeliveryDeciderTest {
         Decision shorter = DeliveryDecider.decide(seed, 1, start, start,
                 AttemptResult.status(503, Duration.ofSeconds(5), NO_LATENCY, ""), null, new SplittableRandom(1));
         assertThat(((Decision.Retry) shorter).delay()).isBetween(Duration.ofSeconds(90), Duration.ofSeconds(150));
-        Decision huge = DeliveryDecider.decide(seed, 1, start, start,
+        // A hint beyond maxRetryAfter is never retried early (issue 13 item 2): the delivery ends naming it,
+        // unless the policy explicitly clamps.
+        Decision longerThanTheCap = DeliveryDecider.decide(seed, 1, start, start,
+                AttemptResult.status(429, Duration.ofMinutes(90), NO_LATENCY, ""), null, new SplittableRandom(1));
+        assertThat(longerThanTheCap).isInstanceOfSatisfying(Decision.GiveUp.class, g -> {
+            assertThat(g.cause()).isEqualTo(Decision.Cause.RETRY_AFTER_TOO_LONG);
+            assertThat(g.limit()).isEqualTo(GiveUpReason.HINT_EXCEEDS_MAX_RETRY_AFTER);
+            assertThat(g.reason()).startsWith("the receiver's Retry-After of 1 h 30 min is longer than maxRetryAfter (1 h)");
+        });
+        Decision huge = DeliveryDecider.decide(seed.toBuilder().clampRetryAfter(true).build(), 1, start, start,
                 AttemptResult.status(429, Duration.ofDays(2), NO_LATENCY, ""), null, new SplittableRandom(1));
         assertThat(((Decision.Retry) huge).delay()).isEqualTo(Duration.ofMinutes(60));
         // A hint that reaches beyond the maximum duration fails now, naming the limit.
         Decision beyond = DeliveryDecider.decide(seed, 5, start, start.plus(Duration.ofMinutes(570)),
                 AttemptResult.status(429, Duration.ofMinutes(45), NO_LATENCY, ""), null, new SplittableRandom(1));
-        assertThat(beyond).isInstanceOfSatisfying(Decision.GiveUp.class,
-                g -> assertThat(g.cause()).isEqualTo(Decision.Cause.DURATION_EXCEEDED));
+        assertThat(beyond).isInstanceOfSatisfying(Decision.GiveUp.class, g -> {
+            assertThat(g.cause()).isEqualTo(Decision.Cause.DURATION_EXCEEDED);
+            assertThat(g.limit()).isEqualTo(GiveUpReason.HINT_EXCEEDS_DEADLINE);
+            assertThat(g.refusedDelay()).isEqualTo(Duration.ofMinutes(45));
+            assertThat(g.reason()).contains("Retry-After of 45 min");
+        });
     }
 
     @Test

@@ -53,9 +53,8 @@ final class HttpClassifier implements Classifier<HttpResponse<?>> {
             return Verdict.fail();
         }
         CallNotPermittedException rejected = Classifier.causeOfType(failure, CallNotPermittedException.class);
-        if (rejected != null && rejected.forced()) {
-            // An operator forced the breaker open: waiting does not help, so say so at once.
-            return Verdict.fail(rejected.getMessage());
+        if (rejected != null) {
+            return rejected.verdict(); // core's one rule for a breaker's refusal
         }
         // A failure that knows when to come back (an open breaker) is retried no earlier than that.
         RetryAfterHint hinted = Classifier.causeOfType(failure, RetryAfterHint.class);
@@ -78,6 +77,22 @@ final class HttpClassifier implements Classifier<HttpResponse<?>> {
     static Classifier<HttpResponse<?>> forBreaker(HttpRetryRules rules) {
         return (response, failure) -> failure != null ? Verdict.fail(NetworkFailures.describe(failure))
                 : rules.statusTable().breakerVerdict(response.statusCode());
+    }
+
+    /**
+     * What a host's adaptive concurrency limit hears: a retryable outcome (429, 503, the other retried
+     * statuses, a network failure) is overload; a success is a latency sample; anything else (another 4xx,
+     * a failure the rules do not retry) says nothing about load.
+     */
+    static Verdict forLimit(HttpRetryRules rules, HttpResponse<?> response, Throwable failure) {
+        if (failure != null) {
+            return rules.isRetryableFailure(failure) ? Verdict.retry() : Verdict.fail();
+        }
+        int status = response.statusCode();
+        if (rules.isRetryableStatus(status)) {
+            return Verdict.retry();
+        }
+        return status >= 400 ? Verdict.fail() : Verdict.success();
     }
 
     /**

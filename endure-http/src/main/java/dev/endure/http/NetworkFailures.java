@@ -71,6 +71,9 @@ public final class NetworkFailures {
         if (failure == null) {
             return "no failure";
         }
+        if (failure instanceof dev.endure.breaker.CallNotPermittedException rejected) {
+            return rejected.getMessage(); // the breaker's own words: which breaker, which state, until when
+        }
         String kind;
         if (failure instanceof HttpConnectTimeoutException) {
             kind = "connect timed out";

@@ -12,6 +12,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 class ConfigBindingTest {
 
@@ -85,5 +86,47 @@ class ConfigBindingTest {
         runner.withPropertyValues("endure.health.breakers.enabled=true", "endure.metrics.enabled=false",
                         "endure.breakers.db.consecutiveFailures=3")
                 .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
+    void anEnvironmentVariableForAnEndureConfigKeyFailsStartupWithTheWayThatWorks() {
+        runner.withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(
+                        new SystemEnvironmentPropertySource("test-systemEnvironment", java.util.Map.of(
+                                "ENDURE_POLICIES_BILLING_RETRY_MAXATTEMPTS", "5",
+                                "ENDURE_TEST_PG_URL", "jdbc:postgresql://elsewhere/test"))))
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(new EndureFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
+                            .contains("ENDURE_POLICIES_BILLING_RETRY_MAXATTEMPTS").contains("SPRING_APPLICATION_JSON")
+                            .doesNotContain("ENDURE_TEST_PG_URL");
+                });
+    }
+
+    @Test
+    void aJsonDocumentInTheEnvironmentKeepsItsSpelling() {
+        runner.withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(
+                        new org.springframework.core.env.MapPropertySource("spring.application.json",
+                                java.util.Map.of("endure.policies.billing.retry.maxAttempts", 5))))
+                .run(context -> assertThat(context.getBean(EndureConfig.class).policy("billing").retryPolicy().maxAttempts())
+                        .isEqualTo(5));
+    }
+
+    @Test
+    void anHttpClientIsABeanPerNameAndItsMistakesFailStartup() {
+        runner.withPropertyValues("endure.policies.billing.retry.maxAttempts=4", "endure.http.clients.billing.policy=billing",
+                        "endure.http.clients.billing.connectTimeout=2s")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(ResilientHttpClients.class).get("billing").name()).isEqualTo("billing");
+                    assertThat(context.getBean("endure.http.billing")).isSameAs(context.getBean(ResilientHttpClients.class).get("billing"));
+                });
+        runner.withPropertyValues("endure.policies.billing.retry.maxAttempts=4", "endure.http.clients.billing.policy=biling",
+                        "endure.http.clients.billing.timeout=2s")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(new EndureFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
+                            .contains("endure.http.clients.billing.policy: no policy named 'biling'")
+                            .contains("endure.http.clients.billing.timeout: unknown key (known: connectTimeout, policy)");
+                });
     }
 }

@@ -69,7 +69,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         return new JdbcDeliveryStore(dataSource, null);
     }
 
-    /** An embedded H2 database in {@code directory} (the single-node default), pooled by HikariCP. */
+    /** An embedded H2 database in {@code directory}, pooled by HikariCP: for demos and tests, since H2 does not flush at commit (endure-server embeds a PostgreSQL instead). */
     public static JdbcDeliveryStore embedded(Path directory) {
         return pooled("jdbc:h2:file:" + directory.toAbsolutePath().resolve("delivery") + ";DB_CLOSE_ON_EXIT=FALSE", "sa", "", 8);
     }
@@ -356,14 +356,15 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
             }
             List<Claim> claims = new ArrayList<>(admitted.size());
             try (PreparedStatement read = connection.prepareStatement("SELECT d.id, d.message_id, d.endpoint_id, d.fencing_token,"
-                    + " d.attempts, d.window_start, m.event_type, m.payload FROM endure_delivery d"
+                    + " d.attempts, d.window_start, m.event_type, m.payload, d.previous_delay_ms FROM endure_delivery d"
                     + " JOIN endure_message m ON m.id = d.message_id WHERE d.id = ?")) {
                 for (String id : admitted) {
                     read.setString(1, id);
                     try (ResultSet row = read.executeQuery()) {
                         row.next();
                         claims.add(new Claim(row.getString(1), row.getString(2), row.getString(3), row.getLong(4), owner,
-                                Instant.ofEpochMilli(leaseUntil), row.getInt(5) + 1, instant(row, 6), row.getString(7), row.getString(8)));
+                                Instant.ofEpochMilli(leaseUntil), row.getInt(5) + 1, instant(row, 6), row.getString(7), row.getString(8),
+                                duration(row, 9)));
                     }
                 }
             }
@@ -375,6 +376,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     public void complete(Claim claim, Attempt attempt, Transition transition) {
         transaction(connection -> {
             Instant next = transition instanceof Transition.RetryAt retry ? retry.nextAttemptAt() : null;
+            Duration delay = transition instanceof Transition.RetryAt retry ? retry.delay() : null;
             String reason = transition instanceof Transition.Failed failed ? failed.reason()
                     : transition instanceof Transition.Held held ? held.reason() : null;
             boolean terminal = transition.state().isTerminal();
@@ -385,13 +387,13 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                     : "'" + transition.state().name() + "'";
             int updated = update(connection, "UPDATE endure_delivery SET state = " + state + ", attempts = attempts + 1,"
                     + " next_attempt_at = ?, window_start = COALESCE(window_start, ?), lease_owner = NULL, lease_until = NULL,"
-                    + " finished_at = ?, terminal_reason = ?, last_status = ?, last_error = ?"
+                    + " finished_at = ?, terminal_reason = ?, last_status = ?, last_error = ?, previous_delay_ms = ?"
                     + " WHERE id = ? AND fencing_token = ? AND state = 'IN_FLIGHT'",
                     next != null ? next.toEpochMilli() : attempt.startedAt().toEpochMilli(),
                     claim.windowStart() != null ? claim.windowStart().toEpochMilli() : attempt.startedAt().toEpochMilli(),
                     terminal ? attempt.startedAt().plus(attempt.latency()).toEpochMilli() : null,
                     truncate(reason, 1000), attempt.httpStatus(), truncate(attempt.error(), 1000),
-                    claim.deliveryId(), claim.fencingToken());
+                    delay == null ? null : delay.toMillis(), claim.deliveryId(), claim.fencingToken());
             if (updated == 0) {
                 throw new StaleLeaseException(claim.deliveryId(), claim.fencingToken());
             }

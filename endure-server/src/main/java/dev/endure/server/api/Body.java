@@ -385,7 +385,7 @@ public final class Body {
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!read.contains(name)) {
-                String hint = Suggestion.closest(name, read).map(s -> "; did you mean '" + s + "'?").orElse("");
+                String hint = dev.endure.config.ConfigDocument.closest(name, read).map(s -> "; did you mean '" + s + "'?").orElse("");
                 error(name, "is not a known field" + hint);
             }
         }

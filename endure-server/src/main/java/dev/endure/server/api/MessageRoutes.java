@@ -50,9 +50,14 @@ final class MessageRoutes {
         String eventType = body.requiredString("eventType");
         if (eventType != null && eventType.length() > 255) {
             body.reject("eventType", "must be at most 255 characters");
+        } else if (eventType != null && eventType.isBlank()) {
+            body.reject("eventType", "must not be blank");
         }
         String payload = body.requiredRawJson("payload");
         Optional<String> keyInBody = body.optionalString("idempotencyKey", 1, 255);
+        if (keyInBody.isPresent() && keyInBody.get().isBlank()) {
+            body.reject("idempotencyKey", "must not be blank");
+        }
         List<String> endpointIds = body.optionalStringList("endpoints", 100);
         boolean endpointsGiven = body.has("endpoints");
         String keyInHeader = ctx.header("Idempotency-Key");

@@ -35,7 +35,7 @@ final class Routes {
         if (contentType == null) {
             throw unsupported("the request has a body but no Content-Type; send it as Content-Type: application/json");
         }
-        String[] parts = contentType.split(";");
+        String[] parts = contentType.split(";", -1);
         String type = parts[0].strip().toLowerCase(Locale.ROOT);
         if (!type.equals("application/json")) {
             throw unsupported("Content-Type " + shorten(type) + " is not accepted; send the body as application/json");
@@ -79,7 +79,7 @@ final class Routes {
         parameters.forEach((name, values) -> {
             String shown = shorten(name);
             if (!allowed.contains(name)) {
-                String hint = Suggestion.closest(name, allowed).map(s -> "; did you mean '" + s + "'?")
+                String hint = dev.endure.config.ConfigDocument.closest(name, allowed).map(s -> "; did you mean '" + s + "'?")
                         .orElse(allowed.isEmpty() ? "; this route takes none" : "; known: " + String.join(", ", new java.util.TreeSet<>(allowed)));
                 errors.add(new FieldError(shown, "is not a known query parameter" + hint));
             } else if (values.size() > 1) {

@@ -22,6 +22,7 @@ import org.springframework.boot.context.properties.source.IterableConfigurationP
 import org.springframework.boot.origin.Origin;
 import org.springframework.boot.origin.OriginTrackedValue;
 import org.springframework.core.env.Environment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /**
  * The {@code endure} subtree of Spring's {@link Environment} as the JSON tree endure-config reads, so that
@@ -29,6 +30,10 @@ import org.springframework.core.env.Environment;
  * Keys keep the spelling they were written with (endure-config's camelCase: {@code maxAttempts}); values
  * written as text (a properties file, the command line) are read as YAML would read them (5 is a number,
  * true a boolean), so {@code endure.policies.billing.retry.maxAttempts=5} means the same in any source.
+ *
+ * <p>Environment variables are not read for endure-config's sections: they arrive lower-cased, and
+ * endure-config's keys are camelCase. One that names such a setting fails startup with a pointer to
+ * {@code SPRING_APPLICATION_JSON}, which keeps the spelling.
  *
  * <p>A source earlier in Spring's order wins for a key, and a list is taken whole from the first source
  * that has any of its items, as Spring's binder does.
@@ -38,7 +43,11 @@ public final class EnvironmentTree {
     private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9]+");
     private static final Pattern DECIMAL = Pattern.compile("[-+]?([0-9]+\\.[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?");
 
+    /** The sections of endure-config an environment variable could not spell in camelCase. */
+    private static final Set<String> SECTIONS = Set.of("policies", "breakers", "budgets");
+
     private final ObjectNode root = JsonNodeFactory.instance.objectNode();
+    private final List<String> environmentVariables = new ArrayList<>();
     /** endure-config's key path (no "endure." prefix) → where it was written. */
     private final Map<String, Origin> origins = new HashMap<>();
 
@@ -57,6 +66,17 @@ public final class EnvironmentTree {
         for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
             sourceIndex++;
             if (!(source instanceof IterableConfigurationPropertySource iterable)) {
+                continue;
+            }
+            if (source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource) {
+                // ENDURE_POLICIES_BILLING_RETRY_MAXATTEMPTS arrives lower-cased ("maxattempts"), and names such as
+                // ENDURE_TEST_PG_URL belong to other tools: such variables are reported, not guessed at.
+                iterable.stream().filter(top::isAncestorOf)
+                        .filter(name -> name.getNumberOfElements() > top.getNumberOfElements()
+                                && SECTIONS.contains(name.getElement(top.getNumberOfElements(), Form.ORIGINAL)))
+                        .map(name -> iterable.getConfigurationProperty(name))
+                        .filter(java.util.Objects::nonNull)
+                        .forEach(property -> tree.environmentVariables.add(String.valueOf(property.getOrigin())));
                 continue;
             }
             List<ConfigurationPropertyName> names = new ArrayList<>();
@@ -198,6 +218,11 @@ public final class EnvironmentTree {
             text.append(element);
         }
         return text.toString();
+    }
+
+    /** Environment variables that name endure-config settings (which are not read), by their origin. */
+    public List<String> environmentVariables() {
+        return environmentVariables;
     }
 
     public ObjectNode tree() {

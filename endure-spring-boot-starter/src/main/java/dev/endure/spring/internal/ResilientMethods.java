@@ -1,14 +1,12 @@
 package dev.endure.spring.internal;
 
-import dev.endure.breaker.CircuitBreakerPolicy;
-import dev.endure.budget.RetryBudgetPolicy;
 import dev.endure.config.EndureConfig;
 import dev.endure.config.PolicyConfig;
 import dev.endure.pipeline.Pipeline;
 import dev.endure.registry.ResilienceRegistry;
-import dev.endure.retry.RetryPolicy;
 import dev.endure.spring.EndureConfigurationException;
 import dev.endure.spring.annotation.CircuitBreaker;
+import dev.endure.spring.annotation.ConcurrencyLimit;
 import dev.endure.spring.annotation.Fallback;
 import dev.endure.spring.annotation.Retry;
 import dev.endure.spring.annotation.RetryBudget;
@@ -23,7 +21,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -40,7 +37,7 @@ public final class ResilientMethods {
     record Plan(Pipeline<Object> pipeline, boolean async, FallbackMethod fallback) {}
 
     private static final java.util.Set<Class<? extends Annotation>> ANNOTATIONS =
-            java.util.Set.of(Retry.class, CircuitBreaker.class, RetryBudget.class);
+            java.util.Set.of(Retry.class, CircuitBreaker.class, RetryBudget.class, ConcurrencyLimit.class, Fallback.class);
 
     private final ObjectProvider<EndureConfig> config;
     private final ObjectProvider<ResilienceRegistry> registry;
@@ -55,7 +52,7 @@ public final class ResilientMethods {
     public static boolean isResilient(Method method, Class<?> targetClass) {
         Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
         return find(specific, targetClass, Retry.class) != null || find(specific, targetClass, CircuitBreaker.class) != null
-                || find(specific, targetClass, RetryBudget.class) != null;
+                || find(specific, targetClass, RetryBudget.class) != null || find(specific, targetClass, ConcurrencyLimit.class) != null;
     }
 
     /** Checks every annotated method of a bean class now, so a mistake fails startup. */
@@ -66,6 +63,9 @@ public final class ResilientMethods {
         for (Method method : beanClass.getMethods()) {
             if (!Modifier.isStatic(method.getModifiers()) && isResilient(method, beanClass)) {
                 plan(method, beanClass);
+            } else if (AnnotatedElementUtils.hasAnnotation(method, Fallback.class)) {
+                throw new EndureConfigurationException("@Fallback on " + Describe.method(method)
+                        + " has nothing to fall back from: add @Retry or @CircuitBreaker");
             }
         }
     }
@@ -79,6 +79,7 @@ public final class ResilientMethods {
         Retry retry = find(method, targetClass, Retry.class);
         CircuitBreaker breaker = find(method, targetClass, CircuitBreaker.class);
         RetryBudget budget = find(method, targetClass, RetryBudget.class);
+        ConcurrencyLimit limit = find(method, targetClass, ConcurrencyLimit.class);
         String where = Describe.method(method);
         if (AnnotatedElementUtils.hasAnnotation(method, TransactionRetry.class)) {
             throw new EndureConfigurationException("@TransactionRetry and @Retry/@CircuitBreaker/@RetryBudget on " + where
@@ -91,64 +92,32 @@ public final class ResilientMethods {
                     + "; an asynchronous resilient method must return CompletionStage or CompletableFuture");
         }
         Pipeline<Object> pipeline = pipeline(retry == null ? null : retry.value(), breaker == null ? null : breaker.value(),
-                budget == null ? null : budget.value(), where);
+                budget == null ? null : budget.value(), limit == null ? null : limit.value(), where);
         Fallback fallback = AnnotatedElementUtils.findMergedAnnotation(method, Fallback.class);
         return new Plan(pipeline, async, fallback == null ? null : FallbackMethod.resolve(targetClass, method, fallback.value()));
     }
 
-    private Pipeline<Object> pipeline(String retryName, String breakerName, String budgetName, String where) {
+    private Pipeline<Object> pipeline(String retryName, String breakerName, String budgetName, String limitName, String where) {
         EndureConfig endure = config.getObject();
         ResilienceRegistry resilience = registry.getObject();
-        if (budgetName != null && retryName == null) {
-            throw new EndureConfigurationException("@RetryBudget(\"" + budgetName + "\") on " + where
-                    + " needs @Retry: a budget only limits retries");
-        }
-        PolicyConfig policy = retryName == null ? null : named(() -> endure.policy(retryName), "@Retry", retryName, where);
-        if (policy != null) {
-            requireSame(policy.breaker(), breakerName, "breaker", policy, where);
-            requireSame(policy.budget(), budgetName, "budget", policy, where);
-            if ((breakerName == null || policy.breaker().isPresent()) && (budgetName == null || policy.budget().isPresent())) {
-                return endure.pipeline(retryName, resilience);
-            }
-        }
-        CircuitBreakerPolicy breaker = breakerName != null ? named(() -> endure.breaker(breakerName), "@CircuitBreaker", breakerName, where)
-                : policy.breaker().map(endure::breaker).orElse(null);
-        RetryBudgetPolicy budget = budgetName != null ? named(() -> endure.budget(budgetName), "@RetryBudget", budgetName, where)
-                : policy == null ? null : policy.budget().map(endure::budget).orElse(null);
-        // A name of its own: the policy's plain pipeline (without these additions) may be in use elsewhere.
-        String name = (policy == null ? "call" : policy.name()) + (breaker == null ? "" : "+breaker:" + breaker.name())
-                + (budget == null ? "" : "+budget:" + budget.name());
-        RetryPolicy<Object> retryPolicy = policy == null
-                ? RetryPolicy.builder().name(name).maxAttempts(1).build()
-                : policy.retryPolicy().toBuilder().name(name).build();
-        return resilience.pipeline(name, () -> {
-            Pipeline.Builder<Object> builder = Pipeline.builder(retryPolicy).clock(resilience.clock()).scheduler(resilience.scheduler());
-            if (breaker != null) {
-                builder.circuitBreaker(resilience.circuitBreaker(breaker));
-            }
-            if (budget != null) {
-                builder.retryBudget(resilience.retryBudget(budget));
-            }
-            if (policy != null) {
-                policy.attemptTimeout().ifPresent(builder::attemptTimeout);
-            }
-            return builder.build();
-        });
-    }
-
-    private static void requireSame(Optional<String> inPolicy, String annotated, String kind, PolicyConfig policy, String where) {
-        if (annotated != null && inPolicy.isPresent() && !inPolicy.get().equals(annotated)) {
-            throw new EndureConfigurationException("@" + (kind.equals("breaker") ? "CircuitBreaker" : "RetryBudget") + "(\""
-                    + annotated + "\") on " + where + " contradicts policy '" + policy.name() + "', which uses " + kind
-                    + " '" + inPolicy.get() + "' (endure.policies." + policy.name() + "." + kind + "); name one of them");
-        }
-    }
-
-    private static <V> V named(Supplier<V> lookup, String annotation, String name, String where) {
+        String annotations = (retryName == null ? "" : "@Retry(\"" + retryName + "\") ")
+                + (breakerName == null ? "" : "@CircuitBreaker(\"" + breakerName + "\") ")
+                + (budgetName == null ? "" : "@RetryBudget(\"" + budgetName + "\") ")
+                + (limitName == null ? "" : "@ConcurrencyLimit(\"" + limitName + "\") ");
         try {
-            return lookup.get();
-        } catch (NoSuchElementException unknown) {
-            throw new EndureConfigurationException(annotation + "(\"" + name + "\") on " + where + ": " + unknown.getMessage());
+            if (retryName != null && limitName == null) {
+                PolicyConfig policy = endure.policy(retryName);
+                if ((breakerName == null || policy.breaker().equals(Optional.of(breakerName)))
+                        && (budgetName == null || policy.budget().equals(Optional.of(budgetName)))) {
+                    return endure.pipeline(retryName, resilience); // the policy's own pipeline, shared
+                }
+            }
+            // A name of its own: the policy's plain pipeline (without these additions) may be in use elsewhere.
+            String name = (retryName == null ? "call" : retryName) + (breakerName == null ? "" : "+breaker:" + breakerName)
+                    + (budgetName == null ? "" : "+budget:" + budgetName) + (limitName == null ? "" : "+limit:" + limitName);
+            return endure.pipeline(name, retryName, breakerName, budgetName, limitName, resilience);
+        } catch (NoSuchElementException | IllegalArgumentException wrong) {
+            throw new EndureConfigurationException(annotations + "on " + where + ": " + wrong.getMessage());
         }
     }
 

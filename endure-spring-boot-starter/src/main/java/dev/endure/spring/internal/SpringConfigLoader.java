@@ -26,6 +26,15 @@ public final class SpringConfigLoader {
 
     public static EndureConfig load(Environment environment, ClassLoader classLoader) {
         EnvironmentTree tree = EnvironmentTree.read(environment, PREFIX, STARTER_KEYS);
+        if (!tree.environmentVariables().isEmpty()) {
+            List<String> problems = new ArrayList<>();
+            for (String variable : tree.environmentVariables()) {
+                problems.add(variable + ": environment variables cannot spell endure-config's camelCase keys"
+                        + " (maxAttempts arrives as maxattempts); set endure.* through SPRING_APPLICATION_JSON instead,"
+                        + " e.g. SPRING_APPLICATION_JSON='{\"endure\":{\"policies\":{\"billing\":{\"retry\":{\"maxAttempts\":5}}}}}'");
+            }
+            throw new EndureConfigurationException(problems, null);
+        }
         try {
             return ConfigLoader.withClassLoader(classLoader).read(tree.tree(), "the Spring environment (" + PREFIX + ".*)");
         } catch (ConfigException invalid) {
