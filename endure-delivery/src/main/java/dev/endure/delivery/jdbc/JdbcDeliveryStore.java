@@ -52,10 +52,27 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     private final DataSource dataSource;
     private final AutoCloseable owned;
+    private final JdbcOperatorWrites operatorWrites;
 
     private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned) {
         this.dataSource = dataSource;
         this.owned = owned;
+        this.operatorWrites = new JdbcOperatorWrites(dataSource);
+    }
+
+    @Override
+    public boolean deleteEndpoint(String id, Instant now) {
+        return operatorWrites.deleteEndpoint(id, now);
+    }
+
+    @Override
+    public int releaseLeases(String owner, Instant now) {
+        return operatorWrites.releaseLeases(owner, now);
+    }
+
+    @Override
+    public int holdPendingOfDisabledEndpoints() {
+        return operatorWrites.holdPendingOfDisabledEndpoints();
     }
 
     /** A store on {@code dataSource}, migrated to the latest schema. The caller keeps owning the pool. */

@@ -66,7 +66,10 @@ public final class HttpApi {
             });
             // Requests Jetty refuses before routing (bad path bytes, long URIs, big headers) answer JSON too.
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorPages()));
-            config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorPages()));
+            config.jetty.modifyServletContextHandler(context -> {
+                context.setErrorHandler(new JsonErrorPages());
+                context.insertHandler(new MethodGate());
+            });
             config.routes.before(ctx -> {
                 ctx.attribute("endure.start", System.nanoTime());
                 SECURITY_HEADERS.forEach(ctx::header);
@@ -151,7 +154,7 @@ public final class HttpApi {
 
     private static void stats(Context ctx, ApiContext api) {
         ObjectNode json = Json.object();
-        json.set("counts", Views.counts(api.store().countsByState()));
+        json.set("counts", Views.counts(api.deliveries().counts()));
         ArrayNode history = json.putArray("history");
         for (QueueHistory.Sample sample : api.history().samples()) {
             ObjectNode point = history.addObject();
