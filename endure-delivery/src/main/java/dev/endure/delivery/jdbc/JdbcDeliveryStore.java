@@ -1,7 +1,5 @@
 package dev.endure.delivery.jdbc;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.endure.delivery.Attempt;
 import dev.endure.delivery.AttemptOutcome;
 import dev.endure.delivery.Claim;
@@ -74,20 +72,23 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         return pooled("jdbc:h2:file:" + directory.toAbsolutePath().resolve("delivery") + ";DB_CLOSE_ON_EXIT=FALSE", "sa", "", 8);
     }
 
-    /** A HikariCP pool on {@code jdbcUrl} (PostgreSQL for several nodes), migrated; closed by {@link #close()}. */
+    /**
+     * A HikariCP pool on {@code jdbcUrl} (PostgreSQL for several nodes), migrated; closed by {@link #close()}.
+     * Needs HikariCP and the URL's JDBC driver on the class path (endure-delivery does not bring them).
+     */
     public static JdbcDeliveryStore pooled(String jdbcUrl, String user, String password, int poolSize) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(jdbcUrl);
-        config.setUsername(user);
-        config.setPassword(password);
-        config.setMaximumPoolSize(poolSize);
-        config.setPoolName("endure-delivery");
-        HikariDataSource pool = new HikariDataSource(config);
+        try {
+            Class.forName("com.zaxxer.hikari.HikariDataSource", false, JdbcDeliveryStore.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("JdbcDeliveryStore.pooled and embedded need HikariCP (com.zaxxer:HikariCP) on the class path;"
+                    + " add it, or pass your own DataSource to JdbcDeliveryStore.migrate", e);
+        }
+        DataSource pool = HikariPools.open(jdbcUrl, user, password, poolSize);
         try {
             JdbcDeliveryStore store = migrate(pool);
-            return new JdbcDeliveryStore(store.dataSource, pool);
+            return new JdbcDeliveryStore(store.dataSource, (AutoCloseable) pool);
         } catch (RuntimeException e) {
-            pool.close();
+            HikariPools.closeQuietly(pool);
             throw e;
         }
     }
