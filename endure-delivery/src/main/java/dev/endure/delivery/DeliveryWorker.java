@@ -9,7 +9,7 @@ import dev.endure.breaker.CircuitBreakerPolicy;
 import dev.endure.delivery.internal.RateLimiter;
 import dev.endure.delivery.signing.WebhookSigner;
 import dev.endure.delivery.ssrf.SsrfGuard;
-import dev.endure.delivery.transport.PinnedHttpTransport;
+import dev.endure.delivery.transport.HttpClientTransport;
 import dev.endure.delivery.transport.WebhookRequest;
 import dev.endure.delivery.transport.WebhookResponse;
 import dev.endure.delivery.transport.WebhookTransport;
@@ -62,6 +62,8 @@ public final class DeliveryWorker implements AutoCloseable {
     private final DeliveryPolicy policy;
     private final SsrfGuard guard;
     private final WebhookTransport transport;
+    /** The default transport, created by and closed with this worker (null when the caller passed one). */
+    private final HttpClientTransport ownTransport;
     private final Clock clock;
     private final RandomGenerator random;
     private final List<DeliveryListener> listeners;
@@ -72,6 +74,8 @@ public final class DeliveryWorker implements AutoCloseable {
     private final ExecutorService executor;
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final Map<String, RateLimiter> limiters = new ConcurrentHashMap<>();
+    /** The endpoints as read for the latest claim, whose transaction skipped disabled ones: no read per delivery. */
+    private volatile Map<String, Endpoint> claimedEndpoints = Map.of();
     private final Semaphore slots;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicLong listenerFailures = new AtomicLong();
@@ -83,7 +87,8 @@ public final class DeliveryWorker implements AutoCloseable {
         this.owner = b.owner;
         this.policy = b.policy;
         this.guard = b.guard;
-        this.transport = b.transport;
+        this.ownTransport = b.transport == null ? HttpClientTransport.create() : null;
+        this.transport = b.transport == null ? ownTransport : b.transport;
         this.clock = b.clock;
         this.random = b.random;
         this.listeners = List.copyOf(b.listeners);
@@ -231,6 +236,9 @@ public final class DeliveryWorker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         breakers.values().forEach(CircuitBreaker::close);
+        if (ownTransport != null) {
+            ownTransport.close();
+        }
     }
 
     // ---- claiming --------------------------------------------------------------------------------
@@ -247,6 +255,7 @@ public final class DeliveryWorker implements AutoCloseable {
                 lease = endpointLease;
             }
         }
+        claimedEndpoints = endpoints;
         DeliveryStore.ClaimAdmission admission = new DeliveryStore.ClaimAdmission() {
             @Override
             public boolean admit(String endpointId, int inFlight) {
@@ -293,7 +302,8 @@ public final class DeliveryWorker implements AutoCloseable {
     }
 
     private AttemptOutcome deliver(Claim claim) {
-        Optional<Endpoint> found = store.endpoint(claim.endpointId());
+        Endpoint known = claimedEndpoints.get(claim.endpointId());
+        Optional<Endpoint> found = known != null ? Optional.of(known) : store.endpoint(claim.endpointId());
         if (found.isEmpty() || !found.get().enabled()) {
             store.release(claim, clock.instant()); // disabled meanwhile: the claim query will not pick it up again
             return null;
@@ -496,7 +506,7 @@ public final class DeliveryWorker implements AutoCloseable {
         private String owner = "worker-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         private DeliveryPolicy policy = DeliveryPolicy.seed003();
         private SsrfGuard guard = SsrfGuard.defaults();
-        private WebhookTransport transport = PinnedHttpTransport.create();
+        private WebhookTransport transport; // null: a pooled HttpClientTransport owned by the worker
         private Clock clock = Clock.system();
         private RandomGenerator random;
         private final List<DeliveryListener> listeners = new ArrayList<>();

@@ -10,7 +10,7 @@ import dev.endure.delivery.jdbc.JdbcDeliveryStore;
 import dev.endure.delivery.signing.WebhookSecret;
 import dev.endure.delivery.signing.WebhookVerifier;
 import dev.endure.delivery.ssrf.SsrfGuard;
-import dev.endure.delivery.transport.PinnedHttpTransport;
+import dev.endure.delivery.transport.HttpClientTransport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -374,7 +374,7 @@ abstract class DeliveryWorkerContract {
         endpoint("ep_lease");
         String delivery = service.send(NewMessage.of("e", "{}"), "ep_lease").get(0).deliveryId();
         DeliveryWorker fast = worker(b -> b.owner("fast"));
-        PinnedHttpTransport real = PinnedHttpTransport.create();
+        HttpClientTransport real = HttpClientTransport.create();
         DeliveryWorker slow = worker(b -> b.owner("slow").transport(request -> {
             // While the slow worker is "on the wire", its lease runs out and the fast one delivers.
             time.advance(DeliveryPolicy.seed003().lease().plusSeconds(1));

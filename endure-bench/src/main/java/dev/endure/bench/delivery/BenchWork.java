@@ -44,7 +44,7 @@ final class BenchWork {
     }
 
     static WebhookTransport transport() {
-        return dev.endure.delivery.transport.PinnedHttpTransport.create();
+        return dev.endure.delivery.transport.HttpClientTransport.create();
     }
 
     /**
