@@ -11,7 +11,6 @@ import dev.endure.delivery.EndpointAttemptStats;
 import dev.endure.delivery.EndpointPolicy;
 import dev.endure.delivery.EnqueueResult;
 import dev.endure.delivery.NewMessage;
-import dev.endure.delivery.StaleLeaseException;
 import dev.endure.delivery.Transition;
 import java.net.URI;
 import java.nio.file.Path;
@@ -23,13 +22,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
@@ -46,14 +42,17 @@ import org.flywaydb.core.Flyway;
 public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     private static final String UNIQUE_VIOLATION = "23505"; // PostgreSQL and H2 alike
-    private static final int CANDIDATE_FACTOR = 4;
 
     private final DataSource dataSource;
     private final AutoCloseable owned;
+    /** The row lock a send holds on its endpoints: shared where the database has one (see {@link EnqueueSql}). */
+    private final String shareLock;
+    private final CompleteSql completions = new CompleteSql(items -> transaction(connection -> CompleteSql.write(connection, items)));
 
-    private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned) {
+    private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, String shareLock) {
         this.dataSource = dataSource;
         this.owned = owned;
+        this.shareLock = shareLock;
     }
 
     /** A store on {@code dataSource}, migrated to the latest schema. The caller keeps owning the pool. */
@@ -64,7 +63,13 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 .table("endure_delivery_schema_history")
                 .load()
                 .migrate();
-        return new JdbcDeliveryStore(dataSource, null);
+        String product;
+        try (Connection connection = dataSource.getConnection()) {
+            product = connection.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
+        } catch (SQLException e) {
+            throw new JdbcStoreException("delivery store: cannot read the database's name: " + e.getMessage(), e);
+        }
+        return new JdbcDeliveryStore(dataSource, null, product.contains("postgres") ? "FOR SHARE" : "FOR UPDATE");
     }
 
     /** An embedded H2 database in {@code directory} (the single-node default), pooled by HikariCP. */
@@ -86,7 +91,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         DataSource pool = HikariPools.open(jdbcUrl, user, password, poolSize);
         try {
             JdbcDeliveryStore store = migrate(pool);
-            return new JdbcDeliveryStore(store.dataSource, (AutoCloseable) pool);
+            return new JdbcDeliveryStore(store.dataSource, (AutoCloseable) pool, store.shareLock);
         } catch (RuntimeException e) {
             HikariPools.closeQuietly(pool);
             throw e;
@@ -198,81 +203,27 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (endpointIds.isEmpty()) {
             throw new IllegalArgumentException("message " + message.id() + " needs at least one endpoint");
         }
+        return enqueueAll(List.of(message), endpointIds, now).get(0);
+    }
+
+    /** One transaction for the whole batch; a key repeated within the batch is a duplicate of its first use. */
+    @Override
+    public List<List<EnqueueResult>> enqueueAll(List<NewMessage> messages, List<String> endpointIds, Instant now) {
+        if (messages.isEmpty()) {
+            return List.of();
+        }
+        if (endpointIds.isEmpty()) {
+            throw new IllegalArgumentException("message " + messages.get(0).id() + " needs at least one endpoint");
+        }
         try {
-            return transaction(connection -> enqueueIn(connection, message, endpointIds, now));
+            return transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(), shareLock));
         } catch (JdbcStoreException e) {
             // Two concurrent sends with one idempotency key: the loser retries once and sees the winner's delivery.
             if (e.getCause() instanceof SQLException sql && isUniqueViolation(sql)) {
-                return transaction(connection -> enqueueIn(connection, message, endpointIds, now));
+                return transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(), shareLock));
             }
             throw e;
         }
-    }
-
-    private List<EnqueueResult> enqueueIn(Connection connection, NewMessage message, List<String> endpointIds, Instant now)
-            throws SQLException {
-        // The endpoint rows are locked until this transaction ends: a disableEndpoint running at the same
-        // time either waits for these deliveries (and then moves them to HELD) or commits first (and this
-        // read sees it). Without the lock a PENDING delivery could be committed just after the disable
-        // swept PENDING to HELD, and claims skip disabled endpoints, so it would never move again.
-        // Sorted, so two sends to overlapping endpoint sets lock in the same order and cannot deadlock.
-        Map<String, Boolean> enabled = new HashMap<>();
-        for (String endpointId : new java.util.TreeSet<>(endpointIds)) {
-            try (PreparedStatement select = connection.prepareStatement("SELECT enabled FROM endure_endpoint WHERE id = ? FOR UPDATE")) {
-                select.setString(1, endpointId);
-                try (ResultSet row = select.executeQuery()) {
-                    if (!row.next()) {
-                        throw new IllegalArgumentException("unknown endpoint " + endpointId + " for message " + message.id());
-                    }
-                    enabled.put(endpointId, row.getBoolean(1));
-                }
-            }
-        }
-        Map<String, EnqueueResult> results = new LinkedHashMap<>();
-        if (message.idempotencyKey() != null) {
-            for (String endpointId : endpointIds) {
-                try (PreparedStatement select = connection.prepareStatement(
-                        "SELECT id, message_id, state FROM endure_delivery WHERE endpoint_id = ? AND idempotency_key = ?")) {
-                    select.setString(1, endpointId);
-                    select.setString(2, message.idempotencyKey());
-                    try (ResultSet row = select.executeQuery()) {
-                        if (row.next()) {
-                            results.put(endpointId, new EnqueueResult(endpointId, true, row.getString(1), row.getString(2),
-                                    DeliveryState.valueOf(row.getString(3))));
-                        }
-                    }
-                }
-            }
-        }
-        if (results.size() == endpointIds.size()) {
-            return List.copyOf(results.values());
-        }
-        boolean messageExists;
-        try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM endure_message WHERE id = ?")) {
-            select.setString(1, message.id());
-            try (ResultSet row = select.executeQuery()) {
-                messageExists = row.next();
-            }
-        }
-        if (!messageExists) {
-            update(connection, "INSERT INTO endure_message (id, event_type, payload, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?)",
-                    message.id(), message.eventType(), message.payload(), message.idempotencyKey(), now.toEpochMilli());
-        }
-        List<EnqueueResult> ordered = new ArrayList<>();
-        for (String endpointId : endpointIds) {
-            EnqueueResult duplicate = results.get(endpointId);
-            if (duplicate != null) {
-                ordered.add(duplicate);
-                continue;
-            }
-            String deliveryId = "dlv_" + UUID.randomUUID().toString().replace("-", "");
-            DeliveryState state = enabled.get(endpointId) ? DeliveryState.PENDING : DeliveryState.HELD;
-            update(connection, "INSERT INTO endure_delivery (id, message_id, endpoint_id, idempotency_key, state, attempts,"
-                    + " next_attempt_at, fencing_token, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, 0, ?)",
-                    deliveryId, message.id(), endpointId, message.idempotencyKey(), state.name(), now.toEpochMilli(), now.toEpochMilli());
-            ordered.add(new EnqueueResult(endpointId, false, deliveryId, message.id(), state));
-        }
-        return ordered;
     }
 
     @Override
@@ -280,131 +231,16 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (limit <= 0) {
             return List.of();
         }
-        long nowMillis = now.toEpochMilli();
-        long leaseUntil = now.plus(lease).toEpochMilli();
-        return transaction(connection -> {
-            List<String[]> candidates = new ArrayList<>();
-            // Ordered endpoints: a delivery waits while an earlier one to the same endpoint is unfinished.
-            try (PreparedStatement select = connection.prepareStatement("SELECT d.id, d.endpoint_id FROM endure_delivery d"
-                    + " WHERE ((d.state = 'PENDING' AND d.next_attempt_at <= ?) OR (d.state = 'IN_FLIGHT' AND d.lease_until <= ?))"
-                    + " AND d.endpoint_id IN (SELECT e.id FROM endure_endpoint e WHERE e.enabled = TRUE)"
-                    + " AND (d.endpoint_id NOT IN (SELECT o.id FROM endure_endpoint o WHERE o.ordered_delivery = TRUE)"
-                    + "      OR NOT EXISTS (SELECT 1 FROM endure_delivery p WHERE p.endpoint_id = d.endpoint_id AND p.seq < d.seq"
-                    + "                     AND p.state IN ('PENDING', 'IN_FLIGHT', 'HELD')))"
-                    + " ORDER BY d.next_attempt_at, d.seq LIMIT ? FOR UPDATE SKIP LOCKED")) {
-                select.setLong(1, nowMillis);
-                select.setLong(2, nowMillis);
-                select.setInt(3, limit * CANDIDATE_FACTOR);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        candidates.add(new String[] {rows.getString(1), rows.getString(2)});
-                    }
-                }
-            }
-            if (candidates.isEmpty()) {
-                return List.of();
-            }
-            Map<String, Integer> inFlight = new HashMap<>();
-            try (PreparedStatement count = connection.prepareStatement("SELECT endpoint_id, COUNT(*) FROM endure_delivery"
-                    + " WHERE state = 'IN_FLIGHT' AND lease_until > ? GROUP BY endpoint_id")) {
-                count.setLong(1, nowMillis);
-                try (ResultSet rows = count.executeQuery()) {
-                    while (rows.next()) {
-                        inFlight.put(rows.getString(1), rows.getInt(2));
-                    }
-                }
-            }
-            List<String> admitted = new ArrayList<>();
-            List<String> refused = new ArrayList<>();
-            for (String[] candidate : candidates) {
-                if (admitted.size() >= limit) {
-                    break;
-                }
-                int current = inFlight.getOrDefault(candidate[1], 0);
-                if (admission.admit(candidate[1], current)) {
-                    admitted.add(candidate[0]);
-                    inFlight.put(candidate[1], current + 1);
-                } else {
-                    refused.add(candidate[0]);
-                }
-            }
-            Duration defer = admission.deferRefused();
-            if (!refused.isEmpty() && !defer.isZero()) {
-                long until = now.plus(defer).toEpochMilli();
-                try (PreparedStatement push = connection.prepareStatement("UPDATE endure_delivery SET next_attempt_at = ?"
-                        + " WHERE id = ? AND state = 'PENDING' AND next_attempt_at < ?")) {
-                    for (String id : refused) {
-                        push.setLong(1, until);
-                        push.setString(2, id);
-                        push.setLong(3, until);
-                        push.addBatch();
-                    }
-                    push.executeBatch();
-                }
-            }
-            if (admitted.isEmpty()) {
-                return List.of();
-            }
-            try (PreparedStatement lease1 = connection.prepareStatement("UPDATE endure_delivery SET state = 'IN_FLIGHT', lease_owner = ?,"
-                    + " lease_until = ?, fencing_token = fencing_token + 1 WHERE id = ?")) {
-                for (String id : admitted) {
-                    lease1.setString(1, owner);
-                    lease1.setLong(2, leaseUntil);
-                    lease1.setString(3, id);
-                    lease1.addBatch();
-                }
-                lease1.executeBatch();
-            }
-            List<Claim> claims = new ArrayList<>(admitted.size());
-            try (PreparedStatement read = connection.prepareStatement("SELECT d.id, d.message_id, d.endpoint_id, d.fencing_token,"
-                    + " d.attempts, d.window_start, m.event_type, m.payload FROM endure_delivery d"
-                    + " JOIN endure_message m ON m.id = d.message_id WHERE d.id = ?")) {
-                for (String id : admitted) {
-                    read.setString(1, id);
-                    try (ResultSet row = read.executeQuery()) {
-                        row.next();
-                        claims.add(new Claim(row.getString(1), row.getString(2), row.getString(3), row.getLong(4), owner,
-                                Instant.ofEpochMilli(leaseUntil), row.getInt(5) + 1, instant(row, 6), row.getString(7), row.getString(8)));
-                    }
-                }
-            }
-            return claims;
-        });
+        return transaction(connection -> ClaimSql.claim(connection, owner, limit, lease, now, admission));
     }
 
+    /**
+     * Records the result with group commit (see {@link CompleteSql}): concurrent callers share one
+     * transaction, each still told its own outcome.
+     */
     @Override
     public void complete(Claim claim, Attempt attempt, Transition transition) {
-        transaction(connection -> {
-            Instant next = transition instanceof Transition.RetryAt retry ? retry.nextAttemptAt() : null;
-            String reason = transition instanceof Transition.Failed failed ? failed.reason()
-                    : transition instanceof Transition.Held held ? held.reason() : null;
-            boolean terminal = transition.state().isTerminal();
-            // A retry of an endpoint disabled meanwhile is held rather than left pending.
-            String state = next != null
-                    ? "CASE WHEN EXISTS (SELECT 1 FROM endure_endpoint e WHERE e.id = endpoint_id AND e.enabled = FALSE)"
-                            + " THEN 'HELD' ELSE 'PENDING' END"
-                    : "'" + transition.state().name() + "'";
-            int updated = update(connection, "UPDATE endure_delivery SET state = " + state + ", attempts = attempts + 1,"
-                    + " next_attempt_at = ?, window_start = COALESCE(window_start, ?), lease_owner = NULL, lease_until = NULL,"
-                    + " finished_at = ?, terminal_reason = ?, last_status = ?, last_error = ?"
-                    + " WHERE id = ? AND fencing_token = ? AND state = 'IN_FLIGHT'",
-                    next != null ? next.toEpochMilli() : attempt.startedAt().toEpochMilli(),
-                    claim.windowStart() != null ? claim.windowStart().toEpochMilli() : attempt.startedAt().toEpochMilli(),
-                    terminal ? attempt.startedAt().plus(attempt.latency()).toEpochMilli() : null,
-                    truncate(reason, 1000), attempt.httpStatus(), truncate(attempt.error(), 1000),
-                    claim.deliveryId(), claim.fencingToken());
-            if (updated == 0) {
-                throw new StaleLeaseException(claim.deliveryId(), claim.fencingToken());
-            }
-            update(connection, "INSERT INTO endure_attempt (delivery_id, endpoint_id, attempt_number, fencing_token, started_at,"
-                    + " latency_ms, http_status, error_text, response_snippet, outcome, next_attempt_at, terminal_reason)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    claim.deliveryId(), claim.endpointId(), attempt.number(), claim.fencingToken(), attempt.startedAt().toEpochMilli(),
-                    attempt.latency().toMillis(), attempt.httpStatus(), truncate(attempt.error(), 1000),
-                    truncate(attempt.responseSnippet(), 4000), attempt.outcome().name(),
-                    attempt.nextAttemptAt() == null ? null : attempt.nextAttemptAt().toEpochMilli(), truncate(attempt.terminalReason(), 1000));
-            return null;
-        });
+        completions.complete(new CompleteSql.Item(claim, attempt, transition));
     }
 
     @Override
