@@ -115,8 +115,26 @@ public interface DeliveryStore {
             return java.time.Duration.ZERO;
         }
 
+        /**
+         * Whether {@link #admit} looks at {@code inFlight} for this endpoint; false spares the store the count
+         * (it then passes 0 plus the ones admitted earlier in the batch).
+         */
+        default boolean countsInFlight(String endpointId) {
+            return true;
+        }
+
         static ClaimAdmission all() {
-            return (endpointId, inFlight) -> true;
+            return new ClaimAdmission() {
+                @Override
+                public boolean admit(String endpointId, int inFlight) {
+                    return true;
+                }
+
+                @Override
+                public boolean countsInFlight(String endpointId) {
+                    return false;
+                }
+            };
         }
     }
 }

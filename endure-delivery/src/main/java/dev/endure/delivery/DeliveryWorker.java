@@ -57,6 +57,9 @@ import java.util.random.RandomGenerator;
  */
 public final class DeliveryWorker implements AutoCloseable {
 
+    /** The longest a poller with a backlog waits to gather senders into one claim. */
+    private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
     private final DeliveryStore store;
     private final String owner;
     private final DeliveryPolicy policy;
@@ -176,10 +179,14 @@ public final class DeliveryWorker implements AutoCloseable {
     }
 
     private void loop() {
+        boolean backlog = false;
         while (running.get()) {
             try {
                 slots.acquire(); // wait for at least one free sender
                 int free = 1 + slots.drainPermits();
+                if (backlog) {
+                    free += gatherSenders(free);
+                }
                 List<Claim> claims;
                 try {
                     claims = claim(free);
@@ -189,6 +196,7 @@ public final class DeliveryWorker implements AutoCloseable {
                     continue;
                 }
                 slots.release(free - claims.size());
+                backlog = !claims.isEmpty() && claims.size() == free; // a full batch: more are probably due
                 Batch batch = new Batch(claims.size(), System.nanoTime());
                 for (Claim claim : claims) {
                     executor.execute(() -> {
@@ -206,6 +214,26 @@ public final class DeliveryWorker implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * With a backlog, waits briefly (at most {@link #GATHER_NANOS}) for more senders to come free before
+     * claiming, so one claim transaction leases a batch rather than one delivery per finished send.
+     *
+     * @return how many more permits were taken
+     */
+    private int gatherSenders(int free) throws InterruptedException {
+        int wanted = Math.max(1, concurrency / 2) - free;
+        int more = 0;
+        long deadline = System.nanoTime() + GATHER_NANOS;
+        while (more < wanted) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !slots.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+                break;
+            }
+            more += 1 + slots.drainPermits();
+        }
+        return more;
     }
 
     private void pause() throws InterruptedException {
@@ -267,6 +295,12 @@ public final class DeliveryWorker implements AutoCloseable {
                     return false;
                 }
                 return endpoint.rateLimitPerSecond() <= 0 || limiter(endpoint).tryAcquire();
+            }
+
+            @Override
+            public boolean countsInFlight(String endpointId) {
+                Endpoint endpoint = endpoints.get(endpointId);
+                return endpoint != null && endpoint.maxConcurrency() > 0;
             }
 
             @Override

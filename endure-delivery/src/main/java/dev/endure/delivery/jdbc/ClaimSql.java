@@ -16,26 +16,39 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The claim transaction of {@link JdbcDeliveryStore}, in a fixed number of statements whatever the batch size:
  * <ol>
  *   <li>the few endpoints that need care (disabled, ordered, limited), usually none;</li>
- *   <li>due candidates, {@code FOR UPDATE SKIP LOCKED}: expired leases, then pending by due time. The
+ *   <li>due candidates, {@code FOR UPDATE SKIP LOCKED}: pending by due time, and expired leases when the batch
+ *       has room or a second has passed since the last look. The
  *       ordered-mode {@code NOT EXISTS} is added only for ordered endpoints, so a store without any
  *       pays nothing for it (on H2 it used to cost a core per polling worker);</li>
- *   <li>in-flight counts of the candidates' endpoints (an index range each);</li>
- *   <li>one {@code UPDATE ... WHERE id IN (...)} that leases the admitted rows and one read of them with their messages.</li>
+ *   <li>in-flight counts of the candidates' endpoints whose admission uses them (an index range each);</li>
+ *   <li>one {@code UPDATE ... WHERE id IN (...)} that leases the admitted rows and one read of them with their messages
+ *       (on PostgreSQL one statement: the update's {@code RETURNING} joined to the messages).</li>
  * </ol>
  */
 final class ClaimSql {
 
     /** Extra candidates read when some endpoint may refuse (rate or concurrency bound), so refusals do not starve the batch. */
     private static final int CANDIDATE_FACTOR = 4;
+    /**
+     * Expired leases are looked for at least this often even while pending deliveries fill every batch; in between,
+     * only when a batch has room. An expired lease is thus reclaimed at most this much later than it expired.
+     */
+    private static final long EXPIRED_CHECK_MILLIS = 1000;
 
-    private ClaimSql() {}
+    private final boolean postgres;
+    private final AtomicLong nextExpiredCheck = new AtomicLong(Long.MIN_VALUE);
 
-    static List<Claim> claim(Connection connection, String owner, int limit, Duration lease, Instant now, ClaimAdmission admission)
+    ClaimSql(boolean postgres) {
+        this.postgres = postgres;
+    }
+
+    List<Claim> claim(Connection connection, String owner, int limit, Duration lease, Instant now, ClaimAdmission admission)
             throws SQLException {
         long nowMillis = now.toEpochMilli();
         long leaseUntil = now.plus(lease).toEpochMilli();
@@ -61,16 +74,22 @@ final class ClaimSql {
         // The worker's admission may also refuse endpoints it does not know yet; read spare candidates only when refusals are likely.
         int wanted = mayRefuse ? limit * CANDIDATE_FACTOR : limit;
         List<String[]> candidates = new ArrayList<>();
-        select(connection, "d.state = 'IN_FLIGHT' AND d.lease_until <= ?", "d.lease_until, d.seq", nowMillis, disabled, ordered,
-                wanted, candidates);
+        long dueCheck = nextExpiredCheck.get();
+        boolean expiredFirst = nowMillis >= dueCheck || nowMillis < dueCheck - EXPIRED_CHECK_MILLIS; // due, or the clock went back
+        if (expiredFirst) {
+            selectExpired(connection, nowMillis, disabled, ordered, wanted, candidates);
+        }
         if (candidates.size() < wanted) {
             select(connection, "d.state = 'PENDING' AND d.next_attempt_at <= ?", "d.next_attempt_at, d.seq", nowMillis, disabled,
                     ordered, wanted - candidates.size(), candidates);
         }
+        if (!expiredFirst && candidates.size() < wanted) {
+            selectExpired(connection, nowMillis, disabled, ordered, wanted - candidates.size(), candidates);
+        }
         if (candidates.isEmpty()) {
             return List.of();
         }
-        Map<String, Integer> counted = inFlight(connection, nowMillis, candidates);
+        Map<String, Integer> counted = inFlight(connection, nowMillis, candidates, admission);
         List<String> admitted = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         for (String[] candidate : candidates) {
@@ -103,6 +122,10 @@ final class ClaimSql {
         }
         Map<String, Claim> claims = new LinkedHashMap<>();
         for (List<String> chunk : chunks(admitted)) {
+            if (postgres) {
+                leaseAndRead(connection, owner, leaseUntil, chunk, claims);
+                continue;
+            }
             try (PreparedStatement leaseRows = connection.prepareStatement("UPDATE endure_delivery SET state = 'IN_FLIGHT', lease_owner = ?,"
                     + " lease_until = ?, fencing_token = fencing_token + 1 WHERE id IN (" + marks(chunk.size()) + ")")) {
                 leaseRows.setString(1, owner);
@@ -129,6 +152,35 @@ final class ClaimSql {
             inOrder.add(claims.get(id));
         }
         return inOrder;
+    }
+
+    /** PostgreSQL: lease and read back with the messages in one statement. */
+    private static void leaseAndRead(Connection connection, String owner, long leaseUntil, List<String> ids, Map<String, Claim> into)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("WITH leased AS (UPDATE endure_delivery SET state = 'IN_FLIGHT',"
+                + " lease_owner = ?, lease_until = ?, fencing_token = fencing_token + 1 WHERE id IN (" + marks(ids.size()) + ")"
+                + " RETURNING id, message_id, endpoint_id, fencing_token, attempts, window_start)"
+                + " SELECT l.id, l.message_id, l.endpoint_id, l.fencing_token, l.attempts, l.window_start, m.event_type, m.payload"
+                + " FROM leased l JOIN endure_message m ON m.id = l.message_id")) {
+            statement.setString(1, owner);
+            statement.setLong(2, leaseUntil);
+            bind(statement, 3, ids);
+            try (ResultSet row = statement.executeQuery()) {
+                while (row.next()) {
+                    long windowStart = row.getLong(6);
+                    Instant window = row.wasNull() ? null : Instant.ofEpochMilli(windowStart);
+                    into.put(row.getString(1), new Claim(row.getString(1), row.getString(2), row.getString(3), row.getLong(4), owner,
+                            Instant.ofEpochMilli(leaseUntil), row.getInt(5) + 1, window, row.getString(7), row.getString(8)));
+                }
+            }
+        }
+    }
+
+    private void selectExpired(Connection connection, long nowMillis, Set<String> disabled, Set<String> ordered, int limit,
+            List<String[]> into) throws SQLException {
+        nextExpiredCheck.set(nowMillis + EXPIRED_CHECK_MILLIS);
+        select(connection, "d.state = 'IN_FLIGHT' AND d.lease_until <= ?", "d.lease_until, d.seq", nowMillis, disabled, ordered,
+                limit, into);
     }
 
     private static void select(Connection connection, String due, String order, long nowMillis, Set<String> disabled,
@@ -159,10 +211,13 @@ final class ClaimSql {
     }
 
     /** Live leases per endpoint of the candidates (the admission's concurrency input); an index range per endpoint. */
-    private static Map<String, Integer> inFlight(Connection connection, long nowMillis, List<String[]> candidates) throws SQLException {
+    private static Map<String, Integer> inFlight(Connection connection, long nowMillis, List<String[]> candidates,
+            ClaimAdmission admission) throws SQLException {
         Set<String> wanted = new HashSet<>();
         for (String[] candidate : candidates) {
-            wanted.add(candidate[1]);
+            if (admission.countsInFlight(candidate[1])) {
+                wanted.add(candidate[1]);
+            }
         }
         Map<String, Integer> counts = new HashMap<>();
         if (wanted.isEmpty()) {

@@ -19,8 +19,8 @@ import java.util.UUID;
 
 /**
  * The enqueue transaction of {@link JdbcDeliveryStore} for one message or a batch, in a fixed number of
- * statements: read (and share-lock) the endpoints, look up idempotency keys, check which message ids exist,
- * insert messages, insert deliveries.
+ * statements: read (and share-lock) the endpoints, look up idempotency keys (if any), insert the messages not
+ * stored yet, insert deliveries.
  *
  * <p>The send/disable race: a send reads an endpoint as enabled and inserts PENDING deliveries; a disable
  * committing in between would already have swept PENDING to HELD, and claims skip disabled endpoints, so
@@ -59,7 +59,7 @@ final class EnqueueSql {
             }
         }
         Map<String, EnqueueResult> byEndpointAndKey = existingKeys(connection, messages, endpoints);
-        Set<String> existingMessages = existingMessages(connection, messages);
+        Set<String> inserting = new HashSet<>();
         List<List<EnqueueResult>> results = new ArrayList<>(messages.size());
         List<NewMessage> newMessages = new ArrayList<>();
         List<Object[]> newDeliveries = new ArrayList<>();
@@ -83,20 +83,22 @@ final class EnqueueSql {
                 newDeliveries.add(new Object[] {deliveryId, message.id(), endpointId, message.idempotencyKey(), state.name()});
                 anyNew = true;
             }
-            if (anyNew && existingMessages.add(message.id())) {
+            if (anyNew && inserting.add(message.id())) {
                 newMessages.add(message);
             }
             results.add(forMessage);
         }
         if (!newMessages.isEmpty()) {
-            try (PreparedStatement insert = connection.prepareStatement(
-                    "INSERT INTO endure_message (id, event_type, payload, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?)")) {
+            // A message id may be stored already (sent to other endpoints before): insert it only if it is not.
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO endure_message (id, event_type, payload,"
+                    + " idempotency_key, created_at) SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM endure_message WHERE id = ?)")) {
                 for (NewMessage message : newMessages) {
                     insert.setString(1, message.id());
                     insert.setString(2, message.eventType());
                     insert.setString(3, message.payload());
                     insert.setString(4, message.idempotencyKey());
                     insert.setLong(5, nowMillis);
+                    insert.setString(6, message.id());
                     insert.addBatch();
                 }
                 insert.executeBatch();
@@ -135,24 +137,6 @@ final class EnqueueSql {
                     while (row.next()) {
                         found.put(row.getString(1) + '\n' + row.getString(2), new EnqueueResult(row.getString(1), true, row.getString(3),
                                 row.getString(4), DeliveryState.valueOf(row.getString(5))));
-                    }
-                }
-            }
-        }
-        return found;
-    }
-
-    /** Which of the batch's message ids are stored already (a message may be sent to more endpoints later). */
-    private static Set<String> existingMessages(Connection connection, List<NewMessage> messages) throws SQLException {
-        Set<String> found = new HashSet<>();
-        List<String> ids = new ArrayList<>(new LinkedHashSet<>(messages.stream().map(NewMessage::id).toList()));
-        for (List<String> chunk : ClaimSql.chunks(ids)) {
-            try (PreparedStatement select = connection.prepareStatement("SELECT id FROM endure_message WHERE id IN ("
-                    + ClaimSql.marks(chunk.size()) + ")")) {
-                ClaimSql.bind(select, 1, chunk);
-                try (ResultSet row = select.executeQuery()) {
-                    while (row.next()) {
-                        found.add(row.getString(1));
                     }
                 }
             }

@@ -47,12 +47,14 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     private final AutoCloseable owned;
     /** The row lock a send holds on its endpoints: shared where the database has one (see {@link EnqueueSql}). */
     private final String shareLock;
+    private final ClaimSql claims;
     private final CompleteSql completions = new CompleteSql(items -> transaction(connection -> CompleteSql.write(connection, items)));
 
     private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, String shareLock) {
         this.dataSource = dataSource;
         this.owned = owned;
         this.shareLock = shareLock;
+        this.claims = new ClaimSql(shareLock.equals("FOR SHARE"));
     }
 
     /** A store on {@code dataSource}, migrated to the latest schema. The caller keeps owning the pool. */
@@ -159,13 +161,13 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     @Override
     public Optional<Endpoint> endpoint(String id) {
-        List<Endpoint> found = transaction(connection -> queryEndpoints(connection, " WHERE id = ?", id));
+        List<Endpoint> found = read(connection -> queryEndpoints(connection, " WHERE id = ?", id));
         return found.stream().findFirst();
     }
 
     @Override
     public List<Endpoint> endpoints() {
-        return transaction(connection -> queryEndpoints(connection, " ORDER BY id", null));
+        return read(connection -> queryEndpoints(connection, " ORDER BY id", null));
     }
 
     @Override
@@ -231,7 +233,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (limit <= 0) {
             return List.of();
         }
-        return transaction(connection -> ClaimSql.claim(connection, owner, limit, lease, now, admission));
+        return transaction(connection -> claims.claim(connection, owner, limit, lease, now, admission));
     }
 
     /**
@@ -275,12 +277,12 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     @Override
     public Optional<Delivery> delivery(String id) {
-        return transaction(connection -> queryDeliveries(connection, "id = ?", id)).stream().findFirst();
+        return read(connection -> queryDeliveries(connection, "id = ?", id)).stream().findFirst();
     }
 
     @Override
     public List<Delivery> deliveriesOfMessage(String messageId) {
-        return transaction(connection -> queryDeliveries(connection, "message_id = ?", messageId));
+        return read(connection -> queryDeliveries(connection, "message_id = ?", messageId));
     }
 
     @Override
@@ -320,51 +322,39 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         });
     }
 
+    /** One statement without a transaction of its own (a failed attempt asks for this, so it stays cheap). */
     @Override
     public EndpointAttemptStats endpointStats(String endpointId, Instant since) {
-        return transaction(connection -> {
-            long total;
-            long inWindow;
-            long failures;
-            try (PreparedStatement select = connection.prepareStatement("SELECT COUNT(*),"
-                    + " SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END),"
-                    + " SUM(CASE WHEN started_at >= ? AND outcome <> 'DELIVERED' THEN 1 ELSE 0 END)"
-                    + " FROM endure_attempt WHERE endpoint_id = ?")) {
-                select.setLong(1, since.toEpochMilli());
-                select.setLong(2, since.toEpochMilli());
-                select.setString(3, endpointId);
-                try (ResultSet row = select.executeQuery()) {
-                    row.next();
-                    total = row.getLong(1);
-                    inWindow = row.getLong(2);
-                    failures = row.getLong(3);
-                }
-            }
-            String lastError = null;
-            Instant lastAttempt = null;
-            try (PreparedStatement select = connection.prepareStatement("SELECT http_status, error_text, started_at, outcome"
-                    + " FROM endure_attempt WHERE endpoint_id = ? ORDER BY id DESC LIMIT 1")) {
+        return read(connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT"
+                    + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ?),"
+                    + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ?),"
+                    + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ? AND outcome <> 'DELIVERED'),"
+                    + " (SELECT MIN(next_attempt_at) FROM endure_delivery WHERE endpoint_id = ? AND state = 'PENDING'),"
+                    + " l.http_status, l.error_text, l.started_at, l.outcome"
+                    + " FROM endure_endpoint e LEFT JOIN endure_attempt l ON l.id = (SELECT MAX(a.id) FROM endure_attempt a"
+                    + " WHERE a.endpoint_id = e.id) WHERE e.id = ?")) {
                 select.setString(1, endpointId);
+                select.setString(2, endpointId);
+                select.setLong(3, since.toEpochMilli());
+                select.setString(4, endpointId);
+                select.setLong(5, since.toEpochMilli());
+                select.setString(6, endpointId);
+                select.setString(7, endpointId);
                 try (ResultSet row = select.executeQuery()) {
-                    if (row.next()) {
-                        lastAttempt = instant(row, 3);
-                        if (!"DELIVERED".equals(row.getString(4))) {
-                            Integer status = integer(row, 1);
-                            lastError = status != null ? "HTTP " + status : row.getString(2);
-                        }
+                    if (!row.next()) {
+                        return new EndpointAttemptStats(endpointId, 0, 0, 0, null, null, null);
                     }
+                    Instant lastAttempt = instant(row, 7);
+                    String lastError = null;
+                    if (lastAttempt != null && !"DELIVERED".equals(row.getString(8))) {
+                        Integer status = integer(row, 5);
+                        lastError = status != null ? "HTTP " + status : row.getString(6);
+                    }
+                    return new EndpointAttemptStats(endpointId, row.getLong(1), row.getLong(2), row.getLong(3), lastError, lastAttempt,
+                            instant(row, 4));
                 }
             }
-            Instant next = null;
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT MIN(next_attempt_at) FROM endure_delivery WHERE endpoint_id = ? AND state = 'PENDING'")) {
-                select.setString(1, endpointId);
-                try (ResultSet row = select.executeQuery()) {
-                    row.next();
-                    next = instant(row, 1);
-                }
-            }
-            return new EndpointAttemptStats(endpointId, total, inWindow, failures, lastError, lastAttempt, next);
         });
     }
 
@@ -429,6 +419,25 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                     e.addSuppressed(rollbackFailure);
                 }
                 throw e;
+            }
+        } catch (SQLException e) {
+            throw new JdbcStoreException("delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+        }
+    }
+
+    /** One read in auto-commit mode: no BEGIN/COMMIT round trips for a single consistent statement. */
+    private <T> T read(Work<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            if (!autoCommit) {
+                connection.setAutoCommit(true);
+            }
+            try {
+                return work.run(connection);
+            } finally {
+                if (!autoCommit) {
+                    connection.setAutoCommit(false); // hand it back as it came
+                }
             }
         } catch (SQLException e) {
             throw new JdbcStoreException("delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
