@@ -72,6 +72,7 @@ final class CellRun implements AutoCloseable {
         enqueueBacklog(options.messages);
         double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
         System.err.printf("  queued %d in %.1f s; starting workers%n", options.messages, fillSeconds);
+        long commitsBefore = commits();
         startWorkers();
         long deadline = System.nanoTime() + DRAIN_CAP_NANOS;
         awaitUntil(() -> receiver.distinctMessages() >= options.messages, deadline);
@@ -87,7 +88,9 @@ final class CellRun implements AutoCloseable {
         double saturation = drained / Math.max(drainSeconds, 1e-3);
         long satRequests = receiver.requests();
         long satConnections = receiver.connectionsOpened();
-        System.err.printf("  drained %d in %.2f s: %.0f/s (%d connections)%n", drained, drainSeconds, saturation, satConnections);
+        double commitsPerDelivery = database == null ? Double.NaN : (commits() - commitsBefore) / (double) Math.max(1, drained);
+        System.err.printf("  drained %d in %.2f s: %.0f/s (%d connections, %.2f commits per delivery)%n", drained, drainSeconds,
+                saturation, satConnections, commitsPerDelivery);
 
         // Fixed offered load: accept time per message, first arrival at the receiver, lateness of the 10 % that fail once.
         receiver.reset();
@@ -135,8 +138,21 @@ final class CellRun implements AutoCloseable {
             }
         }
         List<Long> lateness = new ArrayList<>(receiver.retryLateness().values());
-        return new CellResult(cell.name(), null, fillSeconds, options.messages, drained, saturation, satConnections, satRequests,
+        return new CellResult(cell.name(), null, fillSeconds, options.messages, drained, saturation, commitsPerDelivery, satConnections, satRequests,
                 offered, total, latencies, lateness, retries, receiver.connectionsOpened(), receiver.requests());
+    }
+
+    /** Transactions committed in the cell's database so far (PostgreSQL's statistics lag by up to a second). */
+    private long commits() throws Exception {
+        if (database == null) {
+            return 0;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1200));
+        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement();
+                java.sql.ResultSet row = statement.executeQuery("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
+            row.next();
+            return row.getLong(1);
+        }
     }
 
     private void prepareStore() throws Exception {
