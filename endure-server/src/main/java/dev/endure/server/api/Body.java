@@ -221,6 +221,32 @@ public final class Body {
         return values;
     }
 
+    /** A required array of objects, each read by the same rules, its errors named {@code field[i].inner}. */
+    public List<Body> requiredObjectList(String field, int maxItems) {
+        JsonNode node = take(field);
+        if (node == null) {
+            error(field, "is required");
+            return List.of();
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            error(field, "must be a non-empty array of objects");
+            return List.of();
+        }
+        if (node.size() > maxItems) {
+            error(field, "must have at most " + maxItems + " items (had " + node.size() + ")");
+            return List.of();
+        }
+        List<Body> items = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            if (!node.get(i).isObject()) {
+                errors.add(new FieldError(path(field) + "[" + i + "]", "must be an object"));
+            } else {
+                items.add(new Body(node.get(i), path(field) + "[" + i + "].", errors));
+            }
+        }
+        return items;
+    }
+
     /** Any JSON value, returned as it was sent (the webhook payload). */
     public JsonNode requiredAny(String field) {
         read.add(field);
