@@ -1,6 +1,7 @@
 package dev.endure.config;
 
 import dev.endure.Classifier;
+import dev.endure.HttpStatusTable;
 import dev.endure.Verdict;
 import java.util.List;
 import java.util.Objects;
@@ -11,7 +12,10 @@ import java.util.function.ToIntFunction;
 /**
  * The {@code classification} section of a policy: which failures to retry or fail fast on, by exception
  * type, and which result statuses mean retry, fail or disable the target. Statuses are plain numbers so
- * that any module can read them (the HTTP module reads them as status codes).
+ * that any module can read them (the HTTP module reads them as status codes). A status named in no list
+ * means what endure-core's {@link HttpStatusTable} says ({@link #statusTable()}): a 2xx or 3xx succeeds,
+ * an unlisted 4xx or 5xx fails, and when {@code retryStatuses} is not given the table's defaults (408,
+ * 429, 500, 502, 503, 504) are retried. An unknown error status never counts as a success.
  *
  * <p>With no {@code retryOn} types every {@link Exception} is retried (the core default); once one is
  * named, only those are, and other failures fail fast. {@code failOn} always wins over {@code retryOn}.
@@ -52,16 +56,35 @@ public record ClassificationConfig(List<Class<? extends Throwable>> retryOn, Lis
     }
 
     /**
+     * The status table these lists make: core's defaults with the retry row replaced by
+     * {@code retryStatuses} (when given), the listed fail statuses taken out of it, and the disable row
+     * set to {@code disableStatuses}. Statuses below 400 in the lists are answered by the lists alone.
+     */
+    public HttpStatusTable statusTable() {
+        Set<Integer> retry = new TreeSet<>(retryStatuses.isEmpty() ? HttpStatusTable.DEFAULT_RETRY_STATUSES : retryStatuses);
+        retry.removeAll(failStatuses);
+        retry.removeAll(disableStatuses);
+        retry.removeIf(status -> status < 400);
+        Set<Integer> disable = new TreeSet<>(disableStatuses);
+        disable.removeIf(status -> status < 300);
+        return HttpStatusTable.defaults().toBuilder().retryStatuses(retry).disableStatuses(disable).build();
+    }
+
+    /**
      * A classifier with the exception rules and the status rules, reading a result's status with
-     * {@code statusOf}; a status in no list is a success. Allocation-free per classification: the
-     * verdicts are made once, here.
+     * {@code statusOf}; a status in no list means what {@link #statusTable()} says. Allocation-free per
+     * classification: the verdicts are made once, here.
      */
     public <T> Classifier<T> classifier(ToIntFunction<? super T> statusOf) {
         Objects.requireNonNull(statusOf, "statusOf");
         Verdict[] byStatus = new Verdict[MAX_STATUS + 1];
-        retryStatuses.forEach(status -> byStatus[status] = Verdict.retry("status " + status));
-        failStatuses.forEach(status -> byStatus[status] = Verdict.fail("status " + status));
-        disableStatuses.forEach(status -> byStatus[status] = Verdict.disableTarget("status " + status));
+        HttpStatusTable table = statusTable();
+        for (int status = 100; status <= 599; status++) {
+            byStatus[status] = verdictForStatus(status, table);
+            if (byStatus[status].kind() == Verdict.Kind.SUCCESS) {
+                byStatus[status] = null; // no result rule: the classifier's default, a success
+            }
+        }
         return this.<T>classifierBuilder()
                 .onResult(result -> {
                     if (result == null) {
@@ -73,8 +96,12 @@ public record ClassificationConfig(List<Class<? extends Throwable>> retryOn, Lis
                 .build();
     }
 
-    /** The verdict for one status by these rules: retry, fail, disable target, or success. */
+    /** The verdict for one status by these rules and, for a status in no list, by {@link #statusTable()}. */
     public Verdict verdictForStatus(int status) {
+        return verdictForStatus(status, statusTable());
+    }
+
+    private Verdict verdictForStatus(int status, HttpStatusTable table) {
         if (retryStatuses.contains(status)) {
             return Verdict.retry("status " + status);
         }
@@ -84,7 +111,15 @@ public record ClassificationConfig(List<Class<? extends Throwable>> retryOn, Lis
         if (disableStatuses.contains(status)) {
             return Verdict.disableTarget("status " + status);
         }
-        return Verdict.success();
+        if (status < 100 || status > 599) {
+            return Verdict.success();
+        }
+        return switch (table.verdict(status, null).kind()) {
+            case RETRY, RETRY_AFTER -> Verdict.retry("status " + status);
+            case FAIL -> Verdict.fail("status " + status);
+            case DISABLE_TARGET -> Verdict.disableTarget("status " + status);
+            case SUCCESS -> Verdict.success();
+        };
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -6,11 +6,13 @@ import dev.endure.config.internal.Suggestions;
 import dev.endure.pipeline.Pipeline;
 import dev.endure.registry.ResilienceRegistry;
 import dev.endure.retry.RetryPolicy;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.ToIntFunction;
 
 /**
@@ -103,12 +105,59 @@ public final class EndureConfig {
     }
 
     private <T> Pipeline<T> pipeline(PolicyConfig policy, ResilienceRegistry registry, RetryPolicy<T> retryPolicy) {
+        return assemble(policy.name(), retryPolicy, policy.breaker().orElse(null), policy.budget().orElse(null),
+                policy.attemptTimeout().orElse(null), registry);
+    }
+
+    /**
+     * A pipeline of policy {@code policyName} (or of a single attempt, when null) with the breaker and budget
+     * of this configuration named here in place of the policy's own (each null for the policy's), registered
+     * as {@code pipelineName} and created on first use. For callers that combine names, such as annotations:
+     * a policy that names a breaker or budget may only be combined with the same one.
+     *
+     * @throws IllegalArgumentException if the names contradict the policy's
+     * @throws NoSuchElementException if a name is not defined here
+     */
+    public Pipeline<Object> pipeline(String pipelineName, String policyName, String breakerName, String budgetName,
+            ResilienceRegistry registry) {
+        PolicyConfig policy = policyName == null ? null : policy(policyName);
+        if (policy == null && budgetName != null) {
+            throw new IllegalArgumentException("budget '" + budgetName + "' needs a policy: a budget only limits retries");
+        }
+        String breaker = combined(policy, policy == null ? Optional.empty() : policy.breaker(), breakerName, "breaker");
+        String budget = combined(policy, policy == null ? Optional.empty() : policy.budget(), budgetName, "budget");
+        RetryPolicy<Object> retryPolicy = policy == null
+                ? RetryPolicy.builder().name(pipelineName).maxAttempts(1).build()
+                : policy.retryPolicy().toBuilder().name(pipelineName).build();
+        return assemble(pipelineName, retryPolicy, breaker, budget, policy == null ? null : policy.attemptTimeout().orElse(null),
+                registry);
+    }
+
+    private static String combined(PolicyConfig policy, Optional<String> ofPolicy, String named, String kind) {
+        if (named != null && ofPolicy.isPresent() && !ofPolicy.get().equals(named)) {
+            throw new IllegalArgumentException(kind + " '" + named + "' contradicts policy '" + policy.name() + "', which uses "
+                    + kind + " '" + ofPolicy.get() + "' (policies." + policy.name() + "." + kind + "); name one of them");
+        }
+        return named != null ? named : ofPolicy.orElse(null);
+    }
+
+    /** The one place a configured pipeline is put together: retry → breaker → timeout, budget before each retry. */
+    private <T> Pipeline<T> assemble(String name, RetryPolicy<T> retryPolicy, String breaker, String budget,
+            Duration attemptTimeout, ResilienceRegistry registry) {
         Objects.requireNonNull(registry, "registry");
-        return registry.pipeline(policy.name(), () -> {
+        CircuitBreakerPolicy breakerPolicy = breaker == null ? null : breaker(breaker);
+        RetryBudgetPolicy budgetPolicy = budget == null ? null : budget(budget);
+        return registry.pipeline(name, () -> {
             Pipeline.Builder<T> builder = Pipeline.builder(retryPolicy).clock(registry.clock()).scheduler(registry.scheduler());
-            policy.breaker().ifPresent(breaker -> builder.circuitBreaker(registry.circuitBreaker(breaker(breaker))));
-            policy.budget().ifPresent(budget -> builder.retryBudget(registry.retryBudget(budget(budget))));
-            policy.attemptTimeout().ifPresent(builder::attemptTimeout);
+            if (breakerPolicy != null) {
+                builder.circuitBreaker(registry.circuitBreaker(breakerPolicy));
+            }
+            if (budgetPolicy != null) {
+                builder.retryBudget(registry.retryBudget(budgetPolicy));
+            }
+            if (attemptTimeout != null) {
+                builder.attemptTimeout(attemptTimeout);
+            }
             return builder.build();
         });
     }

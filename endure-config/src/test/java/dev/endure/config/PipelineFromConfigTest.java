@@ -70,4 +70,36 @@ class PipelineFromConfigTest {
         assertThat(registry.retryBudgets()).containsOnlyKeys("billing");
         assertThat(registry.findCircuitBreaker("billing").orElseThrow().policy()).isEqualTo(config.breaker("billing"));
     }
+
+    @Test
+    void namesCombineIntoAPipelineOfTheirOwnAndMayNotContradictThePolicy() {
+        EndureConfig config = ConfigLoader.loadYaml("""
+                policies:
+                  plain: {retry: {maxAttempts: 2}}
+                  billing: {retry: {maxAttempts: 3}, breaker: billing}
+                breakers:
+                  billing: {consecutiveFailures: 5}
+                  other: {consecutiveFailures: 2}
+                budgets:
+                  tight: {maxRetryRatio: 10%}
+                """, "inline");
+        ResilienceRegistry registry = ResilienceRegistry.create();
+
+        Pipeline<Object> combined = config.pipeline("plain+breaker:other", "plain", "other", "tight", registry);
+        assertThat(combined.policy().maxAttempts()).isEqualTo(2);
+        assertThat(combined.policy().name()).isEqualTo("plain+breaker:other");
+        assertThat(combined.circuitBreaker()).containsSame(registry.findCircuitBreaker("other").orElseThrow());
+        assertThat(combined.retryBudget()).containsSame(registry.findRetryBudget("tight").orElseThrow());
+
+        Pipeline<Object> breakerOnly = config.pipeline("breaker:other", null, "other", null, registry);
+        assertThat(breakerOnly.policy().maxAttempts()).isEqualTo(1);
+        assertThat(breakerOnly.circuitBreaker()).containsSame(combined.circuitBreaker().orElseThrow());
+
+        assertThatThrownBy(() -> config.pipeline("x", "billing", "other", null, registry))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("breaker 'other' contradicts policy 'billing', which uses breaker 'billing' (policies.billing.breaker);"
+                        + " name one of them");
+        assertThatThrownBy(() -> config.pipeline("y", null, null, "tight", registry))
+                .hasMessageContaining("needs a policy");
+    }
 }

@@ -1,6 +1,8 @@
 package dev.endure.breaker;
 
+import dev.endure.Durations;
 import dev.endure.RetryAfterHint;
+import dev.endure.Verdict;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -52,6 +54,24 @@ public final class CallNotPermittedException extends RuntimeException implements
     @Override
     public Optional<Duration> retryAfter() {
         return Optional.ofNullable(retryAfter);
+    }
+
+    /**
+     * What this rejection means for a retry, the one rule every caller of a breaker applies: an OPEN
+     * breaker's remaining time is a retry-after hint (a retry waits for it if it fits the max duration,
+     * and fails now with the hint in the error if not); a breaker forced open, or a HALF_OPEN breaker
+     * whose trial slots are taken, fails the call now: nobody knows when either ends, so waiting could
+     * only spend the caller's time (a wait for another caller's trial used to eat whole deadlines).
+     * The reason never mentions a {@code Retry-After}: this is the breaker speaking, not the server.
+     */
+    public Verdict verdict() {
+        if (forced) {
+            return Verdict.fail("circuit breaker '" + breakerName + "' is forced open");
+        }
+        if (retryAfter != null) {
+            return Verdict.retryAfter(retryAfter, "circuit breaker '" + breakerName + "' is OPEN for " + Durations.describe(retryAfter));
+        }
+        return Verdict.fail("circuit breaker '" + breakerName + "' is HALF_OPEN and its trial calls are in flight");
     }
 
     /** The wall-clock instant of {@link #retryAfter()}, if known. */

@@ -6,17 +6,13 @@ import dev.endure.Clock;
 import dev.endure.Durations;
 import dev.endure.Verdict;
 import dev.endure.breaker.internal.OutcomeWindow;
+import dev.endure.internal.ListenerList;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -57,13 +53,12 @@ public final class CircuitBreaker implements AutoCloseable {
     private final CircuitBreakerPolicy policy;
     private final String name;
     private final Clock clock;
-    private final BreakerStore store;
-    private final String instanceId = UUID.randomUUID().toString();
+    private final BreakerStoreSync store;
     private final Classifier<Object> classifier;
     private final long slowCallNanos;
     private final OutcomeWindow window;
     private final ReentrantLock lock = new ReentrantLock();
-    private final AtomicReference<BreakerListener[]> listeners;
+    private final ListenerList<BreakerListener> listeners;
 
     // Written only under the lock; volatile where the fast paths read them without it.
     private volatile BreakerState state = BreakerState.CLOSED;
@@ -76,42 +71,29 @@ public final class CircuitBreaker implements AutoCloseable {
     private int openStep;
     private int trialsInFlight;
     private int trialSuccesses;
-    private long storedVersion;
 
     private final LongAdder successes = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final LongAdder slowCalls = new LongAdder();
     private final LongAdder rejected = new LongAdder();
-    private final AtomicReference<BreakerRecord> unsaved = new AtomicReference<>();
-    private final AtomicBoolean saving = new AtomicBoolean();
     private volatile boolean listenerFailureLogged;
-    private volatile boolean storeFailureLogged;
-    private volatile Cancellable watch;
 
     private CircuitBreaker(Builder builder) {
         this.policy = builder.policy;
         this.name = policy.name();
         this.clock = builder.clock;
-        this.store = builder.store;
+        this.store = builder.store == null ? null : new BreakerStoreSync(builder.store, policy.name());
         this.classifier = policy.classifier().orElse(EVERY_EXCEPTION_FAILS);
         this.slowCallNanos = policy.slowCallThreshold().map(Duration::toNanos).orElse(0L);
         this.window = policy.slidingWindow().map(OutcomeWindow::of).orElse(null);
-        this.listeners = new AtomicReference<>(builder.listeners);
+        this.listeners = new ListenerList<>(BreakerListener[]::new, builder.listeners);
         this.closedPermit = new Permit(this, 0, false);
     }
 
     /** After construction, so no other thread sees a half-built breaker: restore, then follow the store. */
     private CircuitBreaker attachStore() {
         if (store != null) {
-            try {
-                store.load(name).ifPresent(stored -> adopt(stored, "restored from the store"));
-            } catch (RuntimeException unreadable) {
-                // A broken store must not keep the service from starting: begin CLOSED, as without one.
-                storeFailureLogged = true;
-                LOG.log(System.Logger.Level.WARNING, "circuit breaker '" + name + "' could not load its state from "
-                        + store + "; it starts CLOSED", unreadable);
-            }
-            watch = store.watch(name, stored -> adopt(stored, "changed by another instance"));
+            store.attach(stored -> adopt(stored, "restored from the store"), stored -> adopt(stored, "changed by another instance"));
         }
         return this;
     }
@@ -146,39 +128,23 @@ public final class CircuitBreaker implements AutoCloseable {
 
     /**
      * Runs {@code supplier} if the breaker permits; {@code outcomes} decides which outcomes are failures.
+     * Permits are ended by {@link BreakerGuard}'s rules (a caller that gave up is not counted).
      *
      * @throws CallNotPermittedException if the breaker is OPEN, or HALF_OPEN with every trial slot taken
      */
     public <T> T get(Supplier<? extends T> supplier, Classifier<? super T> outcomes) {
         Objects.requireNonNull(supplier, "supplier");
         Objects.requireNonNull(outcomes, "outcomes");
-        Permit permit = acquirePermission();
-        long start = startTime();
-        T result;
-        try {
-            result = supplier.get();
-        } catch (Throwable failure) {
-            permit.record(classify(outcomes, null, failure), elapsedSince(start));
-            throw failure;
-        }
-        permit.record(classify(outcomes, result, null), elapsedSince(start));
-        return result;
+        return BreakerGuard.<T, RuntimeException>call(this, outcomes, supplier::get);
     }
 
-    /** As {@link #get(Supplier)}, for a call that throws checked exceptions; they pass through unchanged. */
+    /**
+     * As {@link #get(Supplier)}, for a call that throws checked exceptions; they pass through unchanged.
+     * An {@link InterruptedException} is the caller giving up: the permit is released, not counted.
+     */
     public <T> T call(Callable<? extends T> callable) throws Exception {
         Objects.requireNonNull(callable, "callable");
-        Permit permit = acquirePermission();
-        long start = startTime();
-        T result;
-        try {
-            result = callable.call();
-        } catch (Throwable failure) {
-            permit.record(classify(classifier, null, failure), elapsedSince(start));
-            throw failure;
-        }
-        permit.record(classify(classifier, result, null), elapsedSince(start));
-        return result;
+        return BreakerGuard.<T, Exception>call(this, classifier, callable::call);
     }
 
     /** Runs {@code runnable} if the breaker permits. */
@@ -192,7 +158,8 @@ public final class CircuitBreaker implements AutoCloseable {
 
     /**
      * Starts {@code supplier}'s stage if the breaker permits and counts its outcome when it completes. A
-     * rejection completes the returned future with {@link CallNotPermittedException} at once.
+     * rejection completes the returned future with {@link CallNotPermittedException} at once; cancelling
+     * the returned future cancels the stage and releases the permit without counting.
      */
     public <T> CompletableFuture<T> getAsync(Supplier<? extends CompletionStage<T>> supplier) {
         return getAsync(supplier, classifier);
@@ -202,31 +169,7 @@ public final class CircuitBreaker implements AutoCloseable {
     public <T> CompletableFuture<T> getAsync(Supplier<? extends CompletionStage<T>> supplier, Classifier<? super T> outcomes) {
         Objects.requireNonNull(supplier, "supplier");
         Objects.requireNonNull(outcomes, "outcomes");
-        Permit permit;
-        try {
-            permit = acquirePermission();
-        } catch (CallNotPermittedException rejection) {
-            return CompletableFuture.failedFuture(rejection);
-        }
-        long start = startTime();
-        CompletionStage<T> stage;
-        try {
-            stage = Objects.requireNonNull(supplier.get(), "the supplier returned a null stage");
-        } catch (Throwable failure) {
-            permit.record(classify(outcomes, null, failure), elapsedSince(start));
-            return CompletableFuture.failedFuture(failure);
-        }
-        CompletableFuture<T> promise = new CompletableFuture<>();
-        stage.whenComplete((result, failure) -> {
-            Throwable cause = unwrap(failure);
-            permit.record(classify(outcomes, cause == null ? result : null, cause), elapsedSince(start));
-            if (cause != null) {
-                promise.completeExceptionally(cause);
-            } else {
-                promise.complete(result);
-            }
-        });
-        return promise;
+        return BreakerGuard.callAsync(this, outcomes, supplier);
     }
 
     /** The classifier this breaker counts with when a call gives none. */
@@ -234,29 +177,13 @@ public final class CircuitBreaker implements AutoCloseable {
         return classifier;
     }
 
-    private long startTime() {
+    /** For {@link BreakerGuard}: a start time, read only when the slow-call rule needs one. */
+    long startTime() {
         return slowCallNanos > 0 ? clock.nanoTime() : 0;
     }
 
-    private long elapsedSince(long start) {
+    long elapsedSince(long start) {
         return slowCallNanos > 0 ? clock.nanoTime() - start : 0;
-    }
-
-    private static <T> Verdict classify(Classifier<? super T> outcomes, T result, Throwable failure) {
-        try {
-            Verdict verdict = outcomes.classify(result, failure);
-            return verdict != null ? verdict : Verdict.fail("classifier returned null");
-        } catch (RuntimeException classifierBug) {
-            return Verdict.fail("classifier threw " + classifierBug);
-        }
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        Throwable current = failure;
-        while (current instanceof CompletionException && current.getCause() != null) {
-            current = current.getCause();
-        }
-        return current;
     }
 
     // ---------------------------------------------------------------- permits
@@ -505,11 +432,9 @@ public final class CircuitBreaker implements AutoCloseable {
         BreakerEvent changed = null;
         lock.lock();
         try {
-            if (stored.writer().equals(instanceId) || stored.version() <= storedVersion) {
-                storedVersion = Math.max(storedVersion, stored.version());
+            if (!store.isNews(stored)) {
                 return;
             }
-            storedVersion = stored.version();
             long now = clock.nanoTime();
             if (stored.state() == BreakerState.OPEN) {
                 forced = stored.forced();
@@ -536,72 +461,25 @@ public final class CircuitBreaker implements AutoCloseable {
         }
         Instant now = clock.instant();
         Instant until = state == BreakerState.OPEN && !forced ? now.plusNanos(openUntilNanos - clock.nanoTime()) : null;
-        unsaved.set(new BreakerRecord(name, state, until, openStep, forced, 0, instanceId, now));
+        store.queue(new BreakerRecord(name, state, until, openStep, forced, 0, store.instanceId(), now));
     }
 
     private void afterChange(BreakerEvent changed) {
         if (changed != null) {
             emit(changed);
         }
-        if (store != null && unsaved.get() != null) {
-            saveQueued();
-        }
-    }
-
-    /** Saves the newest queued record; one thread at a time, so an older state never overwrites a newer one. */
-    private void saveQueued() {
-        while (unsaved.get() != null && saving.compareAndSet(false, true)) {
-            try {
-                BreakerRecord next;
-                while ((next = unsaved.getAndSet(null)) != null) {
-                    try {
-                        long version = store.save(next);
-                        lock.lock();
-                        try {
-                            storedVersion = Math.max(storedVersion, version);
-                        } finally {
-                            lock.unlock();
-                        }
-                    } catch (RuntimeException storeDown) {
-                        if (!storeFailureLogged) {
-                            storeFailureLogged = true;
-                            LOG.log(System.Logger.Level.WARNING, "circuit breaker '" + name + "' could not save its "
-                                    + next.state() + " state to " + store + "; it goes on with its local state"
-                                    + " (further store failures are not logged)", storeDown);
-                        }
-                    }
-                }
-            } finally {
-                saving.set(false);
-            }
+        if (store != null) {
+            store.saveQueued();
         }
     }
 
     /** Adds a listener; the returned handle removes it again. */
     public Cancellable addListener(BreakerListener listener) {
-        Objects.requireNonNull(listener, "listener");
-        listeners.updateAndGet(current -> {
-            BreakerListener[] next = Arrays.copyOf(current, current.length + 1);
-            next[current.length] = listener;
-            return next;
-        });
-        return () -> {
-            BreakerListener[] before = listeners.getAndUpdate(current -> {
-                int index = Arrays.asList(current).indexOf(listener);
-                if (index < 0) {
-                    return current;
-                }
-                BreakerListener[] next = new BreakerListener[current.length - 1];
-                System.arraycopy(current, 0, next, 0, index);
-                System.arraycopy(current, index + 1, next, index, current.length - index - 1);
-                return next;
-            });
-            return Arrays.asList(before).contains(listener);
-        };
+        return listeners.add(listener);
     }
 
     private boolean hasListeners() {
-        return listeners.get().length > 0;
+        return !listeners.isEmpty();
     }
 
     private void emit(BreakerEvent event) {
@@ -664,9 +542,8 @@ public final class CircuitBreaker implements AutoCloseable {
     /** Stops following the store's changes (the breaker itself keeps working, locally). */
     @Override
     public void close() {
-        Cancellable current = watch;
-        if (current != null) {
-            current.cancel();
+        if (store != null) {
+            store.close();
         }
     }
 
@@ -743,8 +620,7 @@ public final class CircuitBreaker implements AutoCloseable {
         /** A listener that also hears the state restored from the store at build time. */
         public Builder listener(BreakerListener listener) {
             Objects.requireNonNull(listener, "listener");
-            listeners = Arrays.copyOf(listeners, listeners.length + 1);
-            listeners[listeners.length - 1] = listener;
+            listeners = ListenerList.with(listeners, listener);
             return this;
         }
 

@@ -7,11 +7,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A retry budget shared by every call to one downstream: retries may add at most
- * {@link RetryBudgetPolicy#maxRetryRatio()} of the calls made over the last
- * {@link RetryBudgetPolicy#window()}, plus a floor of {@link RetryBudgetPolicy#minRetriesPerSecond()}.
- * When it is spent the retry is refused and the caller sees the original failure; the
- * {@link dev.endure.retry.Retrier} counts that call as budget-rejected.
+ * A retry budget shared by every call to one downstream: over the last {@link RetryBudgetPolicy#window()},
+ * retries may number at most {@link RetryBudgetPolicy#maxRetryRatio()} of the calls made, or
+ * {@link RetryBudgetPolicy#minRetriesPerSecond()} × the window when that floor is higher. So the load a dead
+ * downstream receives is at most {@code 1 + max(maxRetryRatio, minRetriesPerSecond / calls per second)}
+ * times the calls: 1.1× with the defaults from 10 calls a second up. When it is spent the retry is refused
+ * and the caller sees the original failure; the {@link dev.endure.retry.Retrier} counts that call as
+ * budget-rejected.
  *
  * <pre>{@code
  * RetryBudget budget = RetryBudget.of(RetryBudgetPolicy.named("billing"));
@@ -96,7 +98,8 @@ public final class RetryBudget implements RetryGate {
     }
 
     private long allowed(long epoch) {
-        return floor + (long) Math.floor(policy.maxRetryRatio() * sum(deposits, epoch));
+        // The floor is a minimum, not an addition: added on top it dominated at ordinary rates (issue 16).
+        return Math.max(floor, (long) Math.floor(policy.maxRetryRatio() * sum(deposits, epoch)));
     }
 
     private long epochNow() {

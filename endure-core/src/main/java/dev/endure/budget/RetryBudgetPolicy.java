@@ -9,9 +9,17 @@ import java.util.Objects;
  * {@link Builder#build()} and names the offending field.
  *
  * <p>Over any {@link #window()}, retries may number at most
- * {@code minRetriesPerSecond × window seconds + maxRetryRatio × calls in the window}: the ratio keeps
+ * {@code max(maxRetryRatio × calls in the window, minRetriesPerSecond × window seconds)}: the ratio keeps
  * retries from multiplying the load on a struggling downstream (a retry storm), the floor lets a quiet
- * service still retry now and then. Finagle's defaults: 20 % of calls, 10 retries a second, 10 s.
+ * service still retry now and then. The floor is a minimum, not an addition, so at
+ * {@code minRetriesPerSecond / maxRetryRatio} calls a second and more (10 with the defaults) the load on a
+ * dead downstream is at most {@code 1 + maxRetryRatio} times the calls; below that rate it is at most
+ * {@code 1 + minRetriesPerSecond / calls per second} (and never more than {@code maxAttempts}).
+ *
+ * <p>Defaults: 10 % of calls (the SRE book's per-client figure, gRPC's retry throttling), a floor of 1
+ * retry a second, a 10 s window. Finagle adds its floor (10/s) on top of 20 %, which at 7 calls a second
+ * lets a dead downstream see 2.4× the calls; the defaults here keep it at 1.14×. A budget shared by
+ * several instances ({@code JdbcRetryBudgetStore}) applies the ratio and the floor once for all of them.
  *
  * <pre>{@code
  * RetryBudgetPolicy policy = RetryBudgetPolicy.builder()
@@ -21,8 +29,8 @@ import java.util.Objects;
  */
 public final class RetryBudgetPolicy {
 
-    public static final double DEFAULT_MAX_RETRY_RATIO = 0.2;
-    public static final double DEFAULT_MIN_RETRIES_PER_SECOND = 10;
+    public static final double DEFAULT_MAX_RETRY_RATIO = 0.1;
+    public static final double DEFAULT_MIN_RETRIES_PER_SECOND = 1;
     public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(10);
     /** The highest ratio accepted: ten retries per call would no longer be a budget. */
     public static final double MAX_RATIO = 10;
@@ -56,12 +64,12 @@ public final class RetryBudgetPolicy {
         return name;
     }
 
-    /** Retries allowed per call made, as a fraction: 0.2 lets retries add at most 20 % to the load. */
+    /** Retries allowed per call made, as a fraction: 0.1 lets retries add at most 10 % to the load. */
     public double maxRetryRatio() {
         return maxRetryRatio;
     }
 
-    /** The floor: retries per second allowed even when few calls are made. */
+    /** The floor: retries per second allowed however few calls are made (a minimum, not added to the ratio). */
     public double minRetriesPerSecond() {
         return minRetriesPerSecond;
     }
@@ -91,7 +99,7 @@ public final class RetryBudgetPolicy {
 
     @Override
     public String toString() {
-        return "RetryBudgetPolicy[" + name + ": retries up to " + maxRetryRatio * 100 + " % of calls + "
+        return "RetryBudgetPolicy[" + name + ": retries up to " + maxRetryRatio * 100 + " % of calls, at least "
                 + minRetriesPerSecond + "/s, over " + Durations.describe(window) + "]";
     }
 
@@ -109,13 +117,13 @@ public final class RetryBudgetPolicy {
             return this;
         }
 
-        /** Retries allowed per call, a fraction between 0 and {@value RetryBudgetPolicy#MAX_RATIO} (default 0.2). */
+        /** Retries allowed per call, a fraction between 0 and {@value RetryBudgetPolicy#MAX_RATIO} (default 0.1). */
         public Builder maxRetryRatio(double maxRetryRatio) {
             this.maxRetryRatio = maxRetryRatio;
             return this;
         }
 
-        /** Retries per second always allowed, at least 0 (default 10). */
+        /** Retries per second allowed however few calls are made, at least 0 (default 1). */
         public Builder minRetriesPerSecond(double minRetriesPerSecond) {
             this.minRetriesPerSecond = minRetriesPerSecond;
             return this;

@@ -7,6 +7,9 @@ import dev.endure.Durations;
 import dev.endure.Scheduler;
 import dev.endure.Verdict;
 import dev.endure.VirtualTime;
+import dev.endure.CancellingFuture;
+import dev.endure.Failures;
+import dev.endure.breaker.BreakerGuard;
 import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.budget.RetryBudget;
@@ -24,9 +27,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
 /**
@@ -70,8 +71,6 @@ public final class Pipeline<T> {
     private final RetryBudget budget;
     private final Duration attemptTimeout;
     private final long timeoutNanos;
-    /** Whether an attempt's duration matters (a timeout, or a breaker that counts slow calls). */
-    private final boolean timesAttempts;
     private final Clock clock;
     private final Scheduler scheduler;
 
@@ -83,7 +82,6 @@ public final class Pipeline<T> {
         this.timeoutNanos = attemptTimeout == null ? 0 : attemptTimeout.toNanos();
         this.clock = builder.clock;
         this.scheduler = builder.scheduler;
-        this.timesAttempts = timeoutNanos > 0 || (breaker != null && breaker.policy().slowCallThreshold().isPresent());
         this.breakerClassifier = breaker == null ? null
                 : breaker.policy().classifier().<Classifier<? super T>>map(c -> c).orElse(policy.classifier());
         Classifier<T> userClassifier = policy.classifier();
@@ -108,14 +106,7 @@ public final class Pipeline<T> {
     private Verdict classifyOwnSignals(Classifier<T> userClassifier, T result, Throwable failure) {
         if (failure instanceof CallNotPermittedException rejected && breaker != null
                 && rejected.breakerName().equals(breaker.name())) {
-            if (rejected.forced()) {
-                return Verdict.fail("circuit breaker '" + rejected.breakerName() + "' is forced open");
-            }
-            Optional<Duration> hint = rejected.retryAfter();
-            return hint.isPresent()
-                    ? Verdict.retryAfter(hint.get(), "circuit breaker '" + rejected.breakerName() + "' is OPEN for "
-                            + Durations.describe(hint.get()))
-                    : Verdict.retry("circuit breaker '" + rejected.breakerName() + "' has no free half-open trial slot");
+            return rejected.verdict();
         }
         if (failure instanceof AttemptTimeoutException timedOut) {
             return Verdict.retry("attempt timed out after " + Durations.describe(timedOut.timeout()));
@@ -151,35 +142,31 @@ public final class Pipeline<T> {
         return retrier.<E>execute(context -> guarded(operation, context));
     }
 
-    /** One attempt: breaker permit, then the call under the timeout, then the outcome to the breaker. */
+    /** One attempt: through the breaker ({@link BreakerGuard}'s rules), then the call under the timeout. */
     private <E extends Exception> T guarded(RetryOperation<? extends T, E> operation, RetryContext context) throws E {
-        CircuitBreaker.Permit permit = breaker != null ? breaker.acquirePermission() : null;
-        long start = timesAttempts ? clock.nanoTime() : 0;
-        AttemptTimer timer = null;
-        Cancellable timerTask = null;
-        if (timeoutNanos > 0) {
-            timer = new AttemptTimer(Thread.currentThread());
-            timerTask = scheduler.schedule(timer, timeoutNanos);
+        if (breaker == null) {
+            return timed(operation, context);
         }
-        T result = null;
-        Throwable failure = null;
+        return BreakerGuard.<T, E>call(breaker, breakerClassifier, () -> timed(operation, context));
+    }
+
+    /** The call, interrupted and reported as an {@link AttemptTimeoutException} if it outlives the timeout. */
+    private <E extends Exception> T timed(RetryOperation<? extends T, E> operation, RetryContext context) throws E {
+        if (timeoutNanos <= 0) {
+            return operation.run(context);
+        }
+        AttemptTimer timer = new AttemptTimer(Thread.currentThread());
+        Cancellable timerTask = scheduler.schedule(timer, timeoutNanos);
+        T result;
         try {
             result = operation.run(context);
         } catch (Throwable thrown) {
-            failure = thrown;
-        }
-        if (timer != null) {
             timerTask.cancel();
-            if (timer.finish()) {
-                failure = timedOut(context, failure);
-                result = null;
-            }
+            throw timer.finish() ? timedOut(context, thrown) : Failures.rethrow(thrown);
         }
-        if (permit != null) {
-            permit.record(breakerVerdict(result, failure), timesAttempts ? clock.nanoTime() - start : 0);
-        }
-        if (failure != null) {
-            throw Pipeline.<RuntimeException>sneaky(failure);
+        timerTask.cancel();
+        if (timer.finish()) {
+            throw timedOut(context, null);
         }
         return result;
     }
@@ -202,46 +189,31 @@ public final class Pipeline<T> {
     }
 
     private CompletionStage<T> guardedAsync(AsyncRetryOperation<T> operation, RetryContext context) {
-        CircuitBreaker.Permit permit;
-        try {
-            permit = breaker != null ? breaker.acquirePermission() : null;
-        } catch (CallNotPermittedException rejected) {
-            return CompletableFuture.failedFuture(rejected);
+        if (breaker == null) {
+            return timedAsync(operation, context);
         }
-        long start = clock.nanoTime();
-        CompletionStage<T> stage;
-        try {
-            stage = Objects.requireNonNull(operation.start(context), "the async operation returned a null stage");
-        } catch (Throwable thrown) {
-            if (permit != null) {
-                permit.record(breakerVerdict(null, thrown), clock.nanoTime() - start);
-            }
-            return CompletableFuture.failedFuture(thrown);
+        return BreakerGuard.callAsync(breaker, breakerClassifier, () -> timedAsync(operation, context));
+    }
+
+    /**
+     * The attempt's stage, completed with an {@link AttemptTimeoutException} (and the stage cancelled) if
+     * it outlives the timeout. Whoever completes it first (the call, the timeout or a cancelling caller)
+     * decides the outcome the breaker hears.
+     */
+    private CompletionStage<T> timedAsync(AsyncRetryOperation<T> operation, RetryContext context) {
+        CompletionStage<T> stage = Objects.requireNonNull(operation.start(context), "the async operation returned a null stage");
+        if (timeoutNanos <= 0) {
+            return stage;
         }
-        CompletableFuture<T> attempt = new CompletableFuture<>();
-        Cancellable timerTask = timeoutNanos <= 0 ? null : scheduler.schedule(() -> {
+        CancellingFuture<T> attempt = new CancellingFuture<>(mayInterrupt -> cancelQuietly(stage));
+        Cancellable timerTask = scheduler.schedule(() -> {
             if (attempt.completeExceptionally(timedOut(context, null))) {
                 cancelQuietly(stage);
             }
         }, timeoutNanos);
-        // Whoever completes the attempt first (the call, the timeout or a cancelling caller) decides its
-        // outcome; the breaker hears exactly that outcome, once.
-        attempt.whenComplete((result, failure) -> {
-            if (timerTask != null) {
-                timerTask.cancel();
-            }
-            if (permit == null) {
-                return;
-            }
-            if (attempt.isCancelled()) {
-                cancelQuietly(stage);
-                permit.release(); // the caller gave up; that says nothing about the downstream
-            } else {
-                permit.record(breakerVerdict(result, unwrap(failure)), clock.nanoTime() - start);
-            }
-        });
+        attempt.whenComplete((result, failure) -> timerTask.cancel());
         stage.whenComplete((result, failure) -> {
-            Throwable cause = unwrap(failure);
+            Throwable cause = Failures.unwrap(failure);
             if (cause != null) {
                 attempt.completeExceptionally(cause);
             } else {
@@ -258,34 +230,12 @@ public final class Pipeline<T> {
                 + Durations.describe(attemptTimeout), thrownOnTheWayOut, policy.name(), context.attempt(), attemptTimeout);
     }
 
-    private Verdict breakerVerdict(T result, Throwable failure) {
-        try {
-            Verdict verdict = breakerClassifier.classify(result, failure);
-            return verdict != null ? verdict : Verdict.fail("classifier returned null");
-        } catch (RuntimeException classifierBug) {
-            return Verdict.fail("classifier threw " + classifierBug);
-        }
-    }
-
     private static void cancelQuietly(CompletionStage<?> stage) {
         try {
             stage.toCompletableFuture().cancel(true);
         } catch (UnsupportedOperationException notCancellable) {
             // a stage that cannot be converted cannot be cancelled; its late outcome is ignored
         }
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        Throwable current = failure;
-        while ((current instanceof CompletionException || current instanceof ExecutionException) && current.getCause() != null) {
-            current = current.getCause();
-        }
-        return current;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <X extends Throwable> X sneaky(Throwable thrown) throws X {
-        throw (X) thrown;
     }
 
     public RetryPolicy<T> policy() {

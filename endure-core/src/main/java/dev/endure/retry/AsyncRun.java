@@ -1,6 +1,8 @@
 package dev.endure.retry;
 
 import dev.endure.Cancellable;
+import dev.endure.CancellingFuture;
+import dev.endure.Failures;
 import dev.endure.Verdict;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -10,7 +12,7 @@ final class AsyncRun<T> {
     private final Retrier<T> retrier;
     private final AsyncRetryOperation<T> operation;
     private final Execution<T> execution;
-    private final Promise<T> promise = new Promise<>(this);
+    private final CancellingFuture<T> promise = new CancellingFuture<>(this::cancelled);
     private volatile Cancellable pendingRetry;
     private volatile CompletionStage<T> inFlight;
     private volatile long pendingDelay;
@@ -42,7 +44,7 @@ final class AsyncRun<T> {
             return;
         }
         inFlight = stage;
-        stage.whenComplete((result, failure) -> onOutcome(result, unwrap(failure)));
+        stage.whenComplete((result, failure) -> onOutcome(result, Failures.unwrap(failure)));
     }
 
     private void onOutcome(T result, Throwable failure) {
@@ -91,30 +93,4 @@ final class AsyncRun<T> {
         execution.aborted(AbortReason.CANCELLED, pendingDelay, retrier.clock().nanoTime());
     }
 
-    private static Throwable unwrap(Throwable failure) {
-        Throwable current = failure;
-        while ((current instanceof java.util.concurrent.CompletionException
-                || current instanceof java.util.concurrent.ExecutionException) && current.getCause() != null) {
-            current = current.getCause();
-        }
-        return current;
-    }
-
-    /** The caller's future; cancelling it stops the retry loop. */
-    private static final class Promise<T> extends CompletableFuture<T> {
-        private final AsyncRun<T> run;
-
-        Promise(AsyncRun<T> run) {
-            this.run = run;
-        }
-
-        @Override
-        public boolean cancel(boolean mayInterruptIfRunning) {
-            boolean cancelled = super.cancel(mayInterruptIfRunning);
-            if (cancelled) {
-                run.cancelled(mayInterruptIfRunning);
-            }
-            return cancelled;
-        }
-    }
 }

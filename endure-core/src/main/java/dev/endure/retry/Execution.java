@@ -98,13 +98,22 @@ final class Execution<T> implements RetryContext {
             }
             return stop(result, failure);
         }
+        if (failure instanceof dev.endure.breaker.CallNotPermittedException) {
+            // The breaker refused to run it: no request was made, so the stats do not count one.
+            retrier.stats().attemptNotPermitted();
+        }
         if (retrier.hasListeners()) {
             retrier.emit(new RetryEvent.AttemptFailed(policy.name(), attempt, elapsed(nowNanos), attemptDuration(nowNanos), verdict, failure,
                     failure == null ? result : null));
         }
         remember(failure, verdict);
 
-        if (!verdict.isRetryable()) {
+        RetryStep step = RetryStep.next(policy.limits(), attempt, nowNanos - startNanos, verdict, previousDelayNanos,
+                retrier.random());
+        if (step instanceof RetryStep.GiveUp gaveUp) {
+            return giveUp(gaveUp.reason(), result, failure, verdict, nowNanos, gaveUp.refused());
+        }
+        if (!(step instanceof RetryStep.Retry retry)) {
             retrier.stats().failedPermanently(attempt);
             if (retrier.hasListeners()) {
                 retrier.emit(new RetryEvent.FailedPermanently(policy.name(), attempt, elapsed(nowNanos), verdict, failure,
@@ -112,27 +121,7 @@ final class Execution<T> implements RetryContext {
             }
             return stop(result, failure);
         }
-        if (attempt >= policy.maxAttempts()) {
-            return giveUp(GiveUpReason.MAX_ATTEMPTS, result, failure, verdict, nowNanos, null);
-        }
-
-        long backoffNanos = policy.backoff().delayNanos(attempt, previousDelayNanos, retrier.random());
-        long delayNanos = backoffNanos;
-        Duration hint = verdict.hint().orElse(null);
-        if (hint != null) {
-            // A hint is a floor: never retry earlier than the other side asked (within the cap).
-            long flooredHint = Math.min(saturatedNanos(hint), policy.maxRetryAfter().toNanos());
-            delayNanos = Math.max(backoffNanos, flooredHint);
-        }
-        if (policy.maxDuration().isPresent()) {
-            long maxNanos = policy.maxDuration().get().toNanos();
-            long elapsedNanos = nowNanos - startNanos;
-            if (delayNanos > maxNanos - elapsedNanos) {
-                boolean hintDecided = hint != null && delayNanos > backoffNanos;
-                return giveUp(hintDecided ? GiveUpReason.HINT_EXCEEDS_DEADLINE : GiveUpReason.MAX_DURATION,
-                        result, failure, verdict, nowNanos, hintDecided ? hint : Duration.ofNanos(delayNanos));
-            }
-        }
+        long delayNanos = retry.delayNanos();
         if (!retrier.gate().tryAcquireRetry()) {
             retrier.stats().exhausted(attempt, GiveUpReason.RETRY_BUDGET);
             if (retrier.hasListeners()) {
@@ -185,6 +174,9 @@ final class Execution<T> implements RetryContext {
             case HINT_EXCEEDS_DEADLINE -> message.append("retry-after hint of ").append(Durations.describe(wait))
                     .append(" ends past the max duration of ").append(Durations.describe(policy.maxDuration().orElseThrow()))
                     .append(", ").append(Durations.describeNanos(remaining(nowNanos))).append(" left");
+            case HINT_EXCEEDS_MAX_RETRY_AFTER -> message.append("retry-after hint of ").append(Durations.describe(wait))
+                    .append(" is longer than the max retry-after of ").append(Durations.describe(policy.maxRetryAfter()))
+                    .append(" (retrying sooner would break the hint; clampRetryAfter() opts into that)");
             case MAX_DURATION -> message.append("the next delay of ").append(Durations.describe(wait))
                     .append(" ends past the max duration of ").append(Durations.describe(policy.maxDuration().orElseThrow()))
                     .append(", ").append(Durations.describeNanos(remaining(nowNanos))).append(" left");
@@ -193,7 +185,7 @@ final class Execution<T> implements RetryContext {
         message.append("); last failure: ").append(describe(result, failure, verdict));
         RetriesExhaustedException error = new RetriesExhaustedException(message.toString(), failure, policy.name(),
                 attempt, elapsed(nowNanos), reason, failure == null ? result : null,
-                reason == GiveUpReason.HINT_EXCEEDS_DEADLINE ? wait : null);
+                reason == GiveUpReason.HINT_EXCEEDS_DEADLINE || reason == GiveUpReason.HINT_EXCEEDS_MAX_RETRY_AFTER ? wait : null);
         attachEarlierFailures(error);
         terminalFailure = error;
         return STOP;
@@ -247,13 +239,5 @@ final class Execution<T> implements RetryContext {
             return message == null ? failure.getClass().getName() : failure.getClass().getName() + ": " + message;
         }
         return "a result the policy retries on (" + (result == null ? "null" : result.getClass().getSimpleName()) + ")";
-    }
-
-    private static long saturatedNanos(Duration duration) {
-        try {
-            return duration.toNanos();
-        } catch (ArithmeticException tooLong) {
-            return Long.MAX_VALUE;
-        }
     }
 }

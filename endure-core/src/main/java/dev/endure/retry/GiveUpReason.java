@@ -8,6 +8,12 @@ public enum GiveUpReason {
     MAX_DURATION("the next retry would start past the max duration"),
     /** A retry-after hint would have ended past the policy's max duration. */
     HINT_EXCEEDS_DEADLINE("the retry-after hint ends past the max duration"),
+    /**
+     * A retry-after hint was longer than the policy's {@code maxRetryAfter}: retrying sooner would break
+     * the promise that a retry never starts before its hint, so the loop stops (unless the policy opts
+     * into clamping).
+     */
+    HINT_EXCEEDS_MAX_RETRY_AFTER("the retry-after hint is longer than the max retry-after"),
     /** The shared retry gate (budget) refused the retry. */
     RETRY_BUDGET("the retry budget refused the retry");
 

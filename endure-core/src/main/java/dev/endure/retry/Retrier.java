@@ -2,16 +2,16 @@ package dev.endure.retry;
 
 import dev.endure.Cancellable;
 import dev.endure.Clock;
+import dev.endure.Failures;
 import dev.endure.Scheduler;
 import dev.endure.Verdict;
 import dev.endure.VirtualTime;
-import java.util.Arrays;
+import dev.endure.internal.ListenerList;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -43,7 +43,7 @@ public final class Retrier<T> {
     private final RandomGenerator random;
     private final RetryGate gate;
     private final RetryStats stats;
-    private final AtomicReference<RetryListener[]> listeners;
+    private final ListenerList<RetryListener> listeners;
     private final RetryContext firstAttempt;
     private final boolean deadlineNeedsStart;
     /** The classifier has no result rules, so a returned result needs no classification. */
@@ -57,7 +57,7 @@ public final class Retrier<T> {
         this.random = builder.random;
         this.gate = builder.gate;
         this.stats = new RetryStats(policy.maxAttempts());
-        this.listeners = new AtomicReference<>(builder.listeners);
+        this.listeners = new ListenerList<>(RetryListener[]::new, builder.listeners);
         this.firstAttempt = new FirstAttempt(policy.name());
         this.deadlineNeedsStart = policy.maxDuration().isPresent();
         this.everyResultSucceeds = policy.classifier().acceptsEveryResult();
@@ -86,28 +86,7 @@ public final class Retrier<T> {
 
     /** Adds a listener; the returned handle removes it again. */
     public Cancellable addListener(RetryListener listener) {
-        Objects.requireNonNull(listener, "listener");
-        listeners.updateAndGet(current -> {
-            RetryListener[] next = Arrays.copyOf(current, current.length + 1);
-            next[current.length] = listener;
-            return next;
-        });
-        return () -> {
-            boolean[] removed = {false};
-            listeners.updateAndGet(current -> {
-                for (int i = 0; i < current.length; i++) {
-                    if (current[i] == listener) {
-                        removed[0] = true;
-                        RetryListener[] next = new RetryListener[current.length - 1];
-                        System.arraycopy(current, 0, next, 0, i);
-                        System.arraycopy(current, i + 1, next, i, current.length - i - 1);
-                        return next;
-                    }
-                }
-                return current;
-            });
-            return removed[0];
-        };
+        return listeners.add(listener);
     }
 
     // ---------------------------------------------------------------- synchronous
@@ -312,7 +291,7 @@ public final class Retrier<T> {
     }
 
     boolean hasListeners() {
-        return listeners.get().length > 0;
+        return !listeners.isEmpty();
     }
 
     void emit(RetryEvent event) {
@@ -352,13 +331,8 @@ public final class Retrier<T> {
         try {
             return retryAfterFirstFailure(operation, start, result, failure, verdict);
         } catch (Exception thrown) {
-            throw Retrier.<RuntimeException>rethrow(thrown);
+            throw Failures.rethrow(thrown);
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <X extends Throwable> X rethrow(Throwable thrown) throws X {
-        throw (X) thrown;
     }
 
     @Override
@@ -429,8 +403,7 @@ public final class Retrier<T> {
 
         public Builder<T> listener(RetryListener listener) {
             Objects.requireNonNull(listener, "listener");
-            listeners = Arrays.copyOf(listeners, listeners.length + 1);
-            listeners[listeners.length - 1] = listener;
+            listeners = ListenerList.with(listeners, listener);
             return this;
         }
 

@@ -2,14 +2,18 @@ package dev.endure.retry;
 
 import java.time.Duration;
 
-/** A retry loop ended without a result; says how many attempts were made and how long it took. */
+/**
+ * A call (or one attempt of it) under an Endure policy ended without a result; says which policy, how
+ * many attempts were made and how long it took. The retry loop's own endings and the pipeline's
+ * {@code AttemptTimeoutException} share these fields.
+ */
 public abstract class RetryException extends RuntimeException {
 
     private final String policyName;
     private final int attempts;
     private final Duration elapsed;
 
-    RetryException(String message, Throwable cause, String policyName, int attempts, Duration elapsed) {
+    protected RetryException(String message, Throwable cause, String policyName, int attempts, Duration elapsed) {
         super(message, cause);
         this.policyName = policyName;
         this.attempts = attempts;

@@ -28,7 +28,7 @@ public final class RetryPolicy<T> {
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     public static final Backoff DEFAULT_BACKOFF =
             Backoff.exponential(Duration.ofMillis(100), 2.0).withCap(Duration.ofSeconds(10)).withJitter(Jitter.equal());
-    /** A retry-after hint longer than this is clamped to it (see {@link Builder#maxRetryAfter}). */
+    /** A retry-after hint longer than this ends the loop (see {@link Builder#maxRetryAfter}). */
     public static final Duration DEFAULT_MAX_RETRY_AFTER = Duration.ofMinutes(5);
     public static final int DEFAULT_MAX_SUPPRESSED = 8;
 
@@ -39,6 +39,8 @@ public final class RetryPolicy<T> {
     private final Classifier<T> classifier;
     private final Duration maxRetryAfter;
     private final int maxSuppressed;
+    private final boolean clampRetryAfter;
+    private final RetryLimits limits;
 
     private RetryPolicy(Builder<T> builder, Classifier<T> classifier) {
         this.name = builder.name;
@@ -48,6 +50,8 @@ public final class RetryPolicy<T> {
         this.classifier = classifier;
         this.maxRetryAfter = builder.maxRetryAfter;
         this.maxSuppressed = builder.maxSuppressed;
+        this.clampRetryAfter = builder.clampRetryAfter;
+        this.limits = new RetryLimits(maxAttempts, backoff, maxRetryAfter, maxDuration, clampRetryAfter);
     }
 
     public static <T> Builder<T> builder() {
@@ -64,6 +68,7 @@ public final class RetryPolicy<T> {
         builder.classifier = classifier;
         builder.maxRetryAfter = maxRetryAfter;
         builder.maxSuppressed = maxSuppressed;
+        builder.clampRetryAfter = clampRetryAfter;
         return builder;
     }
 
@@ -89,9 +94,19 @@ public final class RetryPolicy<T> {
         return classifier;
     }
 
-    /** Retry-after hints longer than this are clamped to it. */
+    /** The longest retry-after hint honoured; see {@link Builder#maxRetryAfter}. */
     public Duration maxRetryAfter() {
         return maxRetryAfter;
+    }
+
+    /** Whether a hint beyond {@link #maxRetryAfter()} is cut to it instead of ending the loop. */
+    public boolean clampRetryAfter() {
+        return clampRetryAfter;
+    }
+
+    /** The limits {@link RetryStep#next} reads. */
+    public RetryLimits limits() {
+        return limits;
     }
 
     /** How many earlier failures the exhaustion error carries as suppressed exceptions. */
@@ -99,11 +114,30 @@ public final class RetryPolicy<T> {
         return maxSuppressed;
     }
 
+    /** Equal when every setting is; classifiers compare by identity (a lambda equals only itself). */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof RetryPolicy<?> that
+                && name.equals(that.name)
+                && maxAttempts == that.maxAttempts
+                && Objects.equals(maxDuration, that.maxDuration)
+                && backoff.equals(that.backoff)
+                && classifier.equals(that.classifier)
+                && maxRetryAfter.equals(that.maxRetryAfter)
+                && maxSuppressed == that.maxSuppressed
+                && clampRetryAfter == that.clampRetryAfter;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, maxAttempts, maxDuration, backoff, classifier, maxRetryAfter, maxSuppressed, clampRetryAfter);
+    }
+
     @Override
     public String toString() {
         return "RetryPolicy[" + name + ": " + maxAttempts + " attempts"
                 + (maxDuration == null ? "" : " within " + maxDuration)
-                + ", " + backoff + ", retry-after cap " + maxRetryAfter + "]";
+                + ", " + backoff + ", max retry-after " + maxRetryAfter + (clampRetryAfter ? " (clamped)" : "") + "]";
     }
 
     /** Builds a {@link RetryPolicy}; {@link #build()} validates and names the offending field. */
@@ -116,6 +150,7 @@ public final class RetryPolicy<T> {
         private Classifier.Builder<T> rules;
         private Duration maxRetryAfter = DEFAULT_MAX_RETRY_AFTER;
         private int maxSuppressed = DEFAULT_MAX_SUPPRESSED;
+        private boolean clampRetryAfter;
 
         private Builder() {}
 
@@ -178,12 +213,24 @@ public final class RetryPolicy<T> {
         }
 
         /**
-         * The most a retry-after hint may make us wait. A longer hint is clamped to this cap, so a
-         * server answering {@code Retry-After: 86400} cannot park a caller for a day; within the cap,
-         * the hint is a floor and the next attempt never starts earlier.
+         * The longest retry-after hint the policy waits for. Within it, a hint is a floor and the next
+         * attempt never starts earlier. A longer hint ends the loop at once
+         * ({@link GiveUpReason#HINT_EXCEEDS_MAX_RETRY_AFTER}, the hint in the error), so a server
+         * answering {@code Retry-After: 86400} can neither park a caller for a day nor be retried before
+         * it said; {@link #clampRetryAfter()} waits the cap instead.
          */
         public Builder<T> maxRetryAfter(Duration maxRetryAfter) {
             this.maxRetryAfter = maxRetryAfter;
+            return this;
+        }
+
+        /**
+         * Opt-in: a hint beyond {@link #maxRetryAfter} is cut to it and the retry is made after the cap.
+         * This breaks the promise that a retry never starts before its hint: the other side asked for
+         * longer. Use it only where the caller knows the server tolerates an early retry.
+         */
+        public Builder<T> clampRetryAfter() {
+            this.clampRetryAfter = true;
             return this;
         }
 

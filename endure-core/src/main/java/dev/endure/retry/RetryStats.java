@@ -21,6 +21,8 @@ public final class RetryStats {
     /** Calls that needed the retry loop, counted when their first attempt did not succeed. */
     private final LongAdder calls = new LongAdder();
     private final LongAdder attempts = new LongAdder();
+    /** Attempts a circuit breaker refused to run: counted as started, then taken back (nothing was sent). */
+    private final LongAdder notPermitted = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder successes = new LongAdder();
     private final LongAdder successesAfterRetry = new LongAdder();
@@ -55,6 +57,10 @@ public final class RetryStats {
 
     void attemptStarted() {
         attempts.increment();
+    }
+
+    void attemptNotPermitted() {
+        notPermitted.increment();
     }
 
     void retried() {
@@ -104,7 +110,7 @@ public final class RetryStats {
             histogram[i] = attemptsPerCall[i].sum();
         }
         histogram[0] += firstTime;
-        return new Snapshot(calls.sum() + firstTime, attempts.sum() + firstTime, retries.sum(), successes.sum() + firstTime,
+        return new Snapshot(calls.sum() + firstTime, attempts.sum() - notPermitted.sum() + firstTime, retries.sum(), successes.sum() + firstTime,
                 successesAfterRetry.sum(),
                 failedPermanently.sum(), exhausted.sum(), budgetRejected.sum(), aborted.sum(), listenerFailures.sum(),
                 histogram);

@@ -50,14 +50,41 @@ class RetryBudgetTest {
     }
 
     @Test
-    void retriesAddAtMostTheRatioOfCallsOnTopOfTheFloor() {
+    void retriesAddAtMostTheRatioOfCallsAndTheFloorIsAMinimumNotAnAddition() {
         RetryBudget budget = budget(0.1, 0.5); // floor: 5 per 10 s
         for (int i = 0; i < 1000; i++) {
             budget.onCall();
         }
-        assertThat(budget.available()).isEqualTo(105);
-        assertThat(grant(budget, 1000)).isEqualTo(105);
+        assertThat(budget.available()).as("the ratio's 100 is above the floor's 5, so the floor adds nothing").isEqualTo(100);
+        assertThat(grant(budget, 1000)).isEqualTo(100);
         assertThat(budget.available()).isZero();
+    }
+
+    @Test
+    void defaultsHoldAFullOutageNearTheRatioAtTypicalCallRates() {
+        // Issue 16: with the floor added on top, 83 calls/s gave 1.70x and 7 calls/s 2.69x (4 attempts).
+        assertThat(outageAmplification(83)).isLessThanOrEqualTo(1 + RetryBudgetPolicy.DEFAULT_MAX_RETRY_RATIO + 0.01);
+        assertThat(outageAmplification(7)).as("below floor / ratio calls a second the floor of 1 retry/s is the bound")
+                .isLessThanOrEqualTo(1 + 1.0 / 7 + 0.01);
+    }
+
+    /** Requests reaching a dead downstream per call, over two minutes at {@code callsPerSecond}, 4 attempts a call. */
+    private double outageAmplification(int callsPerSecond) {
+        RetryBudget budget = RetryBudget.of(RetryBudgetPolicy.named("billing"), time);
+        long calls = 0;
+        long requests = 0;
+        for (int second = 0; second < 120; second++) {
+            for (int i = 0; i < callsPerSecond; i++) {
+                budget.onCall();
+                calls++;
+                requests++;
+                for (int retry = 0; retry < 3 && budget.tryAcquireRetry(); retry++) {
+                    requests++;
+                }
+                time.advance(Duration.ofNanos(1_000_000_000L / callsPerSecond));
+            }
+        }
+        return (double) requests / calls;
     }
 
     @Test
@@ -66,7 +93,7 @@ class RetryBudgetTest {
         for (int i = 0; i < 100; i++) {
             budget.onCall();
         }
-        assertThat(grant(budget, 100)).isEqualTo(51);
+        assertThat(grant(budget, 100)).as("half the calls; the floor of 1 is below that").isEqualTo(50);
         time.advance(Duration.ofSeconds(5));
         assertThat(grant(budget, 10)).as("the window still holds the spent retries").isZero();
         time.advance(Duration.ofSeconds(6));

@@ -172,13 +172,31 @@ class RetrierTest {
     }
 
     @Test
-    void hintsBeyondTheCapAreClampedToIt() {
+    void hintsBeyondTheCapAreClampedToItWhenThePolicyOptsIn() {
         RetryPolicy<String> policy = seed000()
                 .maxRetryAfter(Duration.ofSeconds(30))
+                .clampRetryAfter()
                 .classifier((result, failure) -> failure == null ? Verdict.success() : Verdict.retryAfter(Duration.ofDays(1)))
                 .build();
         retrier(policy).get(new Flaky(1, new IllegalStateException("come back tomorrow"))::get);
         assertThat(time.sleeps()).containsExactly(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void hintBeyondTheCapGivesUpAtOnceNamingTheHint() {
+        RetryPolicy<String> policy = seed000()
+                .maxRetryAfter(Duration.ofSeconds(30))
+                .classifier((result, failure) -> failure == null ? Verdict.success() : Verdict.retryAfter(Duration.ofSeconds(90)))
+                .build();
+        Flaky flaky = new Flaky(1, new IllegalStateException("come back in 90 s"));
+
+        RetriesExhaustedException error = catchThrowableOfType(() -> retrier(policy).get(flaky::get), RetriesExhaustedException.class);
+
+        assertThat(flaky.calls).hasValue(1);
+        assertThat(time.sleeps()).isEmpty();
+        assertThat(error.reason()).isEqualTo(GiveUpReason.HINT_EXCEEDS_MAX_RETRY_AFTER);
+        assertThat(error.hint()).contains(Duration.ofSeconds(90));
+        assertThat(error).hasMessageContaining("retry-after hint of 90 s is longer than the max retry-after of 30 s");
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.endure.delivery;
 
 import dev.endure.Verdict;
-import dev.endure.retry.GiveUpReason;
 import dev.endure.retry.RetryEvent;
 import java.time.Duration;
 import java.util.List;
@@ -35,11 +34,9 @@ final class CoreRetryEvents {
         if (decision instanceof Decision.Retry retry) {
             next = new RetryEvent.RetryScheduled(policy, attempt + 1, elapsed, retry.delay(), retry.reason(), verdict, null, result);
         } else if (decision instanceof Decision.GiveUp giveUp) {
-            next = switch (giveUp.cause()) {
-                case PERMANENT -> new RetryEvent.FailedPermanently(policy, attempt, elapsed, verdict, null, result);
-                case DURATION_EXCEEDED -> new RetryEvent.Exhausted(policy, attempt, elapsed, GiveUpReason.MAX_DURATION, verdict, null, result);
-                case MAX_ATTEMPTS -> new RetryEvent.Exhausted(policy, attempt, elapsed, GiveUpReason.MAX_ATTEMPTS, verdict, null, result);
-            };
+            next = giveUp.cause() == Decision.Cause.PERMANENT
+                    ? new RetryEvent.FailedPermanently(policy, attempt, elapsed, verdict, null, result)
+                    : new RetryEvent.Exhausted(policy, attempt, elapsed, giveUp.limit(), verdict, null, result);
         } else {
             next = new RetryEvent.FailedPermanently(policy, attempt, elapsed, verdict, null, result);
         }

@@ -36,4 +36,19 @@ public sealed interface DeliveryEvent {
 
     /** A worker's result came back after its lease was taken over; it was discarded. */
     record StaleResultRejected(String deliveryId, String owner, long fencingToken) implements DeliveryEvent {}
+
+    /**
+     * The worker could not write to the store ({@code operation}: a result, a release, a lease renewal) and
+     * keeps retrying; reported once when the trouble starts, not per retry.
+     */
+    record StoreUnreachable(String owner, String operation, String cause) implements DeliveryEvent {}
+
+    /** The store answers the worker's writes again after {@code outage}; reported once. */
+    record StoreReachable(String owner, Duration outage) implements DeliveryEvent {}
+
+    /** The claim loop failed {@code failedPolls} polls in a row (reported once, when it starts failing). */
+    record ClaimLoopFailing(String owner, int failedPolls, String cause) implements DeliveryEvent {}
+
+    /** The claim loop claims again after {@code failedPolls} failed polls; reported once. */
+    record ClaimLoopRecovered(String owner, int failedPolls, Duration outage) implements DeliveryEvent {}
 }

@@ -1,8 +1,10 @@
 package dev.endure.delivery;
 
 import dev.endure.Durations;
+import dev.endure.HttpStatusTable;
 import dev.endure.retry.Backoff;
 import dev.endure.retry.Jitter;
+import dev.endure.retry.RetryLimits;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -12,7 +14,10 @@ import java.util.TreeSet;
  * How deliveries are retried and when endpoints are disabled. Immutable; {@link #seed003()} gives seed
  * 003's numbers: 2 min initial interval, ×2, 60 min cap, ±25 % jitter, 1 min floor, 10 h maximum
  * duration, 20 attempts, 404/410 disable the endpoint, 100 % failures over 24 h disable it, 408/429/503
- * are throttling (their Retry-After is honoured up to 60 min).
+ * are throttling (their Retry-After is honoured up to 60 min; a longer one ends the delivery unless
+ * {@link Builder#clampRetryAfter} opts into retrying after the cap). What a status means is core's
+ * {@link HttpStatusTable} ({@link #statusTable()}, equal to {@link HttpStatusTable#webhooks()} by default)
+ * and the step after a failed attempt is core's {@link dev.endure.retry.RetryStep} ({@link #retryLimits()}).
  *
  * <pre>{@code
  * DeliveryPolicy policy = DeliveryPolicy.builder().maxAttempts(8).timeout(Duration.ofSeconds(10)).build();
@@ -25,11 +30,14 @@ public final class DeliveryPolicy {
     private final int maxAttempts;
     private final Duration timeout;
     private final Duration lease;
-    private final Duration retryAfterCap;
+    private final Duration maxRetryAfter;
+    private final boolean clampRetryAfter;
     private final Set<Integer> throttleStatuses;
     private final Set<Integer> disableStatuses;
     private final boolean retryClientErrors;
     private final FailureRateRule failureRate;
+    private final HttpStatusTable statusTable;
+    private final RetryLimits retryLimits;
 
     private DeliveryPolicy(Builder b) {
         this.backoff = b.backoff;
@@ -37,11 +45,21 @@ public final class DeliveryPolicy {
         this.maxAttempts = b.maxAttempts;
         this.timeout = b.timeout;
         this.lease = b.lease;
-        this.retryAfterCap = b.retryAfterCap;
+        this.maxRetryAfter = b.maxRetryAfter;
+        this.clampRetryAfter = b.clampRetryAfter;
         this.throttleStatuses = Set.copyOf(b.throttleStatuses);
         this.disableStatuses = Set.copyOf(b.disableStatuses);
         this.retryClientErrors = b.retryClientErrors;
         this.failureRate = b.failureRate;
+        HttpStatusTable.Builder table = HttpStatusTable.webhooks().toBuilder()
+                .throttlingStatuses(throttleStatuses).disableStatuses(disableStatuses);
+        java.util.stream.IntStream retried = java.util.stream.IntStream.concat(
+                throttleStatuses.stream().mapToInt(Integer::intValue), java.util.stream.IntStream.rangeClosed(500, 599));
+        if (retryClientErrors) {
+            retried = java.util.stream.IntStream.concat(retried, java.util.stream.IntStream.rangeClosed(400, 499));
+        }
+        this.statusTable = table.retryStatuses(retried.distinct().toArray()).build();
+        this.retryLimits = new RetryLimits(maxAttempts, backoff, maxRetryAfter, maxDuration, clampRetryAfter);
     }
 
     /** Seed 003's schedule and rules. */
@@ -61,7 +79,8 @@ public final class DeliveryPolicy {
         b.maxAttempts = maxAttempts;
         b.timeout = timeout;
         b.lease = lease;
-        b.retryAfterCap = retryAfterCap;
+        b.maxRetryAfter = maxRetryAfter;
+        b.clampRetryAfter = clampRetryAfter;
         b.throttleStatuses = new TreeSet<>(throttleStatuses);
         b.disableStatuses = new TreeSet<>(disableStatuses);
         b.retryClientErrors = retryClientErrors;
@@ -69,7 +88,14 @@ public final class DeliveryPolicy {
         return b;
     }
 
-    /** This policy with one endpoint's overrides applied (validated again). */
+    /**
+     * This policy with one endpoint's overrides applied. The one check of endpoint settings: the API
+     * calls it before accepting an endpoint and the worker before each send, so whatever the API
+     * accepts the worker can run.
+     *
+     * @throws InvalidPolicyException naming the override at fault, e.g. a {@code maxInterval} below the
+     *     initial interval
+     */
     public DeliveryPolicy forEndpoint(EndpointPolicy overrides) {
         if (overrides == null || overrides.isEmpty()) {
             return this;
@@ -79,6 +105,20 @@ public final class DeliveryPolicy {
             Duration initial = overrides.initialInterval() != null ? overrides.initialInterval() : backoff.initial();
             double multiplier = overrides.multiplier() != null ? overrides.multiplier() : backoff.multiplier();
             Duration cap = overrides.maxInterval() != null ? overrides.maxInterval() : backoff.cap().orElse(null);
+            positive("initialInterval", initial);
+            if (cap != null) {
+                positive("maxInterval", cap);
+            }
+            if (!Double.isFinite(multiplier) || multiplier < 1.0) {
+                throw new InvalidPolicyException("multiplier", "must be a finite number of at least 1 (was " + multiplier + ")");
+            }
+            if (cap != null && cap.compareTo(initial) < 0) {
+                throw overrides.maxInterval() != null
+                        ? new InvalidPolicyException("maxInterval", "must not be below the initial interval (" + describe(initial)
+                                + ") (was " + describe(cap) + ")")
+                        : new InvalidPolicyException("initialInterval", "must not be above the maximum interval (" + describe(cap)
+                                + ") (was " + describe(initial) + ")");
+            }
             Duration floor = backoff.floor().compareTo(initial) > 0 ? initial : backoff.floor();
             Backoff adjusted = Backoff.exponential(initial, multiplier).withJitter(backoff.jitter());
             if (cap != null) {
@@ -93,12 +133,36 @@ public final class DeliveryPolicy {
             b.maxAttempts(overrides.maxAttempts());
         }
         if (overrides.timeout() != null) {
+            positive("timeout", overrides.timeout());
             b.timeout(overrides.timeout());
             if (lease.compareTo(overrides.timeout().multipliedBy(2)) < 0) {
                 b.lease(overrides.timeout().multipliedBy(2));
             }
         }
         return b.build();
+    }
+
+    private static void positive(String name, Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            throw new InvalidPolicyException(name, "must be positive (was " + value + ")");
+        }
+    }
+
+    private static String twice(Duration value) {
+        try {
+            return describe(value.multipliedBy(2));
+        } catch (ArithmeticException tooLong) {
+            return "2 × " + value;
+        }
+    }
+
+    /** A duration for an error message; one too long to count in nanoseconds is shown in ISO-8601. */
+    private static String describe(Duration value) {
+        try {
+            return Durations.describe(value);
+        } catch (ArithmeticException tooLong) {
+            return value.toString();
+        }
     }
 
     public Backoff backoff() {
@@ -123,8 +187,23 @@ public final class DeliveryPolicy {
         return lease;
     }
 
-    public Duration retryAfterCap() {
-        return retryAfterCap;
+    /** The longest Retry-After waited for; see {@link Builder#maxRetryAfter}. */
+    public Duration maxRetryAfter() {
+        return maxRetryAfter;
+    }
+
+    public boolean clampRetryAfter() {
+        return clampRetryAfter;
+    }
+
+    /** What each status means for these deliveries: core's one table, with this policy's rows. */
+    public HttpStatusTable statusTable() {
+        return statusTable;
+    }
+
+    /** The limits core's {@link dev.endure.retry.RetryStep} applies to these deliveries. */
+    public RetryLimits retryLimits() {
+        return retryLimits;
     }
 
     public Set<Integer> throttleStatuses() {
@@ -157,7 +236,8 @@ public final class DeliveryPolicy {
         private int maxAttempts = 20;
         private Duration timeout = Duration.ofSeconds(30);
         private Duration lease = Duration.ofMinutes(2);
-        private Duration retryAfterCap = Duration.ofMinutes(60);
+        private Duration maxRetryAfter = Duration.ofMinutes(60);
+        private boolean clampRetryAfter;
         private Set<Integer> throttleStatuses = new TreeSet<>(Set.of(408, 429, 503));
         private Set<Integer> disableStatuses = new TreeSet<>(Set.of(404, 410));
         private boolean retryClientErrors;
@@ -191,9 +271,19 @@ public final class DeliveryPolicy {
             return this;
         }
 
-        /** The longest Retry-After wait honoured; a longer hint is cut to this. */
-        public Builder retryAfterCap(Duration value) {
-            this.retryAfterCap = Objects.requireNonNull(value, "retryAfterCap");
+        /**
+         * The longest Retry-After waited for (default 60 min). Within it, the receiver's hint is a floor. A
+         * longer one ends the delivery ({@code RETRY_AFTER_TOO_LONG}, naming the hint), unless
+         * {@link #clampRetryAfter} opts into retrying after the cap, before the receiver allows.
+         */
+        public Builder maxRetryAfter(Duration value) {
+            this.maxRetryAfter = Objects.requireNonNull(value, "maxRetryAfter");
+            return this;
+        }
+
+        /** Opt-in: a Retry-After beyond {@link #maxRetryAfter} is cut to it; breaks the promise never to retry earlier. */
+        public Builder clampRetryAfter(boolean value) {
+            this.clampRetryAfter = value;
             return this;
         }
 
@@ -221,32 +311,26 @@ public final class DeliveryPolicy {
 
         public DeliveryPolicy build() {
             if (maxAttempts < 1) {
-                throw new IllegalArgumentException("maxAttempts must be at least 1 (was " + maxAttempts + ")");
+                throw new InvalidPolicyException("maxAttempts", "must be at least 1 (was " + maxAttempts + ")");
             }
             positive("maxDuration", maxDuration);
             positive("timeout", timeout);
-            positive("retryAfterCap", retryAfterCap);
-            if (lease.compareTo(timeout.multipliedBy(2)) < 0) {
-                throw new IllegalArgumentException("lease must be at least twice the timeout (" + Durations.describe(timeout.multipliedBy(2))
-                        + "), so a worker still sending never loses its claim (was " + Durations.describe(lease) + ")");
+            positive("maxRetryAfter", maxRetryAfter);
+            if (lease.dividedBy(2).compareTo(timeout) < 0) {
+                throw new InvalidPolicyException("lease", "must be at least twice the timeout (" + twice(timeout)
+                        + "), so a worker still sending never loses its claim (was " + describe(lease) + ")");
             }
             for (Integer status : disableStatuses) {
                 if (status < 100 || status > 599 || (status >= 200 && status < 300)) {
-                    throw new IllegalArgumentException("disableStatuses must be non-2xx HTTP statuses (was " + status + ")");
+                    throw new InvalidPolicyException("disableStatuses", "must be non-2xx HTTP statuses (was " + status + ")");
                 }
             }
             for (Integer status : throttleStatuses) {
                 if (status < 400 || status > 599) {
-                    throw new IllegalArgumentException("throttleStatuses must be 4xx or 5xx (was " + status + ")");
+                    throw new InvalidPolicyException("throttleStatuses", "must be 4xx or 5xx (was " + status + ")");
                 }
             }
             return new DeliveryPolicy(this);
-        }
-
-        private static void positive(String name, Duration value) {
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive (was " + value + ")");
-            }
         }
     }
 }

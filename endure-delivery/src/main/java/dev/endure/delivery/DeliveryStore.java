@@ -77,6 +77,14 @@ public interface DeliveryStore {
      */
     boolean release(Claim claim, Instant nextAttemptAt);
 
+    /**
+     * Extends the leases of claims still in flight to {@code leaseUntil} (the worker's heartbeat), each only
+     * while its fencing token is the delivery's latest: a claim another worker has taken over stays lost.
+     *
+     * @return how many of {@code claims} are still held (and were extended)
+     */
+    int renewLeases(java.util.Collection<Claim> claims, Instant leaseUntil);
+
     /** Makes a failed delivery pending again with a fresh cycle; false if it is not failed. */
     boolean replay(String deliveryId, Instant now);
 

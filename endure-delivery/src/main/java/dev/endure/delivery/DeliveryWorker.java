@@ -1,27 +1,18 @@
 package dev.endure.delivery;
 
 import dev.endure.Clock;
-import dev.endure.Verdict;
+import dev.endure.Scheduler;
 import dev.endure.breaker.BreakerState;
-import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.breaker.CircuitBreakerPolicy;
-import dev.endure.delivery.internal.RateLimiter;
-import dev.endure.delivery.signing.WebhookSigner;
+import dev.endure.delivery.internal.LeaseHeartbeat;
+import dev.endure.delivery.internal.EndpointAdmission;
 import dev.endure.delivery.ssrf.SsrfGuard;
 import dev.endure.delivery.transport.HttpClientTransport;
-import dev.endure.delivery.transport.WebhookRequest;
-import dev.endure.delivery.transport.WebhookResponse;
 import dev.endure.delivery.transport.WebhookTransport;
-import dev.endure.http.RetryAfter;
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.InetAddress;
-import java.net.SocketTimeoutException;
+import dev.endure.retry.Backoff;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -30,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -50,39 +42,52 @@ import java.util.random.RandomGenerator;
  * worker.start();   // or worker.runOnce() from your own scheduler; worker.close() to stop
  * }</pre>
  *
- * <p>Order of one delivery: breaker permission (an open breaker gives the claim back, due when it
- * half-opens, without counting an attempt) → SSRF vetting of the URL (resolve once) → sign → send to
- * the vetted address → decide ({@link DeliveryDecider}) → record with the fencing token → failure-rate
- * check. No database transaction is open while the request is in flight.
+ * <p>One delivery's attempt (breaker, vetting, signing, sending, deciding, recording) is
+ * {@link DeliveryAttempt}. This class claims, keeps the claims' leases alive while they are in flight (a
+ * heartbeat every quarter lease, so a dead node's claims move within one {@link Builder#lease lease}),
+ * and watches its own trouble: a store that will not take a write, or a claim loop that keeps failing, is
+ * reported once per change of state (events {@link DeliveryEvent.StoreUnreachable},
+ * {@link DeliveryEvent.ClaimLoopFailing} and their recoveries), counted, and shown by {@link #health()}.
  */
 public final class DeliveryWorker implements AutoCloseable {
 
     /** The longest a poller with a backlog waits to gather senders into one claim. */
     private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
-    private final DeliveryStore store;
-    private final String owner;
-    private final DeliveryPolicy policy;
-    private final SsrfGuard guard;
-    private final WebhookTransport transport;
+    /** The claim loop counts as failing (in {@link #health()}) after this many failed polls in a row. */
+    public static final int CLAIM_FAILURES_BEFORE_FAILING = 3;
+
+    /** How a write the store refused is retried: 100 ms doubling to at most 2 s, until it is taken. */
+    private static final Backoff STORE_RETRY = Backoff.exponential(Duration.ofMillis(100), 2).withCap(Duration.ofSeconds(2));
+
+    final DeliveryStore store;
+    final String owner;
+    final DeliveryPolicy policy;
+    final SsrfGuard guard;
+    final WebhookTransport transport;
     /** The default transport, created by and closed with this worker (null when the caller passed one). */
     private final HttpClientTransport ownTransport;
-    private final Clock clock;
-    private final RandomGenerator random;
+    final Clock clock;
+    private final Scheduler scheduler;
+    private final ScheduledExecutorService ownTimer;
+    final RandomGenerator random;
     private final List<DeliveryListener> listeners;
-    private final List<dev.endure.retry.RetryListener> retryListeners;
+    final List<dev.endure.retry.RetryListener> retryListeners;
     private final int concurrency;
     private final Duration pollInterval;
+    private final Duration lease;
     private final Function<String, CircuitBreaker> breakerFactory;
     private final ExecutorService executor;
+    private final LeaseHeartbeat heartbeat;
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
-    private final Map<String, RateLimiter> limiters = new ConcurrentHashMap<>();
-    /** The endpoints as read for the latest claim, whose transaction skipped disabled ones: no read per delivery. */
+    private final EndpointAdmission admission;
+    /** The endpoints read for the latest claim. */
     private volatile Map<String, Endpoint> claimedEndpoints = Map.of();
     private final Semaphore slots;
     private final AtomicBoolean running = new AtomicBoolean();
-    private final AtomicLong listenerFailures = new AtomicLong();
+    final AtomicLong listenerFailures = new AtomicLong();
     private final AtomicLong processingFailures = new AtomicLong();
+    final WorkerTrouble trouble;
     private volatile Thread loop;
 
     private DeliveryWorker(Builder b) {
@@ -98,6 +103,13 @@ public final class DeliveryWorker implements AutoCloseable {
         this.retryListeners = List.copyOf(b.retryListeners);
         this.concurrency = b.concurrency;
         this.pollInterval = b.pollInterval;
+        this.lease = b.lease;
+        // Its own timer thread by default: a renewal can wait on a slow database without delaying anyone else's timers.
+        this.ownTimer = b.scheduler != null ? null : LeaseHeartbeat.timerThread("endure-delivery-" + owner + "-heartbeat");
+        this.scheduler = b.scheduler != null ? b.scheduler : Scheduler.of(ownTimer);
+        this.trouble = new WorkerTrouble(owner, clock, this::emit);
+        this.admission = new EndpointAdmission(clock);
+        this.heartbeat = new LeaseHeartbeat(store, clock, scheduler, lease, b.heartbeatInterval(), trouble);
         CircuitBreakerPolicy breakerPolicy = b.breakerPolicy;
         this.breakerFactory = breakerPolicy == null ? null
                 : endpointId -> CircuitBreaker.builder(breakerPolicy.toBuilder().name("webhook:" + endpointId).build()).clock(clock).build();
@@ -133,11 +145,21 @@ public final class DeliveryWorker implements AutoCloseable {
     }
 
     /**
-     * How many deliveries ended in an unexpected error (typically the store failing while recording);
-     * their leases expire and they are claimed again.
+     * How many attempts ended in an unexpected error outside the store being down (recorded on the delivery
+     * as a failed attempt where the store allowed).
      */
     public long processingFailures() {
         return processingFailures.get();
+    }
+
+    /** The worker's own trouble right now, and its counters since start: what {@code /health/ready} and metrics read. */
+    public WorkerHealth health() {
+        return trouble.health();
+    }
+
+    /** How long a claim lives without a renewal; the heartbeat renews it every quarter of that while in flight. */
+    public Duration lease() {
+        return lease;
     }
 
     /**
@@ -149,7 +171,7 @@ public final class DeliveryWorker implements AutoCloseable {
     public int runOnce() {
         long start = System.nanoTime();
         List<Claim> claims = claim(concurrency);
-        Batch batch = new Batch(claims.size(), start);
+        BatchTally batch = new BatchTally(owner, claims.size(), start, this::emit);
         List<Future<?>> running = new ArrayList<>(claims.size());
         for (Claim claim : claims) {
             running.add(executor.submit(() -> process(claim, batch)));
@@ -190,14 +212,16 @@ public final class DeliveryWorker implements AutoCloseable {
                 List<Claim> claims;
                 try {
                     claims = claim(free);
-                } catch (RuntimeException storeDown) {
+                    trouble.claimSucceeded();
+                } catch (RuntimeException failure) {
                     slots.release(free);
-                    pause(); // the database is unreachable: try again after the poll interval
+                    trouble.claimFailed(failure);
+                    pause(); // try again after the poll interval
                     continue;
                 }
                 slots.release(free - claims.size());
                 backlog = !claims.isEmpty() && claims.size() == free; // a full batch: more are probably due
-                Batch batch = new Batch(claims.size(), System.nanoTime());
+                BatchTally batch = new BatchTally(owner, claims.size(), System.nanoTime(), this::emit);
                 for (Claim claim : claims) {
                     executor.execute(() -> {
                         try {
@@ -263,6 +287,10 @@ public final class DeliveryWorker implements AutoCloseable {
             executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        heartbeat.close();
+        if (ownTimer != null) {
+            ownTimer.shutdownNow();
+        }
         breakers.values().forEach(CircuitBreaker::close);
         if (ownTransport != null) {
             ownTransport.close();
@@ -272,227 +300,69 @@ public final class DeliveryWorker implements AutoCloseable {
     // ---- claiming --------------------------------------------------------------------------------
 
     private List<Claim> claim(int limit) {
-        Map<String, Endpoint> endpoints = new HashMap<>();
-        for (Endpoint endpoint : store.endpoints()) {
-            endpoints.put(endpoint.id(), endpoint);
+        List<Endpoint> endpoints = store.endpoints();
+        Map<String, Endpoint> byId = new java.util.HashMap<>();
+        for (Endpoint endpoint : endpoints) {
+            byId.put(endpoint.id(), endpoint);
         }
-        Duration lease = policy.lease();
-        for (Endpoint endpoint : endpoints.values()) {
-            Duration endpointLease = policy.forEndpoint(endpoint.policy()).lease();
-            if (endpointLease.compareTo(lease) > 0) {
-                lease = endpointLease;
-            }
-        }
-        claimedEndpoints = endpoints;
-        DeliveryStore.ClaimAdmission admission = new DeliveryStore.ClaimAdmission() {
-            @Override
-            public boolean admit(String endpointId, int inFlight) {
-                Endpoint endpoint = endpoints.get(endpointId);
-                if (endpoint == null) {
-                    return false;
-                }
-                if (endpoint.maxConcurrency() > 0 && inFlight >= endpoint.maxConcurrency()) {
-                    return false;
-                }
-                return endpoint.rateLimitPerSecond() <= 0 || limiter(endpoint).tryAcquire();
-            }
-
-            @Override
-            public boolean countsInFlight(String endpointId) {
-                Endpoint endpoint = endpoints.get(endpointId);
-                return endpoint != null && endpoint.maxConcurrency() > 0;
-            }
-
-            @Override
-            public Duration deferRefused() {
-                return Duration.ofSeconds(1);
-            }
-        };
-        return store.claim(owner, limit, lease, clock.instant(), admission);
+        claimedEndpoints = byId;
+        return store.claim(owner, limit, lease, clock.instant(), admission.over(endpoints));
     }
 
-    private RateLimiter limiter(Endpoint endpoint) {
-        RateLimiter limiter = limiters.get(endpoint.id());
-        if (limiter == null || limiter.intervalNanos() != Math.max(1, (long) (1_000_000_000L / endpoint.rateLimitPerSecond()))) {
-            limiter = new RateLimiter(endpoint.rateLimitPerSecond(), clock);
-            limiters.put(endpoint.id(), limiter);
-        }
-        return limiter;
+    /**
+     * The endpoint as read for the claim that leased {@code claim} (that claim's transaction skipped disabled
+     * endpoints), so an attempt costs no read of its own; empty if it was not in that read.
+     */
+    Optional<Endpoint> claimedEndpoint(String endpointId) {
+        return Optional.ofNullable(claimedEndpoints.get(endpointId));
     }
 
-    // ---- one delivery ----------------------------------------------------------------------------
+    // ---- one delivery (the attempt itself is DeliveryAttempt) ------------------------------------
 
-    private void process(Claim claim, Batch batch) {
+    private void process(Claim claim, BatchTally batch) {
         AttemptOutcome outcome = null;
+        heartbeat.track(claim);
         try {
-            outcome = deliver(claim);
+            outcome = new DeliveryAttempt(this, claim).run();
         } catch (RuntimeException unexpected) {
-            // A store failure while recording: the lease runs out and the delivery is claimed again.
+            // Not the store being down (that is retried inside the attempt): something about this one delivery.
             processingFailures.incrementAndGet();
-            outcome = null;
+            outcome = DeliveryAttempt.recordUnexpected(this, claim, unexpected);
         } finally {
+            heartbeat.untrack(claim);
             batch.done(outcome);
         }
     }
 
-    private AttemptOutcome deliver(Claim claim) {
-        Endpoint known = claimedEndpoints.get(claim.endpointId());
-        Optional<Endpoint> found = known != null ? Optional.of(known) : store.endpoint(claim.endpointId());
-        if (found.isEmpty() || !found.get().enabled()) {
-            store.release(claim, clock.instant()); // disabled meanwhile: the claim query will not pick it up again
-            return null;
-        }
-        Endpoint endpoint = found.get();
-        DeliveryPolicy effective = policy.forEndpoint(endpoint.policy());
-        CircuitBreaker breaker = breakerFactory == null ? null : breakers.computeIfAbsent(endpoint.id(), breakerFactory);
-        CircuitBreaker.Permit permit = null;
-        if (breaker != null) {
+    /**
+     * Runs one write (or read) the attempt cannot do without until the store answers: a store that is
+     * unreachable is retried with a capped backoff, reported once when the trouble starts and once when it
+     * ends, and counted. Only the worker's shutdown interrupts it (the lease then expires on its own).
+     */
+    <T> T untilStored(String operation, java.util.function.Supplier<T> work) {
+        for (int failures = 0; ; failures++) {
             try {
-                permit = breaker.acquirePermission();
-            } catch (CallNotPermittedException open) {
-                Instant retryAt = clock.instant().plus(open.retryAfter().orElse(Duration.ofSeconds(1)));
-                store.release(claim, retryAt); // not an attempt: the endpoint was not called
-                return null;
-            }
-        }
-        Instant started = clock.instant();
-        AttemptResult result = send(endpoint, claim, effective, started);
-        if (permit != null) {
-            if (result.status() != null && result.status() >= 200 && result.status() < 300) {
-                permit.recordSuccess(result.latency().toNanos());
-            } else if (DeliveryDecider.isThrottling(effective, result)) {
-                permit.release(); // "slow down" is not "broken"
-            } else {
-                permit.record(Verdict.retry(result.describe()), result.latency().toNanos());
-            }
-        }
-        Instant ended = clock.instant();
-        Instant windowStart = claim.windowStart() != null ? claim.windowStart() : started;
-        Decision decision = DeliveryDecider.decide(effective, claim.attemptNumber(), windowStart, ended, result, null,
-                random != null ? random : ThreadLocalRandom.current());
-        return record(claim, endpoint, effective, started, result, decision);
-    }
-
-    private AttemptResult send(Endpoint endpoint, Claim claim, DeliveryPolicy effective, Instant now) {
-        long start = System.nanoTime();
-        try {
-            List<InetAddress> addresses = guard.vet(endpoint.url());
-            Map<String, String> headers = WebhookSigner.headers(claim.messageId(), now, claim.payload(),
-                    endpoint.signingKeys().signingAt(now));
-            WebhookResponse response = transport.send(new WebhookRequest(endpoint.url(), addresses, headers, claim.payload(),
-                    effective.timeout()));
-            Duration retryAfter = response.header("retry-after")
-                    .flatMap(value -> RetryAfter.parse(value, clock.instant()).delay()).orElse(null);
-            return AttemptResult.status(response.status(), retryAfter, response.latency(), response.bodySnippet());
-        } catch (IOException e) {
-            return AttemptResult.error(describe(e, effective), Duration.ofNanos(System.nanoTime() - start));
-        }
-    }
-
-    private static String describe(IOException e, DeliveryPolicy effective) {
-        if (e instanceof dev.endure.delivery.ssrf.SsrfBlockedException) {
-            return "refused by the SSRF guard: " + e.getMessage();
-        }
-        if (e instanceof SocketTimeoutException) {
-            return "timed out after " + dev.endure.Durations.describe(effective.timeout());
-        }
-        if (e instanceof ConnectException) {
-            return "connection refused";
-        }
-        if (e instanceof java.net.UnknownHostException) {
-            return "unknown host " + e.getMessage();
-        }
-        String message = e.getMessage();
-        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
-    }
-
-    private AttemptOutcome record(Claim claim, Endpoint endpoint, DeliveryPolicy effective, Instant started, AttemptResult result,
-            Decision decision) {
-        Transition transition;
-        AttemptOutcome outcome;
-        Instant next = null;
-        String terminal = null;
-        if (decision instanceof Decision.Delivered) {
-            transition = new Transition.Delivered();
-            outcome = AttemptOutcome.DELIVERED;
-        } else if (decision instanceof Decision.Retry retry) {
-            transition = new Transition.RetryAt(retry.at());
-            outcome = AttemptOutcome.RETRY_SCHEDULED;
-            next = retry.at();
-        } else if (decision instanceof Decision.GiveUp giveUp) {
-            transition = new Transition.Failed(giveUp.reason());
-            outcome = AttemptOutcome.FAILED;
-            terminal = giveUp.reason();
-        } else {
-            Decision.DisableEndpoint disable = (Decision.DisableEndpoint) decision;
-            transition = new Transition.Held("endpoint disabled: " + disable.reason());
-            outcome = AttemptOutcome.HELD;
-            terminal = "endpoint disabled: " + disable.reason();
-        }
-        Attempt attempt = new Attempt(claim.deliveryId(), claim.endpointId(), claim.attemptNumber(), claim.fencingToken(), started,
-                result.latency(), result.status(), result.error(), result.responseSnippet(), outcome, next, terminal);
-        try {
-            store.complete(claim, attempt, transition);
-        } catch (StaleLeaseException stale) {
-            emit(new DeliveryEvent.StaleResultRejected(claim.deliveryId(), owner, claim.fencingToken()));
-            return null;
-        }
-        emitCore(claim, started, result, decision);
-        int attempts = claim.attemptNumber();
-        if (decision instanceof Decision.Delivered) {
-            emit(new DeliveryEvent.Delivered(claim.deliveryId(), claim.messageId(), claim.endpointId(), attempts, result.latency()));
-            return outcome;
-        }
-        if (decision instanceof Decision.Retry retry) {
-            emit(new DeliveryEvent.RetryScheduled(claim.deliveryId(), claim.messageId(), claim.endpointId(), attempts, retry.delay(),
-                    retry.at(), retry.reason()));
-        } else if (decision instanceof Decision.GiveUp giveUp) {
-            emit(switch (giveUp.cause()) {
-                case PERMANENT -> new DeliveryEvent.Failed(claim.deliveryId(), claim.messageId(), claim.endpointId(), attempts, giveUp.reason());
-                case DURATION_EXCEEDED -> new DeliveryEvent.DurationExceeded(claim.deliveryId(), claim.messageId(), claim.endpointId(),
-                        attempts, giveUp.refusedDelay(), giveUp.reason());
-                case MAX_ATTEMPTS -> new DeliveryEvent.MaxRetriesExceeded(claim.deliveryId(), claim.messageId(), claim.endpointId(),
-                        attempts, giveUp.reason());
-            });
-        } else {
-            String reason = ((Decision.DisableEndpoint) decision).reason() + " (delivery " + claim.deliveryId() + ")";
-            if (store.disableEndpoint(endpoint.id(), reason, clock.instant())) {
-                emit(new DeliveryEvent.EndpointPermanentlyDisabled(endpoint.id(), "endpoint " + endpoint.url() + " disabled: " + reason));
-            }
-            return outcome;
-        }
-        checkFailureRate(endpoint, effective);
-        return outcome;
-    }
-
-    private void checkFailureRate(Endpoint endpoint, DeliveryPolicy effective) {
-        FailureRateRule rule = effective.failureRate();
-        Instant now = clock.instant();
-        EndpointAttemptStats stats = store.endpointStats(endpoint.id(), now.minus(rule.window()));
-        if (rule.trips(stats) && store.disableEndpoint(endpoint.id(), rule.describe(stats), now)) {
-            emit(new DeliveryEvent.EndpointFailureRateDisabled(endpoint.id(),
-                    "endpoint " + endpoint.url() + " disabled: " + rule.describe(stats), stats));
-        }
-    }
-
-    private void emitCore(Claim claim, Instant started, AttemptResult result, Decision decision) {
-        if (retryListeners.isEmpty()) {
-            return;
-        }
-        Instant windowStart = claim.windowStart() != null ? claim.windowStart() : started;
-        Duration elapsed = Duration.between(windowStart, clock.instant());
-        for (dev.endure.retry.RetryEvent event : CoreRetryEvents.of(claim, result, decision, elapsed)) {
-            for (dev.endure.retry.RetryListener listener : retryListeners) {
+                T result = work.get();
+                trouble.storeAnswered();
+                return result;
+            } catch (StoreUnavailableException unreachable) {
+                trouble.storeFailed(operation, unreachable);
                 try {
-                    listener.onEvent(event);
-                } catch (RuntimeException e) {
-                    listenerFailures.incrementAndGet();
+                    scheduler.sleep(STORE_RETRY.delay(failures + 1, null, ThreadLocalRandom.current()).toNanos());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw unreachable;
                 }
             }
         }
     }
 
-    private void emit(DeliveryEvent event) {
+    /** This node's breaker for an endpoint, or null when breakers are off. */
+    CircuitBreaker breaker(String endpointId) {
+        return breakerFactory == null ? null : breakers.computeIfAbsent(endpointId, breakerFactory);
+    }
+
+    void emit(DeliveryEvent event) {
         for (DeliveryListener listener : listeners) {
             try {
                 listener.onEvent(event);
@@ -502,46 +372,17 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    /** Counts one claimed batch's outcomes and reports it when its last delivery ends. */
-    private final class Batch {
-        private final AtomicInteger remaining;
-        private final AtomicInteger delivered = new AtomicInteger();
-        private final AtomicInteger retried = new AtomicInteger();
-        private final AtomicInteger failed = new AtomicInteger();
-        private final AtomicInteger held = new AtomicInteger();
-        private final int size;
-        private final long startNanos;
-
-        Batch(int size, long startNanos) {
-            this.size = size;
-            this.startNanos = startNanos;
-            this.remaining = new AtomicInteger(size);
-        }
-
-        void done(AttemptOutcome outcome) {
-            if (outcome != null) {
-                switch (outcome) {
-                    case DELIVERED -> delivered.incrementAndGet();
-                    case RETRY_SCHEDULED -> retried.incrementAndGet();
-                    case FAILED -> failed.incrementAndGet();
-                    case HELD -> held.incrementAndGet();
-                }
-            }
-            if (remaining.decrementAndGet() == 0) {
-                emit(new DeliveryEvent.QueueProcessed(owner, size, delivered.get(), retried.get(), failed.get(), held.get(),
-                        Duration.ofNanos(System.nanoTime() - startNanos)));
-            }
-        }
-    }
-
     /** Builds a {@link DeliveryWorker}. */
     public static final class Builder {
-        private final DeliveryStore store;
+        final DeliveryStore store;
         private String owner = "worker-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         private DeliveryPolicy policy = DeliveryPolicy.seed003();
         private SsrfGuard guard = SsrfGuard.defaults();
         private WebhookTransport transport; // null: a pooled HttpClientTransport owned by the worker
         private Clock clock = Clock.system();
+        private Scheduler scheduler;
+        private Duration lease = Duration.ofSeconds(20);
+        private Duration heartbeat;
         private RandomGenerator random;
         private final List<DeliveryListener> listeners = new ArrayList<>();
         private final List<dev.endure.retry.RetryListener> retryListeners = new ArrayList<>();
@@ -581,6 +422,41 @@ public final class DeliveryWorker implements AutoCloseable {
         public Builder clock(Clock value) {
             this.clock = Objects.requireNonNull(value, "clock");
             return this;
+        }
+
+        /**
+         * Where the heartbeat's timer runs and store retries wait; by default a timer thread of this worker's
+         * own. Tests on virtual time pass their {@code VirtualTime}.
+         */
+        public Builder scheduler(Scheduler value) {
+            this.scheduler = Objects.requireNonNull(value, "scheduler");
+            return this;
+        }
+
+        /**
+         * How long a claim lives without renewal (default 20 s). While a delivery is in flight its lease is
+         * renewed every {@link #heartbeat heartbeat} (a quarter of this by default), so a live worker never
+         * loses it however long the send takes, and a dead node's claims are taken over within one lease.
+         */
+        public Builder lease(Duration value) {
+            if (value == null || value.compareTo(Duration.ofMillis(100)) < 0) {
+                throw new IllegalArgumentException("worker lease must be at least 100 ms (was " + value + ")");
+            }
+            this.lease = value;
+            return this;
+        }
+
+        /** How often the leases of deliveries in flight are renewed; must be under half the lease. */
+        public Builder heartbeat(Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("heartbeat must be positive (was " + value + ")");
+            }
+            this.heartbeat = value;
+            return this;
+        }
+
+        Duration heartbeatInterval() {
+            return heartbeat != null ? heartbeat : lease.dividedBy(4);
         }
 
         /** The jitter's random numbers (tests pass a seeded one); shared by all senders, so thread-safe or concurrency 1. */
@@ -629,6 +505,14 @@ public final class DeliveryWorker implements AutoCloseable {
         }
 
         public DeliveryWorker build() {
+            if (heartbeatInterval().multipliedBy(2).compareTo(lease) >= 0) {
+                throw new IllegalArgumentException("heartbeat (" + dev.endure.Durations.describe(heartbeatInterval())
+                        + ") must be under half the worker lease (" + dev.endure.Durations.describe(lease)
+                        + "), so one late renewal does not lose a claim");
+            }
+            if (scheduler == null && clock instanceof Scheduler virtual) {
+                scheduler = virtual; // a test's virtual time drives the heartbeat too
+            }
             return new DeliveryWorker(this);
         }
     }

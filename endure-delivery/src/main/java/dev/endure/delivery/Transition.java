@@ -1,5 +1,6 @@
 package dev.endure.delivery;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -14,9 +15,14 @@ public sealed interface Transition {
         }
     }
 
-    record RetryAt(Instant nextAttemptAt) implements Transition {
+    /** Due again at {@code nextAttemptAt}, {@code delay} after the attempt ended (null if unknown). */
+    record RetryAt(Instant nextAttemptAt, Duration delay) implements Transition {
         public RetryAt {
             Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+        }
+
+        public RetryAt(Instant nextAttemptAt) {
+            this(nextAttemptAt, null);
         }
 
         public DeliveryState state() {

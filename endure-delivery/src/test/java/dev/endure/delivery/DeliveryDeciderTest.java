@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.endure.VirtualTime;
 import dev.endure.retry.Backoff;
+import dev.endure.retry.GiveUpReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -95,14 +96,27 @@ class DeliveryDeciderTest {
         Decision shorter = DeliveryDecider.decide(seed, 1, start, start,
                 AttemptResult.status(503, Duration.ofSeconds(5), NO_LATENCY, ""), null, new SplittableRandom(1));
         assertThat(((Decision.Retry) shorter).delay()).isBetween(Duration.ofSeconds(90), Duration.ofSeconds(150));
-        Decision huge = DeliveryDecider.decide(seed, 1, start, start,
+        // A hint beyond maxRetryAfter is never retried early (issue 13 item 2): the delivery ends naming it,
+        // unless the policy explicitly clamps.
+        Decision longerThanTheCap = DeliveryDecider.decide(seed, 1, start, start,
+                AttemptResult.status(429, Duration.ofMinutes(90), NO_LATENCY, ""), null, new SplittableRandom(1));
+        assertThat(longerThanTheCap).isInstanceOfSatisfying(Decision.GiveUp.class, g -> {
+            assertThat(g.cause()).isEqualTo(Decision.Cause.RETRY_AFTER_TOO_LONG);
+            assertThat(g.limit()).isEqualTo(GiveUpReason.HINT_EXCEEDS_MAX_RETRY_AFTER);
+            assertThat(g.reason()).startsWith("the receiver's Retry-After of 1 h 30 min is longer than maxRetryAfter (1 h)");
+        });
+        Decision huge = DeliveryDecider.decide(seed.toBuilder().clampRetryAfter(true).build(), 1, start, start,
                 AttemptResult.status(429, Duration.ofDays(2), NO_LATENCY, ""), null, new SplittableRandom(1));
         assertThat(((Decision.Retry) huge).delay()).isEqualTo(Duration.ofMinutes(60));
         // A hint that reaches beyond the maximum duration fails now, naming the limit.
         Decision beyond = DeliveryDecider.decide(seed, 5, start, start.plus(Duration.ofMinutes(570)),
                 AttemptResult.status(429, Duration.ofMinutes(45), NO_LATENCY, ""), null, new SplittableRandom(1));
-        assertThat(beyond).isInstanceOfSatisfying(Decision.GiveUp.class,
-                g -> assertThat(g.cause()).isEqualTo(Decision.Cause.DURATION_EXCEEDED));
+        assertThat(beyond).isInstanceOfSatisfying(Decision.GiveUp.class, g -> {
+            assertThat(g.cause()).isEqualTo(Decision.Cause.DURATION_EXCEEDED);
+            assertThat(g.limit()).isEqualTo(GiveUpReason.HINT_EXCEEDS_DEADLINE);
+            assertThat(g.refusedDelay()).isEqualTo(Duration.ofMinutes(45));
+            assertThat(g.reason()).contains("Retry-After of 45 min");
+        });
     }
 
     @Test
@@ -152,14 +166,31 @@ class DeliveryDeciderTest {
     @Test
     void failureRateRuleNeedsEnoughAttemptsInAllAndInTheWindow() {
         FailureRateRule rule = FailureRateRule.SEED_003;
-        assertThat(rule.trips(new EndpointAttemptStats("e", 5, 3, 3, null, null, null))).isTrue();
-        assertThat(rule.trips(new EndpointAttemptStats("e", 4, 4, 4, null, null, null))).isFalse(); // < 5 in all
-        assertThat(rule.trips(new EndpointAttemptStats("e", 50, 2, 2, null, null, null))).isFalse(); // < 3 in window
-        assertThat(rule.trips(new EndpointAttemptStats("e", 50, 10, 9, null, null, null))).isFalse(); // 90 % < 100 %
-        assertThat(new FailureRateRule(0.9, Duration.ofHours(1), 5, 3).trips(new EndpointAttemptStats("e", 50, 10, 9, null, null, null)))
-                .isTrue();
-        assertThat(rule.describe(new EndpointAttemptStats("e", 5, 3, 3, null, null, null)))
-                .isEqualTo("failure rate 100% over 24 h (3 of 3 attempts failed; threshold 100%)");
+        assertThat(rule.trips(failing(5, 3, 3, Duration.ofHours(2)))).isTrue();
+        assertThat(rule.trips(failing(4, 4, 4, Duration.ofHours(2)))).isFalse(); // < 5 in all
+        assertThat(rule.trips(failing(50, 2, 2, Duration.ofHours(2)))).isFalse(); // < 3 in window
+        assertThat(rule.trips(failing(50, 10, 9, Duration.ofHours(2)))).isFalse(); // 90 % < 100 %
+        assertThat(new FailureRateRule(0.9, Duration.ofHours(1), 5, 3).trips(failing(50, 10, 9, Duration.ofHours(1)))).isTrue();
+        assertThat(rule.describe(failing(5, 3, 3, Duration.ofHours(2))))
+                .isEqualTo("failure rate 100% over 24 h (3 of 3 attempts failed over 2 h; threshold 100%)");
+    }
+
+    @Test
+    void failuresMustSpanTheMinimumPeriodSoOneBadMinuteNeverDisablesANewEndpoint() {
+        FailureRateRule rule = FailureRateRule.SEED_003;
+        assertThat(rule.minFailureSpan()).isEqualTo(Duration.ofHours(1));
+        assertThat(rule.trips(failing(6, 6, 6, Duration.ofMillis(289)))).isFalse();
+        assertThat(rule.trips(failing(6, 6, 6, Duration.ofMinutes(59)))).isFalse();
+        assertThat(rule.trips(failing(6, 6, 6, Duration.ofHours(1)))).isTrue();
+        assertThat(rule.trips(new EndpointAttemptStats("e", 6, 6, 6, null, null, null))).as("no span known").isFalse();
+        assertThat(rule.withMinFailureSpan(Duration.ZERO).trips(failing(6, 6, 6, Duration.ZERO))).isTrue();
+        assertThatThrownBy(() -> rule.withMinFailureSpan(Duration.ofHours(25)))
+                .hasMessageContaining("minFailureSpan must be zero or positive and at most the window (24 h)");
+    }
+
+    private static EndpointAttemptStats failing(long total, long inWindow, long failures, Duration span) {
+        Instant last = Instant.parse("2026-03-01T12:00:00Z");
+        return new EndpointAttemptStats("e", total, inWindow, failures, "HTTP 500", last, null, last.minus(span));
     }
 
     private static Decision decide(DeliveryPolicy policy, int status, Instant now, SplittableRandom random) {

@@ -21,12 +21,11 @@ public final class DeliveryNodeMain {
         String owner = args[1];
         JdbcDeliveryStore store = JdbcDeliveryStore.pooled(url, null, null, 6);
         // The timeout outlasts the receiver's hold until the kill (so held requests are in flight, not timed
-        // out), and the lease outlasts the test's look at the killed node's claims; both short enough that
-        // the killed node's claims come back within seconds.
+        // out), and the worker's lease (renewed every 2 s while in flight) outlasts the test's look at the
+        // killed node's claims; both short enough that the killed node's claims come back within seconds.
         DeliveryPolicy policy = DeliveryPolicy.builder()
                 .backoff(Backoff.exponential(Duration.ofMillis(200), 2).withCap(Duration.ofSeconds(1)))
                 .timeout(Duration.ofSeconds(5))
-                .lease(Duration.ofSeconds(10))
                 .failureRate(FailureRateRule.NEVER)
                 .build();
         DeliveryWorker worker = DeliveryWorker.builder(store)
@@ -35,6 +34,7 @@ public final class DeliveryNodeMain {
                 .ssrfGuard(SsrfGuard.defaults().allowingLoopback())
                 .transport(HttpClientTransport.builder().userAgent("endure-node/" + owner).build())
                 .concurrency(4)
+                .lease(Duration.ofSeconds(8))
                 .pollInterval(Duration.ofMillis(50))
                 .listener(event -> {
                     if (!(event instanceof DeliveryEvent.Delivered) && !(event instanceof DeliveryEvent.QueueProcessed)) {

@@ -178,16 +178,33 @@ abstract class DeliveryWorkerContract {
         for (int i = 0; i < 5; i++) {
             worker.runOnce();
             assertThat(store.endpoint("ep_down").orElseThrow().enabled()).as("after attempt %d", i + 1).isEqualTo(i < 4);
+            time.advance(Duration.ofMinutes(15)); // the failures must span an hour: the 5th comes 60 min after the 1st
         }
 
         assertThat(store.endpoint("ep_down").orElseThrow().disabledReason())
-                .isEqualTo("failure rate 100% over 24 h (5 of 5 attempts failed; threshold 100%)");
+                .isEqualTo("failure rate 100% over 24 h (5 of 5 attempts failed over 1 h; threshold 100%)");
         assertThat(eventsOf(DeliveryEvent.EndpointFailureRateDisabled.class)).singleElement()
                 .satisfies(e -> assertThat(e.stats().attemptsInWindow()).isEqualTo(5));
         assertThat(service.counts()).containsEntry(DeliveryState.HELD, 5L);
         EndpointStatus status = service.endpointStatus("ep_down", worker);
         assertThat(status.stats().successRateInWindow()).isZero();
         assertThat(status.stats().lastError()).isEqualTo("HTTP 500");
+    }
+
+    @Test
+    void aNewEndpointWhoseReceiverIsBrieflyDownIsNotDisabled() {
+        endpoint("ep_restarting");
+        receiver.otherwise(Answer.of(503));
+        for (int i = 0; i < 6; i++) {
+            service.send(NewMessage.of("e", "{\"n\":" + i + "}"), "ep_restarting");
+        }
+        DeliveryWorker worker = worker(b -> b.breaker(null).concurrency(6));
+
+        worker.runOnce(); // 6 of 6 first attempts fail within the same second
+
+        assertThat(store.endpoint("ep_restarting").orElseThrow().enabled()).isTrue();
+        assertThat(eventsOf(DeliveryEvent.EndpointFailureRateDisabled.class)).isEmpty();
+        assertThat(service.counts()).containsEntry(DeliveryState.PENDING, 6L);
     }
 
     @Test
@@ -375,9 +392,10 @@ abstract class DeliveryWorkerContract {
         String delivery = service.send(NewMessage.of("e", "{}"), "ep_lease").get(0).deliveryId();
         DeliveryWorker fast = worker(b -> b.owner("fast"));
         HttpClientTransport real = HttpClientTransport.create();
-        DeliveryWorker slow = worker(b -> b.owner("slow").transport(request -> {
+        // The slow worker's process is frozen (a long GC pause, a suspended VM): its heartbeat stops too.
+        DeliveryWorker slow = worker(b -> b.owner("slow").scheduler(frozenHeartbeat()).transport(request -> {
             // While the slow worker is "on the wire", its lease runs out and the fast one delivers.
-            time.advance(DeliveryPolicy.seed003().lease().plusSeconds(1));
+            time.advance(fast.lease().plusSeconds(1));
             fast.runOnce();
             return real.send(request);
         }));
@@ -391,6 +409,109 @@ abstract class DeliveryWorkerContract {
         assertThat(store.attempts(delivery)).singleElement().satisfies(a -> assertThat(a.fencingToken()).isEqualTo(2));
         assertThat(store.delivery(delivery).orElseThrow().state()).isEqualTo(DeliveryState.DELIVERED);
         assertThat(receiver.received()).hasSize(2); // the duplicate the receiver de-duplicates by webhook-id
+    }
+
+    /** A scheduler whose timers never fire (the process is frozen); waits still pass in virtual time. */
+    dev.endure.Scheduler frozenHeartbeat() {
+        return new dev.endure.Scheduler() {
+            @Override
+            public dev.endure.Cancellable schedule(Runnable task, long delayNanos) {
+                return () -> true;
+            }
+
+            @Override
+            public void sleep(long nanos) throws InterruptedException {
+                time.sleep(nanos);
+            }
+        };
+    }
+
+    @Test
+    void theHeartbeatKeepsALongSendsLeaseSoNoOtherWorkerTakesIt() {
+        endpoint("ep_long");
+        String delivery = service.send(NewMessage.of("e", "{}"), "ep_long").get(0).deliveryId();
+        DeliveryWorker other = worker(b -> b.owner("other"));
+        HttpClientTransport real = HttpClientTransport.create();
+        List<Integer> claimedByOther = new ArrayList<>();
+        DeliveryWorker sender = worker(b -> b.owner("sender").transport(request -> {
+            // Five minutes on the wire (far beyond the 20 s lease); the heartbeat renews it every 5 s meanwhile.
+            for (int i = 0; i < 30; i++) {
+                time.advance(Duration.ofSeconds(10));
+                claimedByOther.add(other.runOnce());
+            }
+            return real.send(request);
+        }));
+
+        sender.runOnce();
+
+        assertThat(claimedByOther).containsOnly(0);
+        assertThat(eventsOf(DeliveryEvent.StaleResultRejected.class)).isEmpty();
+        assertThat(store.attempts(delivery)).singleElement().satisfies(a -> assertThat(a.fencingToken()).isEqualTo(1));
+        assertThat(store.delivery(delivery).orElseThrow().state()).isEqualTo(DeliveryState.DELIVERED);
+        assertThat(receiver.received()).hasSize(1);
+    }
+
+    @Test
+    void aDeadWorkersClaimMovesToAnotherWithinOneLease() {
+        endpoint("ep_takeover");
+        String delivery = service.send(NewMessage.of("e", "{}"), "ep_takeover").get(0).deliveryId();
+        DeliveryWorker survivor = worker(b -> b.owner("survivor"));
+        List<Duration> takenOverAfter = new ArrayList<>();
+        HttpClientTransport real = HttpClientTransport.create();
+        // The dead worker never returns from its send and its heartbeat never fires again (SIGKILL).
+        DeliveryWorker dead = worker(b -> b.owner("dead").scheduler(frozenHeartbeat()).transport(request -> {
+            Instant killedAt = time.instant();
+            while (survivor.runOnce() == 0) {
+                time.advance(Duration.ofSeconds(1));
+            }
+            takenOverAfter.add(Duration.between(killedAt, time.instant()));
+            return real.send(request);
+        }));
+
+        dead.runOnce();
+
+        assertThat(takenOverAfter).singleElement().satisfies(after -> assertThat(after).isLessThanOrEqualTo(Duration.ofSeconds(21)));
+        assertThat(store.delivery(delivery).orElseThrow().state()).isEqualTo(DeliveryState.DELIVERED);
+        assertThat(store.attempts(delivery)).singleElement().satisfies(a -> assertThat(a.fencingToken()).isEqualTo(2));
+    }
+
+    @Test
+    void anEndpointWithSettingsTheWorkerCannotRunFailsOnlyItsOwnDeliveries() {
+        endpoint("ep_fine");
+        Endpoint broken = Endpoint.of("ep_broken", receiver.url("/hooks/ep_broken"), secret)
+                .withPolicy(new EndpointPolicy(Duration.ofHours(2), null, Duration.ofMinutes(1), null, null, null));
+        store.createEndpoint(broken, time.instant()); // as an older API let through: initial interval above the cap
+        String fine = service.send(NewMessage.of("e", "{}"), "ep_fine").get(0).deliveryId();
+        String poisoned = service.send(NewMessage.of("e", "{}"), "ep_broken").get(0).deliveryId();
+        DeliveryWorker worker = worker(b -> b.breaker(null));
+
+        assertThat(worker.runOnce()).isEqualTo(2);
+
+        assertThat(store.delivery(fine).orElseThrow().state()).isEqualTo(DeliveryState.DELIVERED);
+        assertThat(store.delivery(poisoned).orElseThrow().state()).isEqualTo(DeliveryState.PENDING);
+        assertThat(store.attempts(poisoned)).singleElement().satisfies(a -> {
+            assertThat(a.outcome()).isEqualTo(AttemptOutcome.RETRY_SCHEDULED);
+            assertThat(a.error()).startsWith("endpoint settings cannot be applied: ");
+        });
+        assertThat(worker.health().healthy()).isTrue();
+        assertThat(worker.health().preparationFailures()).isEqualTo(1);
+    }
+
+    @Test
+    void aUrlThatCannotBeSentToCountsTowardMaxAttemptsAndEndsFailed() {
+        endpoint("ep_fine");
+        store.createEndpoint(Endpoint.of("ep_port", java.net.URI.create("http://127.0.0.1:99999/"), secret), time.instant());
+        String fine = service.send(NewMessage.of("e", "{}"), "ep_fine").get(0).deliveryId();
+        String poisoned = service.send(NewMessage.of("e", "{}"), "ep_port").get(0).deliveryId();
+        DeliveryWorker worker = worker(b -> b.breaker(null)
+                .policy(DeliveryPolicy.builder().maxAttempts(3).failureRate(FailureRateRule.NEVER).build()));
+
+        drive(worker, "ep_port");
+
+        assertThat(store.delivery(fine).orElseThrow().state()).isEqualTo(DeliveryState.DELIVERED);
+        assertThat(store.delivery(poisoned).orElseThrow().state()).isEqualTo(DeliveryState.FAILED);
+        assertThat(store.attempts(poisoned)).hasSize(3).allSatisfy(a -> assertThat(a.error()).contains("99999"));
+        assertThat(store.delivery(poisoned).orElseThrow().terminalReason()).startsWith("max retries exceeded: 3 attempts");
     }
 
     @Test

@@ -21,6 +21,7 @@ record ClientSettings(
         int maxAttempts,
         Backoff backoff,
         Duration maxRetryAfter,
+        boolean clampRetryAfter,
         Duration attemptTimeout,
         Duration deadline,
         int maxBufferedErrorBody,

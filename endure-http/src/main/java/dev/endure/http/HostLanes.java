@@ -61,14 +61,17 @@ final class HostLanes {
                 (response, value) -> ResilientHttpClient.logUnusableRetryAfter(settings, response, value));
         String why = "not retried: the method is not idempotent and no " + settings.rules().idempotencyKeyHeader()
                 + " header was sent (or opt in with retryNonIdempotentMethods())";
-        RetryPolicy<HttpResponse<?>> policy = RetryPolicy.<HttpResponse<?>>builder()
+        RetryPolicy.Builder<HttpResponse<?>> builder = RetryPolicy.<HttpResponse<?>>builder()
                 .name(settings.name() + "@" + host)
                 .maxAttempts(settings.maxAttempts())
                 .backoff(settings.backoff())
                 .maxDuration(settings.deadline())
                 .maxRetryAfter(settings.maxRetryAfter())
-                .classifier(classifier)
-                .build();
+                .classifier(classifier);
+        if (settings.clampRetryAfter()) {
+            builder.clampRetryAfter();
+        }
+        RetryPolicy<HttpResponse<?>> policy = builder.build();
         RetryPolicy<HttpResponse<?>> guarded = policy.toBuilder()
                 .classifier(HttpClassifier.noRetries(classifier, why))
                 .build();

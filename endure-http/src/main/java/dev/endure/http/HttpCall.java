@@ -1,10 +1,15 @@
 package dev.endure.http;
 
+import dev.endure.CancellingFuture;
+import dev.endure.Classifier;
+import dev.endure.Failures;
+import dev.endure.breaker.BreakerGuard;
 import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.retry.RetriesExhaustedException;
 import dev.endure.retry.Retrier;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -23,6 +28,7 @@ final class HttpCall<T> {
     final BodyHandler<T> handler;
     final Retrier<HttpResponse<?>> retrier;
     final CircuitBreaker breaker;
+    private final Classifier<HttpResponse<?>> breakerOutcomes;
     final BodyHandler<Object> attemptHandler;
     final long startNanos;
 
@@ -35,6 +41,7 @@ final class HttpCall<T> {
         this.handler = handler;
         this.retrier = retrier;
         this.breaker = breaker;
+        this.breakerOutcomes = HttpClassifier.forBreaker(settings.rules());
         this.startNanos = retrier.clock().nanoTime();
         HttpRetryRules rules = settings.rules();
         int limit = settings.maxBufferedErrorBody();
@@ -45,60 +52,53 @@ final class HttpCall<T> {
                 : (BodyHandler<Object>) (BodyHandler<?>) handler;
     }
 
-    /** One attempt on the calling thread: breaker (if any), then the exchange. */
+    /** One attempt on the calling thread: through the host's breaker (if any, by {@link BreakerGuard}'s rules), then the exchange. */
     HttpResponse<?> attemptSync() throws IOException, InterruptedException {
-        if (breaker == null) {
-            return delegate.send(forAttempt(), attemptHandler);
-        }
-        CircuitBreaker.Permit permit = breaker.acquirePermission();
-        long start = settings.clock().nanoTime();
-        HttpResponse<?> response;
         try {
-            response = delegate.send(forAttempt(), attemptHandler);
-        } catch (InterruptedException interrupted) {
-            // The caller gave up, the host did not fail: count nothing, free a trial slot.
-            permit.release();
-            throw interrupted;
-        } catch (IOException | RuntimeException | Error failure) {
-            permit.record(HttpClassifier.forBreaker(settings.rules(), null, failure), settings.clock().nanoTime() - start);
-            throw failure;
+            if (breaker == null) {
+                return delegate.send(forAttempt(), attemptHandler);
+            }
+            return BreakerGuard.<HttpResponse<?>, Exception>call(breaker, breakerOutcomes, () -> delegate.send(forAttempt(), attemptHandler));
+        } catch (ConnectException refused) {
+            throw named(refused);
+        } catch (IOException | InterruptedException | RuntimeException | Error expected) {
+            throw expected;
+        } catch (Exception unexpected) {
+            throw new IOException(unexpected);
         }
-        permit.record(HttpClassifier.forBreaker(settings.rules(), response, null), settings.clock().nanoTime() - start);
-        return response;
     }
 
     /**
-     * One attempt without blocking. The JDK's own future is handed back (not a copy) so that cancelling
-     * the call reaches the exchange in flight.
+     * One attempt without blocking. Cancelling the returned future reaches the JDK's exchange in flight
+     * (and releases the breaker's permit).
      */
     CompletableFuture<HttpResponse<?>> attemptAsync() {
-        if (breaker == null) {
-            return ResilientHttpClient.widen(delegate.sendAsync(forAttempt(), attemptHandler));
-        }
-        CircuitBreaker.Permit permit;
-        try {
-            permit = breaker.acquirePermission();
-        } catch (CallNotPermittedException rejected) {
-            return CompletableFuture.failedFuture(rejected);
-        }
-        long start = settings.clock().nanoTime();
-        CompletableFuture<HttpResponse<?>> exchange;
-        try {
-            exchange = ResilientHttpClient.widen(delegate.sendAsync(forAttempt(), attemptHandler));
-        } catch (RuntimeException | Error failure) {
-            permit.record(HttpClassifier.forBreaker(settings.rules(), null, failure), settings.clock().nanoTime() - start);
-            throw failure;
-        }
+        CompletableFuture<HttpResponse<?>> exchange = breaker == null
+                ? ResilientHttpClient.widen(delegate.sendAsync(forAttempt(), attemptHandler))
+                : BreakerGuard.callAsync(breaker, breakerOutcomes, () -> ResilientHttpClient.widen(delegate.sendAsync(forAttempt(), attemptHandler)));
+        CancellingFuture<HttpResponse<?>> attempt = CancellingFuture.cancelling(exchange);
         exchange.whenComplete((response, failure) -> {
-            Throwable cause = ResilientHttpClient.unwrap(failure);
-            if (cause instanceof java.util.concurrent.CancellationException) {
-                permit.release();
+            Throwable cause = Failures.unwrap(failure);
+            if (cause instanceof ConnectException refused) {
+                attempt.completeExceptionally(named(refused));
+            } else if (cause != null) {
+                attempt.completeExceptionally(cause);
             } else {
-                permit.record(HttpClassifier.forBreaker(settings.rules(), cause == null ? response : null, cause),
-                        settings.clock().nanoTime() - start);
+                attempt.complete(response);
             }
         });
-        return exchange;
+        return attempt;
+    }
+
+    /** The JDK's refusal carries no message; say which request could not connect (the cause keeps the original). */
+    private ConnectException named(ConnectException refused) {
+        if (refused.getMessage() != null && !refused.getMessage().isBlank()) {
+            return refused;
+        }
+        ConnectException named = new ConnectException("could not connect to " + SafeUrls.hostKey(request.uri()) + " for "
+                + request.method() + " " + SafeUrls.redact(request.uri()) + " (connection refused; no byte of the request was sent)");
+        named.initCause(refused);
+        return named;
     }
 
     /** The request with this attempt's timeout: the smallest of the attempt timeout, the time left and its own. */
@@ -142,6 +142,24 @@ final class HttpCall<T> {
         }
         return buffered.replayInto(BufferedBody.infoOf(response), handler).toCompletableFuture()
                 .thenApply(body -> BufferedBody.withBody(response, body));
+    }
+
+    /**
+     * What the caller gets when the call ended in {@code terminal}: one {@link HttpBreakerOpenException}
+     * whenever the host's breaker refused the last attempt (whatever the method), an
+     * {@link HttpRetriesExhaustedException} when retries ran out, else the failure as it is.
+     */
+    Throwable outcome(Throwable terminal) {
+        if (terminal instanceof CallNotPermittedException rejected) {
+            return new HttpBreakerOpenException(request.method(), SafeUrls.redact(request.uri()), 0, rejected);
+        }
+        if (terminal instanceof RetriesExhaustedException exhausted) {
+            if (exhausted.getCause() instanceof CallNotPermittedException rejected) {
+                return new HttpBreakerOpenException(request.method(), SafeUrls.redact(request.uri()), exhausted.attempts() - 1, rejected);
+            }
+            return exhausted(exhausted);
+        }
+        return terminal;
     }
 
     HttpRetriesExhaustedException exhausted(RetriesExhaustedException exhausted) {

@@ -34,26 +34,18 @@ final class HttpClassifier implements Classifier<HttpResponse<?>> {
             return classifyFailure(failure);
         }
         int status = response.statusCode();
-        if (rules.isRetryableStatus(status)) {
-            if (rules.honoursRetryAfter(status)) {
-                Optional<String> header = response.headers().firstValue("Retry-After");
-                if (header.isPresent()) {
-                    RetryAfter retryAfter = RetryAfter.parse(header.get(), clock.instant());
-                    if (retryAfter.delay().isPresent()) {
-                        Duration hint = retryAfter.delay().get();
-                        return Verdict.retryAfter(hint, "HTTP " + status + ", Retry-After " + Durations.describe(hint));
-                    }
-                    if (retryAfter.isUnusable()) {
-                        unusableRetryAfter.accept(response, retryAfter);
-                    }
+        Duration hint = null;
+        if (rules.honoursRetryAfter(status)) {
+            Optional<String> header = response.headers().firstValue("Retry-After");
+            if (header.isPresent()) {
+                RetryAfter retryAfter = RetryAfter.parse(header.get(), clock.instant());
+                hint = retryAfter.delay().orElse(null);
+                if (hint == null && retryAfter.isUnusable()) {
+                    unusableRetryAfter.accept(response, retryAfter);
                 }
             }
-            return Verdict.retry("HTTP " + status);
         }
-        if (status >= 400) {
-            return Verdict.fail("HTTP " + status);
-        }
-        return Verdict.success();
+        return rules.statusTable().verdict(status, hint);
     }
 
     private Verdict classifyFailure(Throwable failure) {
@@ -61,9 +53,8 @@ final class HttpClassifier implements Classifier<HttpResponse<?>> {
             return Verdict.fail();
         }
         CallNotPermittedException rejected = Classifier.causeOfType(failure, CallNotPermittedException.class);
-        if (rejected != null && rejected.forced()) {
-            // An operator forced the breaker open: waiting does not help, so say so at once.
-            return Verdict.fail(rejected.getMessage());
+        if (rejected != null) {
+            return rejected.verdict(); // core's one rule for a breaker's refusal
         }
         // A failure that knows when to come back (an open breaker) is retried no earlier than that.
         RetryAfterHint hinted = Classifier.causeOfType(failure, RetryAfterHint.class);
@@ -79,28 +70,25 @@ final class HttpClassifier implements Classifier<HttpResponse<?>> {
     }
 
     /**
-     * What a host's circuit breaker counts as a failure: any exception, any 5xx, and the statuses the
-     * rules retry (408, 429). Other 4xx say the request was wrong, not that the host is unwell.
+     * What a host's circuit breaker counts as a failure: any exception, and the statuses the status table
+     * counts (every 5xx by default). A 4xx, 408 and 429 included, says the request was wrong or too many,
+     * not that the host is unwell.
      */
-    static Verdict forBreaker(HttpRetryRules rules, HttpResponse<?> response, Throwable failure) {
-        if (failure != null) {
-            return Verdict.fail(NetworkFailures.describe(failure));
-        }
-        int status = response.statusCode();
-        if (status >= 500 || rules.isRetryableStatus(status)) {
-            return Verdict.fail("HTTP " + status);
-        }
-        return Verdict.success();
+    static Classifier<HttpResponse<?>> forBreaker(HttpRetryRules rules) {
+        return (response, failure) -> failure != null ? Verdict.fail(NetworkFailures.describe(failure))
+                : rules.statusTable().breakerVerdict(response.statusCode());
     }
 
     /**
      * The same decisions for a request that must not be repeated: a retryable outcome becomes a
-     * permanent one, so the caller gets exactly what the plain client would have given.
+     * permanent one, so the caller gets exactly what the plain client would have given, unless the
+     * failure proves that no byte of the request was sent ({@link NetworkFailures#isNothingSent}).
      */
     static Classifier<HttpResponse<?>> noRetries(Classifier<HttpResponse<?>> classifier, String why) {
         return (response, failure) -> {
             Verdict verdict = classifier.classify(response, failure);
-            if (!verdict.isRetryable()) {
+            if (!verdict.isRetryable() || (failure != null && NetworkFailures.isNothingSent(failure))) {
+                // A request that never left can be sent again whatever its method.
                 return verdict;
             }
             return Verdict.fail(verdict.reason().orElse("retryable outcome") + "; " + why);

@@ -48,6 +48,9 @@ public final class HttpRetriesExhaustedException extends IOException {
             case HINT_EXCEEDS_DEADLINE -> text.append("Retry-After of ")
                     .append(exhausted.hint().map(dev.endure.Durations::describe).orElse("?"))
                     .append(" ends past the deadline");
+            case HINT_EXCEEDS_MAX_RETRY_AFTER -> text.append("Retry-After of ")
+                    .append(exhausted.hint().map(dev.endure.Durations::describe).orElse("?"))
+                    .append(" is longer than the client's maxRetryAfter; a retry sooner would come before the server allows");
             case MAX_DURATION -> text.append("the next retry would start past the deadline");
             default -> text.append(exhausted.reason().description());
         }

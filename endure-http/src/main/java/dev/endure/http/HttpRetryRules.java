@@ -1,5 +1,6 @@
 package dev.endure.http;
 
+import dev.endure.HttpStatusTable;
 import java.net.http.HttpRequest;
 import java.util.Arrays;
 import java.util.Locale;
@@ -10,11 +11,13 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * What {@link ResilientHttpClient} retries: an immutable value. The defaults follow seed 004 and
- * DESIGN.md: statuses 408, 429, 500, 502, 503, 504 and transient network failures
- * ({@link NetworkFailures#isTransient}) are retried; every other 4xx and 5xx is returned at once.
- * Only idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) or requests carrying an
- * {@code Idempotency-Key} header are retried, unless {@link Builder#retryNonIdempotentMethods()} opts in.
+ * What {@link ResilientHttpClient} retries: an immutable value. Statuses come from endure-core's one
+ * {@link HttpStatusTable} (defaults: retry 408, 429, 500, 502, 503, 504; honour {@code Retry-After} on
+ * the throttling statuses 429 and 503; a breaker counts 5xx only); failures retried are
+ * {@link NetworkFailures#isTransient} ones, and every failure that proves the request never left
+ * ({@link NetworkFailures#isNothingSent}) is retried for every method. Only idempotent methods (GET, HEAD,
+ * OPTIONS, PUT, DELETE, TRACE) or requests carrying an {@code Idempotency-Key} header are retried after
+ * the request may have reached the server, unless {@link Builder#retryNonIdempotentMethods()} opts in.
  *
  * <pre>{@code
  * HttpRetryRules rules = HttpRetryRules.builder()
@@ -25,20 +28,17 @@ import java.util.stream.Collectors;
  */
 public final class HttpRetryRules {
 
-    private static final Set<Integer> DEFAULT_STATUSES = Set.of(408, 429, 500, 502, 503, 504);
     private static final Set<String> DEFAULT_IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
     private static final HttpRetryRules DEFAULTS = builder().build();
 
-    private final Set<Integer> retryStatuses;
-    private final Set<Integer> retryAfterStatuses;
+    private final HttpStatusTable statuses;
     private final Predicate<Throwable> networkFailures;
     private final Set<String> idempotentMethods;
     private final String idempotencyKeyHeader;
     private final boolean retryNonIdempotent;
 
-    private HttpRetryRules(Builder builder) {
-        this.retryStatuses = Set.copyOf(builder.retryStatuses);
-        this.retryAfterStatuses = builder.retryAfterStatuses == null ? retryStatuses : Set.copyOf(builder.retryAfterStatuses);
+    private HttpRetryRules(Builder builder, HttpStatusTable statuses) {
+        this.statuses = statuses;
         this.networkFailures = builder.networkFailures;
         this.idempotentMethods = Set.copyOf(builder.idempotentMethods);
         this.idempotencyKeyHeader = builder.idempotencyKeyHeader;
@@ -54,14 +54,19 @@ public final class HttpRetryRules {
         return new Builder();
     }
 
+    /** The status table these rules read. */
+    public HttpStatusTable statusTable() {
+        return statuses;
+    }
+
     /** True if a response with this status is worth another attempt. */
     public boolean isRetryableStatus(int status) {
-        return retryStatuses.contains(status);
+        return statuses.retries(status);
     }
 
     /** True if a {@code Retry-After} header on a response with this status sets a floor for the next delay. */
     public boolean honoursRetryAfter(int status) {
-        return retryAfterStatuses.contains(status);
+        return statuses.retries(status) && statuses.isThrottling(status);
     }
 
     /** True if this failure of an attempt is transient network trouble. */
@@ -79,14 +84,8 @@ public final class HttpRetryRules {
                 || request.headers().firstValue(idempotencyKeyHeader).filter(key -> !key.isBlank()).isPresent();
     }
 
-    /** Why {@code request} is not retried; for messages. */
-    String whyNotRetried(HttpRequest request) {
-        return request.method() + " is not idempotent and carries no " + idempotencyKeyHeader
-                + " header, so it is not retried (send the header, or opt in with retryNonIdempotentMethods())";
-    }
-
     public Set<Integer> retryStatuses() {
-        return retryStatuses;
+        return statuses.retryStatuses();
     }
 
     public Set<String> idempotentMethods() {
@@ -99,14 +98,14 @@ public final class HttpRetryRules {
 
     @Override
     public String toString() {
-        return "HttpRetryRules[statuses " + new TreeSet<>(retryStatuses) + ", Retry-After on " + new TreeSet<>(retryAfterStatuses)
+        return "HttpRetryRules[statuses " + statuses.retryStatuses() + ", Retry-After on " + statuses.throttlingStatuses()
                 + ", methods " + (retryNonIdempotent ? "all" : new TreeSet<>(idempotentMethods) + " or " + idempotencyKeyHeader) + "]";
     }
 
     /** Builds {@link HttpRetryRules}; {@link #build()} validates and names what is wrong. */
     public static final class Builder {
-        private Set<Integer> retryStatuses = DEFAULT_STATUSES;
-        private Set<Integer> retryAfterStatuses;
+        private HttpStatusTable.Builder table = HttpStatusTable.defaults().toBuilder();
+        private boolean throttlingSet;
         private Predicate<Throwable> networkFailures = NetworkFailures::isTransient;
         private Set<String> idempotentMethods = DEFAULT_IDEMPOTENT;
         private String idempotencyKeyHeader = "Idempotency-Key";
@@ -114,18 +113,25 @@ public final class HttpRetryRules {
 
         private Builder() {}
 
+        /** Starts from another status table (say one shared with endure-config); the settings below change rows of it. */
+        public Builder statusTable(HttpStatusTable statusTable) {
+            this.table = Objects.requireNonNull(statusTable, "statusTable").toBuilder();
+            return this;
+        }
+
         /** Replaces the retried statuses (default 408, 429, 500, 502, 503, 504). */
         public Builder retryStatuses(int... statuses) {
-            this.retryStatuses = statusSet("retryStatuses", statuses);
+            table.retryStatuses(statuses);
             return this;
         }
 
         /**
-         * The statuses whose {@code Retry-After} header is honoured as a floor (default: every retried
-         * status; a server that bothers to say when is always listened to).
+         * The statuses whose {@code Retry-After} header is honoured as a floor: the table's throttling
+         * statuses (default 429 and 503, those of them that are retried).
          */
         public Builder honourRetryAfterOn(int... statuses) {
-            this.retryAfterStatuses = statusSet("honourRetryAfterOn", statuses);
+            table.throttlingStatuses(statuses);
+            throttlingSet = true;
             return this;
         }
 
@@ -161,27 +167,14 @@ public final class HttpRetryRules {
             if (idempotencyKeyHeader.isBlank()) {
                 throw new IllegalArgumentException("idempotencyKeyHeader must not be blank in HttpRetryRules");
             }
-            if (retryAfterStatuses != null && !retryStatuses.containsAll(retryAfterStatuses)) {
-                Set<Integer> stray = new TreeSet<>(retryAfterStatuses);
-                stray.removeAll(retryStatuses);
+            HttpStatusTable statuses = table.build();
+            Set<Integer> stray = new TreeSet<>(statuses.throttlingStatuses());
+            stray.removeAll(statuses.retryStatuses());
+            if (throttlingSet && !stray.isEmpty()) {
                 throw new IllegalArgumentException("honourRetryAfterOn names statuses that are not retried: " + stray
-                        + " (retryStatuses is " + new TreeSet<>(retryStatuses) + ") in HttpRetryRules");
+                        + " (retryStatuses is " + statuses.retryStatuses() + ") in HttpRetryRules");
             }
-            return new HttpRetryRules(this);
-        }
-
-        private static Set<Integer> statusSet(String field, int[] statuses) {
-            Objects.requireNonNull(statuses, field);
-            for (int status : statuses) {
-                if (status < 100 || status > 599) {
-                    throw new IllegalArgumentException(field + " must hold HTTP statuses from 100 to 599 (was " + status + ")");
-                }
-                if (status < 400) {
-                    throw new IllegalArgumentException(field + " must hold error statuses, 400 or above (was " + status
-                            + "): a " + status + " is an answer, not a failure");
-                }
-            }
-            return Arrays.stream(statuses).boxed().collect(Collectors.toSet());
+            return new HttpRetryRules(this, statuses);
         }
     }
 }

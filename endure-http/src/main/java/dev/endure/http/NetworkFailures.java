@@ -4,10 +4,13 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.UnresolvedAddressException;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Which failures of {@link java.net.http.HttpClient} are transient network trouble worth a retry, and
@@ -40,10 +43,36 @@ public final class NetworkFailures {
                 || (failure != null && failure.getClass() == IOException.class);
     }
 
+    /**
+     * True if {@code failure} proves the request never left: no byte of it reached the server, so sending
+     * it again is safe for every method, POST included. These count: connection refused and every other
+     * failure to connect ({@link ConnectException}, which the JDK also uses for an unknown host), a
+     * connect timeout ({@link HttpConnectTimeoutException}), an unresolvable host
+     * ({@link UnknownHostException}, {@link UnresolvedAddressException}) and a failed TLS handshake
+     * ({@link SSLHandshakeException}: the request is written only after the handshake). A reset or a
+     * timeout after connecting does not count: the server may have read and acted on the request.
+     */
+    public static boolean isNothingSent(Throwable failure) {
+        for (Throwable current = failure; current != null; current = current.getCause()) {
+            if (current instanceof ConnectException || current instanceof HttpConnectTimeoutException
+                    || current instanceof UnknownHostException || current instanceof UnresolvedAddressException
+                    || current instanceof SSLHandshakeException) {
+                return true;
+            }
+            if (current.getCause() == current) {
+                break;
+            }
+        }
+        return false;
+    }
+
     /** A short, stable name for logs and events, e.g. {@code "connection refused"}. */
     public static String describe(Throwable failure) {
         if (failure == null) {
             return "no failure";
+        }
+        if (failure instanceof dev.endure.breaker.CallNotPermittedException rejected) {
+            return rejected.getMessage(); // the breaker's own words: which breaker, which state, until when
         }
         String kind;
         if (failure instanceof HttpConnectTimeoutException) {

@@ -1,5 +1,8 @@
 package dev.endure.http;
 
+import dev.endure.CancellingFuture;
+import dev.endure.Failures;
+import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.retry.RetriesExhaustedException;
 import dev.endure.retry.Retrier;
@@ -20,8 +23,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -96,8 +97,8 @@ public final class ResilientHttpClient extends HttpClient {
         HttpResponse<?> response;
         try {
             response = call.retrier.execute(context -> call.attemptSync());
-        } catch (RetriesExhaustedException exhausted) {
-            throw call.exhausted(exhausted);
+        } catch (RetriesExhaustedException | CallNotPermittedException ended) {
+            throw (IOException) call.outcome(ended);
         } catch (RetryInterruptedException interrupted) {
             // The core restored the interrupt flag; throwing InterruptedException hands the interrupt
             // on instead, so the flag is cleared as Thread.sleep would clear it.
@@ -118,26 +119,17 @@ public final class ResilientHttpClient extends HttpClient {
         HttpCall<T> call = prepare(request, handler);
         // The JDK's own future is handed over (not a thenApply copy) so that cancelling reaches the exchange.
         CompletableFuture<HttpResponse<?>> run = call.retrier.executeAsync(context -> call.attemptAsync());
-        CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>() {
-            @Override
-            public boolean cancel(boolean mayInterruptIfRunning) {
-                boolean cancelled = super.cancel(mayInterruptIfRunning);
-                if (cancelled) {
-                    // stops the pending retry and, best effort, the exchange in flight
-                    run.cancel(mayInterruptIfRunning);
-                }
-                return cancelled;
-            }
-        };
+        // Cancelling stops the pending retry and, best effort, the exchange in flight.
+        CompletableFuture<HttpResponse<T>> result = CancellingFuture.cancelling(run);
         run.whenComplete((response, failure) -> {
             if (failure != null) {
-                Throwable cause = unwrap(failure);
-                result.completeExceptionally(cause instanceof RetriesExhaustedException exhausted ? call.exhausted(exhausted) : cause);
+                Throwable cause = Failures.unwrap(failure);
+                result.completeExceptionally(call.outcome(cause));
                 return;
             }
             call.finishAsync(response).whenComplete((finished, replayFailure) -> {
                 if (replayFailure != null) {
-                    result.completeExceptionally(unwrap(replayFailure));
+                    result.completeExceptionally(Failures.unwrap(replayFailure));
                 } else {
                     result.complete(finished);
                 }
@@ -178,14 +170,6 @@ public final class ResilientHttpClient extends HttpClient {
     @SuppressWarnings("unchecked")
     static CompletableFuture<HttpResponse<?>> widen(CompletableFuture<? extends HttpResponse<?>> future) {
         return (CompletableFuture<HttpResponse<?>>) future;
-    }
-
-    static Throwable unwrap(Throwable failure) {
-        Throwable current = failure;
-        while ((current instanceof CompletionException || current instanceof ExecutionException) && current.getCause() != null) {
-            current = current.getCause();
-        }
-        return current;
     }
 
     /** Called by the classifier when a response carried a Retry-After it could not use. */

@@ -41,6 +41,7 @@ public final class ResilientHttpClientBuilder {
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     private Backoff backoff = DEFAULT_BACKOFF;
     private Duration maxRetryAfter = DEFAULT_MAX_RETRY_AFTER;
+    private boolean clampRetryAfter;
     private Duration attemptTimeout;
     private Duration deadline;
     private int maxBufferedErrorBody = DEFAULT_MAX_BUFFERED_ERROR_BODY;
@@ -88,11 +89,23 @@ public final class ResilientHttpClientBuilder {
     }
 
     /**
-     * The longest {@code Retry-After} the client will wait; a longer one is clamped to this. Within it, a
-     * {@code Retry-After} is a floor: the next attempt never starts earlier.
+     * The longest {@code Retry-After} the client will wait (default 60 s). Within it, a {@code Retry-After}
+     * is a floor: the next attempt never starts earlier. A longer one ends the call at once with an
+     * {@link HttpRetriesExhaustedException} naming the hint ({@code HINT_EXCEEDS_MAX_RETRY_AFTER}), unless
+     * {@link #clampRetryAfter()} opts into retrying after the cap.
      */
     public ResilientHttpClientBuilder maxRetryAfter(Duration maxRetryAfter) {
         this.maxRetryAfter = maxRetryAfter;
+        return this;
+    }
+
+    /**
+     * Opt-in: a {@code Retry-After} beyond {@link #maxRetryAfter} is cut to it and the retry is sent after
+     * the cap, earlier than the server asked. This breaks the promise that a retry never starts before
+     * its {@code Retry-After}; use it only for servers known to tolerate that.
+     */
+    public ResilientHttpClientBuilder clampRetryAfter() {
+        this.clampRetryAfter = true;
         return this;
     }
 
@@ -252,7 +265,7 @@ public final class ResilientHttpClientBuilder {
             breakers = host -> CircuitBreaker.builder(breaker.toBuilder().name(clientName + "@" + host).build())
                     .clock(clientClock).build();
         }
-        return new ResilientHttpClient(new ClientSettings(delegate, name, rules, maxAttempts, backoff, maxRetryAfter,
+        return new ResilientHttpClient(new ClientSettings(delegate, name, rules, maxAttempts, backoff, maxRetryAfter, clampRetryAfter,
                 attemptTimeout, deadline, maxBufferedErrorBody, clock, scheduler, random, gates, breakers,
                 List.copyOf(listeners), new AtomicBoolean()));
     }

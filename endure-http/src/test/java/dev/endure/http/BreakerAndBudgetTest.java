@@ -131,9 +131,54 @@ class BreakerAndBudgetTest {
         HttpRequest post = HttpRequest.newBuilder(server.uri("/orders")).POST(HttpRequest.BodyPublishers.ofString("{}")).build();
 
         assertThat(client.send(post, BodyHandlers.discarding()).statusCode()).isEqualTo(500);
+        // one checked IOException for every method (issue 13 item 4), naming the breaker, not a Retry-After
         assertThatThrownBy(() -> client.send(post, BodyHandlers.discarding()))
-                .isInstanceOf(CallNotPermittedException.class).hasMessageContaining("is OPEN");
+                .isInstanceOfSatisfying(HttpBreakerOpenException.class, open -> {
+                    assertThat(open.state()).isEqualTo(BreakerState.OPEN);
+                    assertThat(open.attempts()).isZero();
+                    assertThat(open.retryAfter()).isPresent();
+                }).hasMessageContaining("POST " + server.uri("/orders") + " not sent: circuit breaker 'inventory@127.0.0.1:")
+                .hasMessageContaining("is OPEN").hasMessageNotContaining("Retry-After")
+                .hasCauseInstanceOf(CallNotPermittedException.class);
+        HttpRequest get = HttpRequest.newBuilder(server.uri("/orders")).build();
+        assertThatThrownBy(() -> client.send(get, BodyHandlers.discarding())).isInstanceOf(HttpBreakerOpenException.class);
+        assertThatThrownBy(() -> client.sendAsync(post, BodyHandlers.discarding()).join())
+                .hasCauseInstanceOf(HttpBreakerOpenException.class);
         assertThat(server.requestCount()).isEqualTo(1);
+        // refusals are not attempts: one request reached the host
+        assertThat(client.stats(post.uri()).orElseThrow().attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void aRetryThatMeetsTheOpenBreakerPastTheDeadlineEndsAsTheSameBreakerError() throws Exception {
+        server = ScriptedServer.start().otherwise(request -> respond(503));
+        ResilientHttpClient client = client().deadline(Duration.ofSeconds(10)).circuitBreakerPerHost(CircuitBreakerPolicy.builder()
+                .consecutiveFailures(2).openDuration(Duration.ofMinutes(1)).build()).build();
+        HttpRequest get = HttpRequest.newBuilder(server.uri("/stock/42")).build();
+
+        assertThatThrownBy(() -> client.send(get, BodyHandlers.discarding()))
+                .isInstanceOfSatisfying(HttpBreakerOpenException.class, open -> assertThat(open.attempts()).isEqualTo(2))
+                .hasMessageNotContaining("Retry-After");
+        assertThat(server.requestCount()).isEqualTo(2);
+        assertThat(log).noneSatisfy(line -> assertThat(line).contains("I/O failure"));
+    }
+
+    @Test
+    void aCallThatFindsTheTrialSlotTakenFailsNowInsteadOfWaitingOutItsDeadline() throws Exception {
+        server = ScriptedServer.start().otherwise(request -> respond(200));
+        ResilientHttpClient client = client().deadline(Duration.ofSeconds(3)).circuitBreakerPerHost(CircuitBreakerPolicy.builder()
+                .consecutiveFailures(1).openDuration(Duration.ofSeconds(1)).halfOpenMaxTrials(1).build()).build();
+        HttpRequest get = HttpRequest.newBuilder(server.uri("/stock/42")).build();
+        client.send(get, BodyHandlers.discarding()); // makes the host's breaker
+        dev.endure.breaker.CircuitBreaker breaker = client.circuitBreaker(get.uri()).orElseThrow();
+        breaker.acquirePermission().recordFailure(0);
+        time.advance(Duration.ofSeconds(1));
+        dev.endure.breaker.CircuitBreaker.Permit trial = breaker.acquirePermission(); // another caller's trial, in flight
+
+        assertThatThrownBy(() -> client.send(get, BodyHandlers.discarding()))
+                .isInstanceOfSatisfying(HttpBreakerOpenException.class, open -> assertThat(open.state()).isEqualTo(BreakerState.HALF_OPEN));
+        assertThat(time.sleeps()).as("no waiting for a slot whose release nobody knows").isEmpty();
+        trial.release();
     }
 
     @Test

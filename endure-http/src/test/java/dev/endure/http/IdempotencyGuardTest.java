@@ -56,11 +56,13 @@ class IdempotencyGuardTest {
     }
 
     @Test
-    void doesNotRetryAPostWhoseConnectionFailedEither() throws Exception {
+    void retriesAPostWhoseConnectionWasRefusedBecauseNothingWasSent() throws Exception {
+        // Issue 13 item 3: a refused connection proves no byte left, so even a POST may be sent again.
         HttpRequest charge = HttpRequest.newBuilder(URI.create("http://127.0.0.1:1/charges")).POST(BodyPublishers.ofString("{}")).build();
 
-        assertThatThrownBy(() -> client().build().send(charge, BodyHandlers.ofString())).isInstanceOf(ConnectException.class);
-        assertThat(events).filteredOn(RetryEvent.RetryScheduled.class::isInstance).isEmpty();
+        assertThatThrownBy(() -> client().build().send(charge, BodyHandlers.ofString()))
+                .isInstanceOf(HttpRetriesExhaustedException.class).hasMessageContaining("connection refused");
+        assertThat(events).filteredOn(RetryEvent.RetryScheduled.class::isInstance).isNotEmpty();
     }
 
     @Test

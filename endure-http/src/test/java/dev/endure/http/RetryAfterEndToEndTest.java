@@ -62,12 +62,26 @@ class RetryAfterEndToEndTest {
     }
 
     @Test
-    void capsAnExcessiveRetryAfterAtTheConfiguredMaximum() throws Exception {
+    void capsAnExcessiveRetryAfterAtTheConfiguredMaximumWhenClampingIsChosen() throws Exception {
         server = ScriptedServer.start().then(respond(429, "", "Retry-After", "86400"), respond(200, "ok"));
 
-        client().maxRetryAfter(Duration.ofSeconds(10)).build().send(get(), BodyHandlers.ofString());
+        client().maxRetryAfter(Duration.ofSeconds(10)).clampRetryAfter().build().send(get(), BodyHandlers.ofString());
 
         assertThat(time.sleeps()).containsExactly(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void neverRetriesEarlierThanARetryAfterBeyondTheCapButGivesUpNamingIt() throws Exception {
+        server = ScriptedServer.start().then(respond(503, "", "Retry-After", "90"), respond(200, "ok"));
+
+        assertThatThrownBy(() -> client().build().send(get(), BodyHandlers.ofString()))
+                .isInstanceOfSatisfying(HttpRetriesExhaustedException.class, exhausted -> {
+                    assertThat(exhausted.reason()).isEqualTo(GiveUpReason.HINT_EXCEEDS_MAX_RETRY_AFTER);
+                    assertThat(exhausted.attempts()).isEqualTo(1);
+                    assertThat(exhausted).hasMessageContaining("Retry-After of 90 s is longer than the client's maxRetryAfter");
+                });
+        assertThat(time.sleeps()).isEmpty();
+        assertThat(server.requestCount()).isEqualTo(1);
     }
 
     @Test

@@ -23,6 +23,14 @@ public final class CommitOutcomeUnknownException extends SQLException {
         this.attempt = attempt;
     }
 
+    /**
+     * For transaction code outside this module that commits by other means (a Spring transaction manager):
+     * the connection failed during the COMMIT of {@code attempt}, with {@code cause} as the driver reported it.
+     */
+    public static CommitOutcomeUnknownException duringCommit(String message, SQLException cause, int attempt) {
+        return new CommitOutcomeUnknownException(message, cause, attempt);
+    }
+
     /** The attempt whose COMMIT failed (1 for the first). */
     public int attempt() {
         return attempt;

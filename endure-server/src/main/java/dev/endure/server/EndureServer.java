@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.endure.Clock;
 import dev.endure.delivery.DeliveryListener;
+import dev.endure.delivery.DeliveryPolicy;
 import dev.endure.delivery.DeliveryStore;
 import dev.endure.delivery.DeliveryWorker;
 import dev.endure.delivery.jdbc.JdbcDeliveryQueries;
@@ -81,10 +82,11 @@ public final class EndureServer implements AutoCloseable {
             this.history = new QueueHistory(config.integer(ConfigKey.DASHBOARD_HISTORY));
             this.metrics = new ServerMetrics(history);
             SsrfGuard guard = ssrfGuard(config);
+            DeliveryPolicy policy = DeliveryPolicies.from(config);
             if (config.flag(ConfigKey.WORKER_ENABLED)) {
                 DeliveryWorker.Builder builder = DeliveryWorker.builder(store)
                         .owner(workerName())
-                        .policy(DeliveryPolicies.from(config))
+                        .policy(policy)
                         .ssrfGuard(guard)
                         .clock(clock)
                         .concurrency(config.integer(ConfigKey.WORKER_CONCURRENCY))
@@ -100,7 +102,7 @@ public final class EndureServer implements AutoCloseable {
                 var state = local == null ? null : local.breakerState(endpointId);
                 return state == null ? null : state.name();
             }, history,
-                    config.integer(ConfigKey.DELIVERY_MAX_PAYLOAD_BYTES), Duration.ofHours(24), guard);
+                    config.integer(ConfigKey.DELIVERY_MAX_PAYLOAD_BYTES), Duration.ofHours(24), guard, policy);
             this.http = HttpApi.create(api, new Auth(ApiKeys.of(config.apiKeys())), metrics, this::ready,
                     config.flag(ConfigKey.METRICS_REQUIRE_KEY));
             this.sampler = Executors.newSingleThreadScheduledExecutor(runnable -> {

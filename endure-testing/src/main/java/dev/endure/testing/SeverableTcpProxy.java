@@ -30,6 +30,7 @@ public final class SeverableTcpProxy implements AutoCloseable {
     private final Thread acceptor;
     private volatile boolean closed;
     private volatile boolean stalled;
+    private volatile boolean refusing;
     private final List<Socket> heldClients = new CopyOnWriteArrayList<>();
 
     public SeverableTcpProxy(String targetHost, int targetPort) throws IOException {
@@ -53,6 +54,21 @@ public final class SeverableTcpProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * A database that went away: every open connection is killed and new ones are closed as soon as they
+     * arrive, until {@link #restore()}.
+     */
+    public void sever() {
+        refusing = true;
+        cutNow();
+    }
+
+    /** Ends {@link #sever()} and {@link #stall()}: new connections reach the server again. */
+    public void restore() {
+        refusing = false;
+        stalled = false;
+    }
+
     /** From now on nothing flows: every open and new connection hangs without an answer (no reset, no refusal). */
     public void stall() {
         stalled = true;
@@ -67,6 +83,10 @@ public final class SeverableTcpProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = listener.accept();
+                if (refusing) {
+                    client.close();
+                    continue;
+                }
                 if (stalled) {
                     heldClients.add(client); // accepted, never answered
                     continue;

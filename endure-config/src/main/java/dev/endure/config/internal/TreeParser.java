@@ -53,7 +53,10 @@ public final class TreeParser {
                     && failed.getParsingContext().inObject() && failed.getParsingContext().getCurrentName() != null) {
                 // The key was read but its value was not: the error belongs to that key.
                 String key = Paths.key(failed.getParsingContext().getCurrentName());
-                where = where.isEmpty() ? key : where + "." + key;
+                // When the value itself was unreadable (a malformed number) the key is on the path already.
+                if (!where.equals(key) && !where.endsWith("." + key)) {
+                    where = where.isEmpty() ? key : where + "." + key;
+                }
             }
             String problem = Secrets.isSecretPath(where) ? "details hidden because the key looks secret" : describe(syntax);
             problems.addWithoutValue(where, formatName + " syntax error: " + problem, location(syntax.getLocation()));

@@ -134,15 +134,12 @@ final class ClaimSql {
                 leaseRows.executeUpdate();
             }
             try (PreparedStatement read = connection.prepareStatement("SELECT d.id, d.message_id, d.endpoint_id, d.fencing_token,"
-                    + " d.attempts, d.window_start, m.event_type, m.payload FROM endure_delivery d"
+                    + " d.attempts, d.window_start, m.event_type, m.payload, d.previous_delay_ms FROM endure_delivery d"
                     + " JOIN endure_message m ON m.id = d.message_id WHERE d.id IN (" + marks(chunk.size()) + ")")) {
                 bind(read, 1, chunk);
                 try (ResultSet row = read.executeQuery()) {
                     while (row.next()) {
-                        long windowStart = row.getLong(6);
-                        Instant window = row.wasNull() ? null : Instant.ofEpochMilli(windowStart);
-                        claims.put(row.getString(1), new Claim(row.getString(1), row.getString(2), row.getString(3), row.getLong(4), owner,
-                                Instant.ofEpochMilli(leaseUntil), row.getInt(5) + 1, window, row.getString(7), row.getString(8)));
+                        claims.put(row.getString(1), claim(row, owner, leaseUntil));
                     }
                 }
             }
@@ -159,21 +156,29 @@ final class ClaimSql {
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("WITH leased AS (UPDATE endure_delivery SET state = 'IN_FLIGHT',"
                 + " lease_owner = ?, lease_until = ?, fencing_token = fencing_token + 1 WHERE id IN (" + marks(ids.size()) + ")"
-                + " RETURNING id, message_id, endpoint_id, fencing_token, attempts, window_start)"
-                + " SELECT l.id, l.message_id, l.endpoint_id, l.fencing_token, l.attempts, l.window_start, m.event_type, m.payload"
+                + " RETURNING id, message_id, endpoint_id, fencing_token, attempts, window_start, previous_delay_ms)"
+                + " SELECT l.id, l.message_id, l.endpoint_id, l.fencing_token, l.attempts, l.window_start, m.event_type, m.payload,"
+                + " l.previous_delay_ms"
                 + " FROM leased l JOIN endure_message m ON m.id = l.message_id")) {
             statement.setString(1, owner);
             statement.setLong(2, leaseUntil);
             bind(statement, 3, ids);
             try (ResultSet row = statement.executeQuery()) {
                 while (row.next()) {
-                    long windowStart = row.getLong(6);
-                    Instant window = row.wasNull() ? null : Instant.ofEpochMilli(windowStart);
-                    into.put(row.getString(1), new Claim(row.getString(1), row.getString(2), row.getString(3), row.getLong(4), owner,
-                            Instant.ofEpochMilli(leaseUntil), row.getInt(5) + 1, window, row.getString(7), row.getString(8)));
+                    into.put(row.getString(1), claim(row, owner, leaseUntil));
                 }
             }
         }
+    }
+
+    /** A claim from a row of id, message, endpoint, token, attempts, window start, event type, payload, previous delay. */
+    private static Claim claim(ResultSet row, String owner, long leaseUntil) throws SQLException {
+        long windowStart = row.getLong(6);
+        Instant window = row.wasNull() ? null : Instant.ofEpochMilli(windowStart);
+        long previousDelay = row.getLong(9);
+        Duration previous = row.wasNull() ? null : Duration.ofMillis(previousDelay);
+        return new Claim(row.getString(1), row.getString(2), row.getString(3), row.getLong(4), owner, Instant.ofEpochMilli(leaseUntil),
+                row.getInt(5) + 1, window, row.getString(7), row.getString(8), previous);
     }
 
     private void selectExpired(Connection connection, long nowMillis, Set<String> disabled, Set<String> ordered, int limit,

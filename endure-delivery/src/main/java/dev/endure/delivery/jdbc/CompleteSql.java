@@ -139,7 +139,7 @@ final class CompleteSql {
         String sql = "UPDATE endure_delivery SET state = CASE WHEN ? = 'RETRY' AND EXISTS (SELECT 1 FROM endure_endpoint e"
                 + " WHERE e.id = endpoint_id AND e.enabled = FALSE) THEN 'HELD' WHEN ? = 'RETRY' THEN 'PENDING' ELSE ? END,"
                 + " attempts = attempts + 1, next_attempt_at = ?, window_start = COALESCE(window_start, ?), lease_owner = NULL,"
-                + " lease_until = NULL, finished_at = ?, terminal_reason = ?, last_status = ?, last_error = ?"
+                + " lease_until = NULL, finished_at = ?, terminal_reason = ?, last_status = ?, last_error = ?, previous_delay_ms = ?"
                 + " WHERE id = ? AND fencing_token = ? AND state = 'IN_FLIGHT'";
         try (PreparedStatement update = connection.prepareStatement(sql)) {
             for (Item item : items) {
@@ -167,8 +167,13 @@ final class CompleteSql {
                     update.setInt(8, attempt.httpStatus());
                 }
                 setText(update, 9, truncate(attempt.error(), 1000));
-                update.setString(10, claim.deliveryId());
-                update.setLong(11, claim.fencingToken());
+                if (transition instanceof Transition.RetryAt retry && retry.delay() != null) {
+                    update.setLong(10, retry.delay().toMillis()); // decorrelated jitter grows from it
+                } else {
+                    update.setNull(10, Types.BIGINT);
+                }
+                update.setString(11, claim.deliveryId());
+                update.setLong(12, claim.fencingToken());
                 update.addBatch();
             }
             int[] counts = update.executeBatch();

@@ -254,6 +254,29 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     }
 
     @Override
+    public int renewLeases(java.util.Collection<Claim> claims, Instant leaseUntil) {
+        if (claims.isEmpty()) {
+            return 0;
+        }
+        return transaction(connection -> {
+            int held = 0;
+            try (PreparedStatement renew = connection.prepareStatement("UPDATE endure_delivery SET lease_until = ?"
+                    + " WHERE id = ? AND fencing_token = ? AND state = 'IN_FLIGHT'")) {
+                for (Claim claim : claims) {
+                    renew.setLong(1, leaseUntil.toEpochMilli());
+                    renew.setString(2, claim.deliveryId());
+                    renew.setLong(3, claim.fencingToken());
+                    renew.addBatch();
+                }
+                for (int count : renew.executeBatch()) {
+                    held += count > 0 || count == java.sql.Statement.SUCCESS_NO_INFO ? 1 : 0;
+                }
+            }
+            return held;
+        });
+    }
+
+    @Override
     public boolean replay(String deliveryId, Instant now) {
         return transaction(connection -> update(connection, replaySql("id = ?"), now.toEpochMilli(), deliveryId) == 1);
     }
@@ -331,7 +354,8 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                     + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ?),"
                     + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ? AND outcome <> 'DELIVERED'),"
                     + " (SELECT MIN(next_attempt_at) FROM endure_delivery WHERE endpoint_id = ? AND state = 'PENDING'),"
-                    + " l.http_status, l.error_text, l.started_at, l.outcome"
+                    + " l.http_status, l.error_text, l.started_at, l.outcome,"
+                    + " (SELECT MIN(started_at) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ? AND outcome <> 'DELIVERED')"
                     + " FROM endure_endpoint e LEFT JOIN endure_attempt l ON l.id = (SELECT MAX(a.id) FROM endure_attempt a"
                     + " WHERE a.endpoint_id = e.id) WHERE e.id = ?")) {
                 select.setString(1, endpointId);
@@ -341,9 +365,11 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 select.setLong(5, since.toEpochMilli());
                 select.setString(6, endpointId);
                 select.setString(7, endpointId);
+                select.setLong(8, since.toEpochMilli());
+                select.setString(9, endpointId);
                 try (ResultSet row = select.executeQuery()) {
                     if (!row.next()) {
-                        return new EndpointAttemptStats(endpointId, 0, 0, 0, null, null, null);
+                        return new EndpointAttemptStats(endpointId, 0, 0, 0, null, null, null, null);
                     }
                     Instant lastAttempt = instant(row, 7);
                     String lastError = null;
@@ -352,7 +378,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                         lastError = status != null ? "HTTP " + status : row.getString(6);
                     }
                     return new EndpointAttemptStats(endpointId, row.getLong(1), row.getLong(2), row.getLong(3), lastError, lastAttempt,
-                            instant(row, 4));
+                            instant(row, 4), instant(row, 9));
                 }
             }
         });
@@ -421,7 +447,11 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new JdbcStoreException("delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+            String message = "delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")";
+            if (dev.endure.delivery.StoreUnavailableException.isStoreOutage(e)) {
+                throw new dev.endure.delivery.StoreUnavailableException(message, e);
+            }
+            throw new JdbcStoreException(message, e);
         }
     }
 

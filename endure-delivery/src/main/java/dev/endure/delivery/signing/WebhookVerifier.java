@@ -25,6 +25,8 @@ public final class WebhookVerifier {
     /** The spec's recommended tolerance. */
     public static final Duration DEFAULT_TOLERANCE = Duration.ofMinutes(5);
 
+    private static final java.util.regex.Pattern CANONICAL_SECONDS = java.util.regex.Pattern.compile("0|-?[1-9][0-9]{0,18}");
+
     private final List<WebhookSecret> secrets;
     private final Duration tolerance;
     private final Clock clock;
@@ -76,15 +78,30 @@ public final class WebhookVerifier {
         if (signatureHeader == null || signatureHeader.isBlank()) {
             throw new WebhookVerificationException("missing " + WebhookSigner.SIGNATURE_HEADER + " header");
         }
+        // Only the canonical spelling the signer writes: "+1614265330" or "01614265330" would otherwise
+        // verify against the signature of "1614265330", since the signed text is rebuilt from the number.
+        if (!CANONICAL_SECONDS.matcher(timestamp).matches()) {
+            throw new WebhookVerificationException(WebhookSigner.TIMESTAMP_HEADER + " is not a number of seconds (was '"
+                    + abbreviate(timestamp) + "')");
+        }
         long seconds;
         try {
-            seconds = Long.parseLong(timestamp.trim());
+            seconds = Long.parseLong(timestamp);
         } catch (NumberFormatException e) {
             throw new WebhookVerificationException(WebhookSigner.TIMESTAMP_HEADER + " is not a number of seconds (was '"
                     + abbreviate(timestamp) + "')");
         }
         long now = clock.instant().getEpochSecond();
-        long skew = Math.abs(now - seconds);
+        // Subtracting in long overflows for timestamps near Long.MIN_VALUE and wraps inside the tolerance.
+        long skew;
+        try {
+            skew = Math.abs(Math.subtractExact(now, seconds));
+        } catch (ArithmeticException overflow) {
+            skew = Long.MAX_VALUE;
+        }
+        if (skew < 0) {
+            skew = Long.MAX_VALUE; // Math.abs(Long.MIN_VALUE)
+        }
         if (skew > tolerance.getSeconds()) {
             throw new WebhookVerificationException("webhook timestamp " + seconds + " is " + skew + " s "
                     + (seconds < now ? "old" : "in the future") + ", beyond the tolerance of " + tolerance.getSeconds() + " s");

@@ -7,8 +7,9 @@ import java.net.InetAddress;
 /**
  * Sorts an IP address into an {@link AddressCategory}, byte by byte, so that every spelling of an
  * address lands in the same category: IPv4-mapped ({@code ::ffff:10.0.0.1}), IPv4-compatible
- * ({@code ::10.0.0.1}), NAT64 ({@code 64:ff9b::a00:1}) and 6to4 ({@code 2002:0a00:0001::}) IPv6 forms
- * are judged by the IPv4 address they carry.
+ * ({@code ::10.0.0.1}), IPv4-translated ({@code ::ffff:0:10.0.0.1}), NAT64 ({@code 64:ff9b::a00:1}) and
+ * 6to4 ({@code 2002:0a00:0001::}) IPv6 forms are judged by the IPv4 address they carry; local-use NAT64
+ * ({@code 64:ff9b:1::/48}) is private and Teredo ({@code 2001::/32}) reserved.
  */
 public final class AddressClassifier {
 
@@ -72,12 +73,23 @@ public final class AddressClassifier {
         if (allZero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
             return classifyV4(b, 12); // ::ffff:a.b.c.d IPv4-mapped
         }
+        if (allZero(b, 0, 8) && (b[8] & 0xff) == 0xff && (b[9] & 0xff) == 0xff && allZero(b, 10, 12)) {
+            return classifyV4(b, 12); // ::ffff:0:a.b.c.d IPv4-translated (RFC 2765 SIIT)
+        }
         if (allZero(b, 0, 12)) {
             return classifyV4(b, 12); // ::a.b.c.d IPv4-compatible (deprecated, still routed by some stacks)
         }
         if ((b[0] & 0xff) == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b
                 && allZero(b, 4, 12)) {
             return classifyV4(b, 12); // 64:ff9b::/96 NAT64 reaches the embedded IPv4 address
+        }
+        if ((b[0] & 0xff) == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b
+                && b[4] == 0 && (b[5] & 0xff) == 0x01) {
+            return AddressCategory.PRIVATE; // 64:ff9b:1::/48 local-use NAT64 (RFC 8215): a translator inside the network
+        }
+        if ((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x01 && b[2] == 0 && b[3] == 0) {
+            // 2001::/32 Teredo tunnels to an obfuscated IPv4 client address; no webhook receiver needs one.
+            return AddressCategory.RESERVED;
         }
         if ((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x02) {
             AddressCategory embedded = classifyV4(b, 2); // 2002::/16 6to4 carries an IPv4 address in bytes 2-5

@@ -78,7 +78,16 @@ public final class SsrfGuard {
         if (url.getUserInfo() != null) {
             throw new SsrfBlockedException("webhook URL must not carry credentials before the host", null);
         }
+        if (url.getPort() != -1 && (url.getPort() < 1 || url.getPort() > 65535)) {
+            throw new SsrfBlockedException("webhook URL " + url + " has port " + url.getPort() + "; a port is 1 to 65535", null);
+        }
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (looksNumeric(bare) && !isDottedQuad(bare)) {
+            // Java reads 0177.0.0.1 as 177.0.0.1 where curl and browsers read octal 127.0.0.1; 127.1 and
+            // 2130706433 are read differently again. Only one spelling is unambiguous to every tool.
+            throw new SsrfBlockedException("webhook URL " + url + " has the host " + bare + ", which tools read differently;"
+                    + " write an IPv4 address as four decimal numbers 0-255 without leading zeros, e.g. 127.0.0.1", null);
+        }
         // An IP literal is parsed, never looked up; only names go through the resolver.
         InetAddress[] addresses = isIpLiteral(bare) ? new InetAddress[] {InetAddress.getByName(bare)} : resolver.resolve(bare);
         if (addresses == null || addresses.length == 0) {
@@ -101,7 +110,35 @@ public final class SsrfGuard {
     }
 
     private static boolean isIpLiteral(String host) {
-        return host.indexOf(':') >= 0 || (!host.isEmpty() && host.chars().allMatch(c -> c == '.' || Character.isDigit(c)));
+        return host.indexOf(':') >= 0 || isDottedQuad(host);
+    }
+
+    /**
+     * Whether a host could be taken for a number by some resolver: its last label starts with a digit
+     * (a real top-level domain never does), e.g. {@code 0x7f.1}, {@code 2130706433}, {@code 127.1}.
+     */
+    private static boolean looksNumeric(String host) {
+        if (host.indexOf(':') >= 0 || host.isEmpty()) {
+            return false;
+        }
+        String trimmed = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        String last = trimmed.substring(trimmed.lastIndexOf('.') + 1);
+        return !last.isEmpty() && Character.isDigit(last.charAt(0));
+    }
+
+    /** Four decimal numbers 0-255 without leading zeros: the one IPv4 spelling every tool reads alike. */
+    private static boolean isDottedQuad(String host) {
+        String[] parts = host.split("\\.", -1);
+        if (parts.length != 4) {
+            return false;
+        }
+        for (String part : parts) {
+            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')
+                    || (part.length() > 1 && part.charAt(0) == '0') || Integer.parseInt(part) > 255) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean isAllowListed(InetAddress address) {

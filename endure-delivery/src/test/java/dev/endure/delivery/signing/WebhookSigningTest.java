@@ -69,6 +69,29 @@ class WebhookSigningTest {
                 .hasMessage("missing webhook-timestamp header");
     }
 
+    // Issue 11, defect 7: now + Long.MIN_VALUE overflowed past the tolerance check.
+    @Test
+    void aTimestampFarInThePastDoesNotOverflowPastTheTolerance() {
+        WebhookSecret secret = WebhookSecret.parse(SPEC_SECRET);
+        WebhookVerifier verifier = WebhookVerifier.of(List.of(secret), WebhookVerifier.DEFAULT_TOLERANCE, time);
+        for (long seconds : new long[] {SPEC_TIMESTAMP + Long.MIN_VALUE, Long.MIN_VALUE, Long.MAX_VALUE, SPEC_TIMESTAMP + Long.MAX_VALUE}) {
+            String signature = WebhookSigner.sign(secret, SPEC_ID, seconds, SPEC_PAYLOAD);
+            assertThatThrownBy(() -> verifier.verify(SPEC_PAYLOAD, SPEC_ID, Long.toString(seconds), signature))
+                    .as("timestamp %d", seconds).isInstanceOf(WebhookVerificationException.class);
+        }
+    }
+
+    // Issue 11, defect 7: "+1614265330" and "01614265330" verified against the canonical timestamp's signature.
+    @Test
+    void onlyTheCanonicalTimestampTextVerifies() {
+        WebhookVerifier verifier = WebhookVerifier.of(List.of(WebhookSecret.parse(SPEC_SECRET)), Duration.ofMinutes(5), time);
+        for (String spelling : new String[] {"+1614265330", "01614265330", " 1614265330", "1614265330 ", "1614265330\n", "1_614_265_330"}) {
+            assertThatThrownBy(() -> verifier.verify(SPEC_PAYLOAD, SPEC_ID, spelling, SPEC_SIGNATURE))
+                    .as("'%s'", spelling).isInstanceOf(WebhookVerificationException.class)
+                    .hasMessageContaining("webhook-timestamp");
+        }
+    }
+
     @Test
     void generatesSecretsOfTwentyFourToSixtyFourRandomBytes() {
         WebhookSecret a = WebhookSecret.generate();

@@ -49,6 +49,43 @@ class SsrfGuardTest {
         assertThat(AddressClassifier.classify(InetAddress.getByName(literal))).isEqualTo(expected);
     }
 
+    // Issue 11, defect 6: these IPv6 translation and tunnelling ranges were judged public.
+    @ParameterizedTest(name = "{0} is {1}")
+    @CsvSource({
+            "::ffff:0:7f00:1, LOOPBACK",          // ::ffff:0:0/96 IPv4-translated, carries 127.0.0.1
+            "::ffff:0:a9fe:a9fe, CLOUD_METADATA", // ... carries 169.254.169.254
+            "::ffff:0:a00:1, PRIVATE",            // ... carries 10.0.0.1
+            "64:ff9b:1::a9fe:a9fe, PRIVATE",      // 64:ff9b:1::/48 local-use NAT64
+            "64:ff9b:1:ffff::1, PRIVATE",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2, RESERVED", // 2001::/32 Teredo
+            "2001::1, RESERVED",
+            "2001:4860:4860::8888, PUBLIC",       // 2001:4860::/32 is not Teredo
+    })
+    void judgesTranslationAndTunnelRangesAsNotPublic(String literal, AddressCategory expected) throws Exception {
+        assertThat(AddressClassifier.classify(InetAddress.getByName(literal))).isEqualTo(expected);
+    }
+
+    // Issue 11, defect 6: Java reads 0177.0.0.1 as 177.0.0.1, curl and browsers as 127.0.0.1.
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"http://0177.0.0.1/", "http://127.000.000.001/", "http://010.0.0.1/x",
+            "http://0x7f.0.0.1/", "http://2130706433/", "http://127.1/", "http://1.2.3.4.5/"})
+    void refusesIpv4LiteralsOtherToolsReadDifferently(String url) {
+        SsrfGuard guard = SsrfGuard.defaults().withResolver(host -> InetAddress.getAllByName("93.184.216.34"));
+        // java.net.URI finds no host at all in some of these; either way the URL is refused.
+        assertThatThrownBy(() -> guard.vet(URI.create(url))).isInstanceOf(SsrfBlockedException.class)
+                .message().containsAnyOf("four decimal numbers", "has no host");
+    }
+
+    // Issue 11, defect 2: a port above 65535 was accepted and the worker looped on it forever.
+    @Test
+    void refusesPortsOutsideTheTcpRange() {
+        SsrfGuard guard = SsrfGuard.defaults().allowingLoopback();
+        for (String url : new String[] {"http://127.0.0.1:99999/", "http://127.0.0.1:65536/", "http://127.0.0.1:0/"}) {
+            assertThatThrownBy(() -> guard.vet(URI.create(url))).as(url).isInstanceOf(SsrfBlockedException.class)
+                    .hasMessageContaining("port");
+        }
+    }
+
     @Test
     void judgesIpv4MappedIpv6AddressesByTheirIpv4Address() throws Exception {
         // InetAddress.getByName("::ffff:127.0.0.1") already returns an Inet4Address; build the real

@@ -1,6 +1,5 @@
 package dev.endure.server.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.endure.delivery.DeliveryService;
@@ -37,10 +36,10 @@ final class BatchMessageRoutes {
     }
 
     void register(RoutesConfig routes, Auth auth) {
-        routes.post("/api/messages/batch", auth.require(Scope.SEND, this::sendBatch));
+        routes.post("/api/messages/batch", auth.require(Scope.SEND, Routes.noQuery(this::sendBatch)));
     }
 
-    private record Item(String eventType, JsonNode payload, String idempotencyKey) {}
+    private record Item(String eventType, String payload, String idempotencyKey) {}
 
     private void sendBatch(Context ctx) {
         Body body = Routes.body(ctx, api);
@@ -52,7 +51,7 @@ final class BatchMessageRoutes {
             if (eventType != null && eventType.length() > 255) {
                 message.reject("eventType", "must be at most 255 characters");
             }
-            JsonNode payload = message.requiredAny("payload");
+            String payload = message.requiredRawJson("payload");
             Optional<String> key = message.optionalString("idempotencyKey", 1, 255);
             message.finishNested();
             items.add(new Item(eventType, payload, key.orElse(null)));
@@ -62,7 +61,9 @@ final class BatchMessageRoutes {
             body.reject("endpoints", "must name at least one endpoint (leave it out to send to every endpoint)");
         }
         for (String target : targets) {
-            if (api.store().endpoint(target).isEmpty()) {
+            if (!Routes.ID.matcher(target).matches()) {
+                body.reject("endpoints[" + endpointIds.indexOf(target) + "]", "is not an endpoint id (1 to 64 letters, digits, '_' or '-')");
+            } else if (api.store().endpoint(target).isEmpty()) {
                 body.reject("endpoints[" + endpointIds.indexOf(target) + "]", "endpoint " + target + " does not exist");
             }
         }
@@ -75,7 +76,7 @@ final class BatchMessageRoutes {
         body.finish();
         List<NewMessage> messages = new ArrayList<>(items.size());
         for (Item item : items) {
-            messages.add(NewMessage.of(item.eventType(), Json.write(item.payload()), item.idempotencyKey()));
+            messages.add(NewMessage.of(item.eventType(), item.payload(), item.idempotencyKey()));
         }
         List<List<EnqueueResult>> results = DeliveryService.builder(api.store()).clock(api.clock()).ssrfGuard(api.ssrfGuard()).build()
                 .sendAll(messages, targets);
@@ -110,9 +111,11 @@ final class BatchMessageRoutes {
             if (original == null) {
                 continue;
             }
+            // The same JSON value counts as the same payload, however it is spaced.
             boolean same;
             try {
-                same = original.eventType().equals(item.eventType()) && Json.read(original.payload()).equals(item.payload());
+                same = original.eventType().equals(item.eventType())
+                        && (original.payload().equals(item.payload()) || Json.read(original.payload()).equals(Json.read(item.payload())));
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 same = false;
             }

@@ -1,9 +1,17 @@
 package dev.endure.server.api;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.endure.config.DurationText;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -28,33 +37,116 @@ import java.util.Set;
  */
 public final class Body {
 
+    /** The earliest and latest time a request may name: what every store can hold as epoch milliseconds. */
+    static final Instant EARLIEST = Instant.EPOCH;
+    static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
     private final JsonNode root;
+    private final String text;
     private final String prefix;
     private final List<FieldError> errors;
     private final Set<String> read = new LinkedHashSet<>();
 
-    private Body(JsonNode root, String prefix, List<FieldError> errors) {
+    private Body(JsonNode root, String text, String prefix, List<FieldError> errors) {
         this.root = root;
+        this.text = text;
         this.prefix = prefix;
         this.errors = errors;
     }
 
-    /** Parses a request body that must be a JSON object; bad JSON is a 400 naming line and column. */
+    /**
+     * Parses a request body that must be a JSON object in UTF-8; bad JSON is a 400 naming line and
+     * column, bytes that are not UTF-8 are a 400 naming the offset (never replaced with U+FFFD), and a
+     * string holding half a UTF-16 surrogate pair is a 400 naming its field.
+     */
     public static Body parse(byte[] bytes) {
         if (bytes.length == 0) {
             throw ApiException.invalid("$", "the request body is empty; send a JSON object");
         }
+        String text = decodeUtf8(bytes);
         JsonNode root;
         try {
-            root = Json.read(new String(bytes, StandardCharsets.UTF_8));
+            root = Json.read(text);
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr();
-            throw ApiException.invalid("$", "not valid JSON" + where + ": " + e.getOriginalMessage());
+            String where = e.getLocation() == null || e.getLocation().getLineNr() < 1 ? ""
+                    : " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr();
+            throw ApiException.invalid("$", "not valid JSON" + where + ": " + Json.describe(e));
         }
         if (root == null || !root.isObject()) {
             throw ApiException.invalid("$", "the request body must be a JSON object");
         }
-        return new Body(root, "", new ArrayList<>());
+        List<FieldError> errors = new ArrayList<>();
+        findUnpairedSurrogates(root, "", errors);
+        return new Body(root, text, "", errors);
+    }
+
+    private static String decodeUtf8(byte[] bytes) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer input = ByteBuffer.wrap(bytes);
+        try {
+            return decoder.decode(input).toString();
+        } catch (CharacterCodingException e) {
+            throw ApiException.invalid("$", "is not valid UTF-8 (bad byte near offset " + input.position()
+                    + "); send JSON encoded as UTF-8");
+        }
+    }
+
+    /** Strings and names must be whole Unicode: a lone surrogate cannot be stored or sent as UTF-8 unchanged. */
+    private static void findUnpairedSurrogates(JsonNode node, String path, List<FieldError> errors) {
+        if (node.isTextual()) {
+            if (hasUnpairedSurrogate(node.textValue())) {
+                errors.add(new FieldError(path.isEmpty() ? "$" : path, "holds an unpaired UTF-16 surrogate (such as \\ud800 alone);"
+                        + " JSON text must be valid Unicode"));
+            }
+        } else if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                String child = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+                if (hasUnpairedSurrogate(field.getKey())) {
+                    errors.add(new FieldError(path.isEmpty() ? "$" : path, "has a field name with an unpaired UTF-16 surrogate"));
+                } else {
+                    findUnpairedSurrogates(field.getValue(), child, errors);
+                }
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                findUnpairedSurrogates(node.get(i), path + "[" + i + "]", errors);
+            }
+        }
+    }
+
+    private static boolean hasUnpairedSurrogate(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** An ISO-8601 UTC time every store can hold, or empty. */
+    static Optional<Instant> parseInstant(String value) {
+        try {
+            Instant instant = Instant.parse(value);
+            return instant.isBefore(EARLIEST) || instant.isAfter(LATEST) ? Optional.empty() : Optional.of(instant);
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Why a short text field cannot be stored as it is, or null: control characters (NUL above all) break stores, logs and headers. */
+    static String controlCharacterProblem(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return "must not contain control characters (found U+" + String.format("%04X", (int) c) + " at index " + i + ")";
+            }
+        }
+        return null;
     }
 
     private String path(String field) {
@@ -77,8 +169,8 @@ public final class Body {
 
     public String requiredString(String field) {
         String value = optionalString(field, 1, 2048).orElse(null);
-        if (value == null && root.get(field) == null) {
-            error(field, "is required");
+        if (value == null && !root.hasNonNull(field)) {
+            error(field, root.has(field) ? "is required (was null)" : "is required");
         }
         return value;
     }
@@ -92,12 +184,17 @@ public final class Body {
             error(field, "must be a string (was " + node.getNodeType().name().toLowerCase() + ")");
             return Optional.empty();
         }
-        String text = node.textValue();
-        if (text.length() < minLength || text.length() > maxLength) {
-            error(field, "must be " + minLength + " to " + maxLength + " characters (was " + text.length() + ")");
+        String value = node.textValue();
+        if (value.length() < minLength || value.length() > maxLength) {
+            error(field, "must be " + minLength + " to " + maxLength + " characters (was " + value.length() + ")");
             return Optional.empty();
         }
-        return Optional.of(text);
+        String control = controlCharacterProblem(value);
+        if (control != null) {
+            error(field, control);
+            return Optional.empty();
+        }
+        return Optional.of(value);
     }
 
     public Optional<Integer> optionalInt(String field, int min, int max) {
@@ -146,7 +243,7 @@ public final class Body {
         return Optional.of(node.booleanValue());
     }
 
-    /** A duration as ISO-8601 ({@code PT30S}) or a number with a unit ({@code 500ms}, {@code 30s}, {@code 2m}, {@code 10h}). */
+    /** A duration in endure-config's grammar: {@code 500ms}, {@code 30s}, {@code 1h30m}, or ISO-8601 ({@code PT30S}). */
     public Optional<Duration> optionalDuration(String field, Duration min, Duration max) {
         Optional<String> text = optionalString(field, 1, 64);
         if (text.isEmpty()) {
@@ -166,16 +263,15 @@ public final class Body {
     }
 
     public Optional<Instant> optionalInstant(String field) {
-        Optional<String> text = optionalString(field, 1, 64);
-        if (text.isEmpty()) {
+        Optional<String> value = optionalString(field, 1, 64);
+        if (value.isEmpty()) {
             return Optional.empty();
         }
-        try {
-            return Optional.of(Instant.parse(text.get()));
-        } catch (DateTimeParseException e) {
-            error(field, "must be an ISO-8601 UTC time such as 2025-01-31T21:30:00Z (was " + text.get() + ")");
-            return Optional.empty();
+        Optional<Instant> instant = parseInstant(value.get());
+        if (instant.isEmpty()) {
+            error(field, "must be an ISO-8601 UTC time between 1970 and 9999 such as 2025-01-31T21:30:00Z (was " + value.get() + ")");
         }
+        return instant;
     }
 
     public Optional<URI> optionalUrl(String field) {
@@ -212,8 +308,11 @@ public final class Body {
         }
         List<String> values = new ArrayList<>();
         for (int i = 0; i < node.size(); i++) {
+            String control = node.get(i).isTextual() ? controlCharacterProblem(node.get(i).textValue()) : null;
             if (!node.get(i).isTextual()) {
                 errors.add(new FieldError(path(field) + "[" + i + "]", "must be a string"));
+            } else if (control != null) {
+                errors.add(new FieldError(path(field) + "[" + i + "]", control));
             } else {
                 values.add(node.get(i).textValue());
             }
@@ -221,7 +320,27 @@ public final class Body {
         return values;
     }
 
-    /** A required array of objects, each read by the same rules, its errors named {@code field[i].inner}. */
+    /**
+     * Any JSON value of a top-level field, as the exact text the client sent (the webhook payload):
+     * never re-serialised, so {@code 1e400} and {@code 12345678901234567.89} reach the receiver unchanged
+     * and the signature covers what was sent. Null when the field is missing (recorded as an error).
+     */
+    public String requiredRawJson(String field) {
+        read.add(field);
+        if (root.get(field) == null) {
+            error(field, "is required");
+            return null;
+        }
+        if (text == null) {
+            throw new IllegalStateException("raw JSON is kept for top-level fields and batch items only");
+        }
+        return rawText(text, field);
+    }
+
+    /**
+     * A required array of objects (a batch), each read by the same rules with its errors named
+     * {@code field[i].inner}; each item keeps its source text, so its {@link #requiredRawJson} is exact too.
+     */
     public List<Body> requiredObjectList(String field, int maxItems) {
         JsonNode node = take(field);
         if (node == null) {
@@ -236,25 +355,72 @@ public final class Body {
             error(field, "must have at most " + maxItems + " items (had " + node.size() + ")");
             return List.of();
         }
+        List<String> texts = text == null ? null : rawElements(text, field);
         List<Body> items = new ArrayList<>();
         for (int i = 0; i < node.size(); i++) {
             if (!node.get(i).isObject()) {
                 errors.add(new FieldError(path(field) + "[" + i + "]", "must be an object"));
             } else {
-                items.add(new Body(node.get(i), path(field) + "[" + i + "].", errors));
+                items.add(new Body(node.get(i), texts == null ? null : texts.get(i), path(field) + "[" + i + "].", errors));
             }
         }
         return items;
     }
 
-    /** Any JSON value, returned as it was sent (the webhook payload). */
-    public JsonNode requiredAny(String field) {
-        read.add(field);
-        JsonNode node = root.get(field);
-        if (node == null) {
-            error(field, "is required");
+    /** The source text of each element of a top-level array field. */
+    private static List<String> rawElements(String text, String field) {
+        try (JsonParser parser = Json.MAPPER.getFactory().createParser(text)) {
+            parser.nextToken();
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (!name.equals(field)) {
+                    if (value.isStructStart()) {
+                        parser.skipChildren();
+                    }
+                    continue;
+                }
+                List<String> elements = new ArrayList<>();
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    int start = (int) parser.currentTokenLocation().getCharOffset();
+                    if (parser.currentToken().isStructStart()) {
+                        parser.skipChildren();
+                    } else {
+                        parser.finishToken();
+                    }
+                    elements.add(text.substring(start, (int) parser.currentLocation().getCharOffset()).strip());
+                }
+                return elements;
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("re-reading a parsed body failed", e);
         }
-        return node;
+        throw new IllegalStateException("field " + field + " vanished between two parses");
+    }
+
+    /** The source text of a top-level field's value, found with the streaming parser's character offsets. */
+    private static String rawText(String text, String field) {
+        try (JsonParser parser = Json.MAPPER.getFactory().createParser(text)) {
+            parser.nextToken();
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                int start = (int) parser.currentTokenLocation().getCharOffset();
+                if (value.isStructStart()) {
+                    parser.skipChildren();
+                } else {
+                    parser.finishToken();
+                }
+                if (name.equals(field)) {
+                    int end = (int) parser.currentLocation().getCharOffset();
+                    return text.substring(start, end).strip();
+                }
+            }
+        } catch (IOException e) {
+            // The tree parse of the same text succeeded, so the streaming parse does too.
+            throw new IllegalStateException("re-reading a parsed body failed", e);
+        }
+        throw new IllegalStateException("field " + field + " vanished between two parses");
     }
 
     /** A nested object read by the same rules, its errors named {@code field.inner}. */
@@ -267,7 +433,7 @@ public final class Body {
             error(field, "must be an object");
             return Optional.empty();
         }
-        return Optional.of(new Body(node, path(field) + ".", errors));
+        return Optional.of(new Body(node, null, path(field) + ".", errors));
     }
 
     /** Records a problem found by the caller (a cross-field rule), named like the others. */
@@ -280,7 +446,7 @@ public final class Body {
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!read.contains(name)) {
-                String hint = Suggestion.closest(name, read).map(s -> "; did you mean '" + s + "'?").orElse("");
+                String hint = dev.endure.config.ConfigDocument.closest(name, read).map(s -> "; did you mean '" + s + "'?").orElse("");
                 error(name, "is not a known field" + hint);
             }
         }

@@ -2,22 +2,23 @@ package dev.endure.server.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.endure.delivery.DeliveryPolicy;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EndpointPolicy;
+import dev.endure.delivery.InvalidPolicyException;
 import dev.endure.delivery.signing.SigningKeys;
 import dev.endure.delivery.signing.WebhookSecret;
+import dev.endure.config.DurationText;
 import dev.endure.server.auth.Scope;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.regex.Pattern;
 
 /** {@code /api/endpoints}: create (the secret is shown once), list, read, change, delete, rotate, enable, disable, replay. */
 final class EndpointRoutes {
 
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Duration DEFAULT_OVERLAP = Duration.ofHours(24);
 
     private final ApiContext api;
@@ -27,21 +28,21 @@ final class EndpointRoutes {
     }
 
     void register(RoutesConfig routes, Auth auth) {
-        routes.post("/api/endpoints", auth.require(Scope.MANAGE, this::create));
-        routes.get("/api/endpoints", auth.require(Scope.READ, this::list));
-        routes.get("/api/endpoints/{id}", auth.require(Scope.READ, this::read));
-        routes.patch("/api/endpoints/{id}", auth.require(Scope.MANAGE, this::update));
-        routes.delete("/api/endpoints/{id}", auth.require(Scope.MANAGE, this::delete));
-        routes.post("/api/endpoints/{id}/rotate-secret", auth.require(Scope.MANAGE, this::rotate));
-        routes.post("/api/endpoints/{id}/enable", auth.require(Scope.MANAGE, this::enable));
-        routes.post("/api/endpoints/{id}/disable", auth.require(Scope.MANAGE, this::disable));
-        routes.post("/api/endpoints/{id}/replay", auth.require(Scope.MANAGE, this::replay));
+        routes.post("/api/endpoints", auth.require(Scope.MANAGE, Routes.noQuery(this::create)));
+        routes.get("/api/endpoints", auth.require(Scope.READ, Routes.noQuery(this::list)));
+        routes.get("/api/endpoints/{id}", auth.require(Scope.READ, Routes.noQuery(this::read)));
+        routes.patch("/api/endpoints/{id}", auth.require(Scope.MANAGE, Routes.noQuery(this::update)));
+        routes.delete("/api/endpoints/{id}", auth.require(Scope.MANAGE, Routes.noQuery(this::delete)));
+        routes.post("/api/endpoints/{id}/rotate-secret", auth.require(Scope.MANAGE, Routes.noQuery(this::rotate)));
+        routes.post("/api/endpoints/{id}/enable", auth.require(Scope.MANAGE, Routes.noQuery(this::enable)));
+        routes.post("/api/endpoints/{id}/disable", auth.require(Scope.MANAGE, Routes.noQuery(this::disable)));
+        routes.post("/api/endpoints/{id}/replay", auth.require(Scope.MANAGE, Routes.noQuery(this::replay)));
     }
 
     private void create(Context ctx) {
         Body body = Routes.body(ctx, api);
         String id = body.optionalString("id", 1, 64).orElse(null);
-        if (id != null && !ID.matcher(id).matches()) {
+        if (id != null && !Routes.ID.matcher(id).matches()) {
             body.reject("id", "must be 1 to 64 letters, digits, '_' or '-' (was '" + id + "')");
         }
         URI url = body.optionalUrl("url").orElse(null);
@@ -49,6 +50,7 @@ final class EndpointRoutes {
             body.reject("url", "is required");
         }
         Settings settings = Settings.read(body);
+        settings.check(body, api.policy());
         body.finish();
         checkTarget(url);
         String endpointId = id != null ? id : "ep_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 20);
@@ -86,6 +88,7 @@ final class EndpointRoutes {
         Body body = Routes.body(ctx, api);
         URI url = body.optionalUrl("url").orElse(null);
         Settings settings = Settings.read(body);
+        settings.check(body, api.policy());
         body.finish();
         if (url != null) {
             checkTarget(url);
@@ -97,7 +100,7 @@ final class EndpointRoutes {
     }
 
     private void delete(Context ctx) {
-        String id = ctx.pathParam("id");
+        String id = Routes.pathId(ctx, "endpoint");
         try {
             if (!api.queries().deleteEndpoint(id, api.clock().instant())) {
                 throw ApiException.notFound("endpoint", id);
@@ -170,7 +173,7 @@ final class EndpointRoutes {
     }
 
     private Endpoint existing(Context ctx) {
-        String id = ctx.pathParam("id");
+        String id = Routes.pathId(ctx, "endpoint");
         return api.store().endpoint(id).orElseThrow(() -> ApiException.notFound("endpoint", id));
     }
 
@@ -212,6 +215,21 @@ final class EndpointRoutes {
                 return timeout == null ? value : value.withTimeout(timeout);
             }).orElse(null);
             return new Settings(rateLimit, maxConcurrency, ordered, policy);
+        }
+
+        /**
+         * Records, under {@code policy.<field>}, an override the worker could not run with the server's
+         * policy: the same check the worker applies before each send.
+         */
+        void check(Body body, DeliveryPolicy serverPolicy) {
+            if (policy == null || serverPolicy == null) {
+                return;
+            }
+            try {
+                serverPolicy.forEndpoint(policy);
+            } catch (InvalidPolicyException e) {
+                body.reject("policy." + e.field(), e.reason());
+            }
         }
 
         Endpoint applyTo(Endpoint endpoint) {

@@ -14,6 +14,8 @@ public final class Json {
     public static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // Numbers are read exactly (1e400 is not Infinity); payloads are kept as sent anyway, see Body.
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     private Json() {}
@@ -32,5 +34,31 @@ public final class Json {
 
     public static JsonNode read(String text) throws JsonProcessingException {
         return MAPPER.readTree(text);
+    }
+
+    /**
+     * What is wrong with unreadable JSON, in words for the client: the parser's own sentence without
+     * its source excerpt, the Java types it was bound to or the feature flags that refused it.
+     */
+    public static String describe(JsonProcessingException e) {
+        String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        if (message.contains("Trailing token")) {
+            return "unexpected content after the end of the JSON value; send exactly one JSON object";
+        }
+        int newline = message.indexOf('\n');
+        if (newline >= 0) {
+            message = message.substring(0, newline);
+        }
+        message = message.replaceAll("\\s*\\((?:start marker|for [A-Za-z]+ starting) at \\[Source:[^\\]]*\\][^)]*\\)", "")
+                .replaceAll("\\s*\\(bound as [^)]*\\)", "")
+                .replaceAll("\\s*\\[Source:.*$", "")
+                .replaceAll(":?\\s*not allowed as per .*$", "")
+                .replaceAll("\\s*\\(?through reference chain.*$", "")
+                .strip();
+        if (message.isEmpty() || message.contains("`") || message.contains("com.fasterxml") || message.contains("Source:")
+                || message.contains("Feature") || message.contains("JsonNode")) {
+            return "malformed JSON";
+        }
+        return message;
     }
 }

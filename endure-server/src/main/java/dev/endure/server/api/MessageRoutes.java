@@ -1,6 +1,5 @@
 package dev.endure.server.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.endure.delivery.Delivery;
@@ -15,13 +14,13 @@ import dev.endure.server.auth.Scope;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.nio.charset.StandardCharsets;
 
 /** {@code /api/messages} and {@code /api/deliveries}: send, list with filters and a cursor, read with attempts, replay. */
@@ -29,6 +28,7 @@ final class MessageRoutes {
 
     private static final int DEFAULT_PAGE = 50;
     private static final int MAX_PAGE = 500;
+    private static final Set<String> LIST_PARAMETERS = Set.of("endpoint", "state", "eventType", "since", "limit", "cursor");
 
     private final ApiContext api;
 
@@ -37,12 +37,12 @@ final class MessageRoutes {
     }
 
     void register(RoutesConfig routes, Auth auth) {
-        routes.post("/api/messages", auth.require(Scope.SEND, this::send));
-        routes.get("/api/messages", auth.require(Scope.READ, this::list));
-        routes.get("/api/messages/{id}", auth.require(Scope.READ, this::read));
-        routes.post("/api/messages/{id}/replay", auth.require(Scope.MANAGE, this::replayMessage));
-        routes.get("/api/deliveries/{id}", auth.require(Scope.READ, this::readDelivery));
-        routes.post("/api/deliveries/{id}/replay", auth.require(Scope.MANAGE, this::replayDelivery));
+        routes.post("/api/messages", auth.require(Scope.SEND, Routes.noQuery(this::send)));
+        routes.get("/api/messages", auth.require(Scope.READ, Routes.query(LIST_PARAMETERS, this::list)));
+        routes.get("/api/messages/{id}", auth.require(Scope.READ, Routes.noQuery(this::read)));
+        routes.post("/api/messages/{id}/replay", auth.require(Scope.MANAGE, Routes.noQuery(this::replayMessage)));
+        routes.get("/api/deliveries/{id}", auth.require(Scope.READ, Routes.noQuery(this::readDelivery)));
+        routes.post("/api/deliveries/{id}/replay", auth.require(Scope.MANAGE, Routes.noQuery(this::replayDelivery)));
     }
 
     private void send(Context ctx) {
@@ -51,7 +51,7 @@ final class MessageRoutes {
         if (eventType != null && eventType.length() > 255) {
             body.reject("eventType", "must be at most 255 characters");
         }
-        JsonNode payload = body.requiredAny("payload");
+        String payload = body.requiredRawJson("payload");
         Optional<String> keyInBody = body.optionalString("idempotencyKey", 1, 255);
         List<String> endpointIds = body.optionalStringList("endpoints", 100);
         boolean endpointsGiven = body.has("endpoints");
@@ -67,7 +67,9 @@ final class MessageRoutes {
             body.reject("endpoints", "must name at least one endpoint (leave it out to send to every endpoint)");
         }
         for (int i = 0; i < targets.size(); i++) {
-            if (api.store().endpoint(targets.get(i)).isEmpty()) {
+            if (!Routes.ID.matcher(targets.get(i)).matches()) {
+                body.reject("endpoints[" + endpointIds.indexOf(targets.get(i)) + "]", "is not an endpoint id (1 to 64 letters, digits, '_' or '-')");
+            } else if (api.store().endpoint(targets.get(i)).isEmpty()) {
                 body.reject("endpoints[" + endpointIds.indexOf(targets.get(i)) + "]", "endpoint " + targets.get(i) + " does not exist");
             }
         }
@@ -79,11 +81,10 @@ final class MessageRoutes {
         }
         body.finish();
         String idempotencyKey = keyInBody.orElse(keyInHeader);
-        String payloadText = Json.write(payload);
         if (idempotencyKey != null) {
             refuseKeyReuse(idempotencyKey, eventType, payload, targets);
         }
-        NewMessage message = NewMessage.of(eventType, payloadText, idempotencyKey);
+        NewMessage message = NewMessage.of(eventType, payload, idempotencyKey);
         List<EnqueueResult> results = api.store().enqueue(message, targets, api.clock().instant());
         for (EnqueueResult result : results) {
             // A race between two different bodies with one key is decided by the store; the loser learns it here.
@@ -108,21 +109,23 @@ final class MessageRoutes {
     }
 
     /** 409 when the key was used before for a different event type or payload (a retry must repeat the same body). */
-    private void refuseKeyReuse(String key, String eventType, JsonNode payload, List<String> targets) {
+    private void refuseKeyReuse(String key, String eventType, String payload, List<String> targets) {
         for (String endpointId : targets) {
             api.queries().messageIdForIdempotencyKey(endpointId, key)
                     .ifPresent(messageId -> refuseIfDifferent(messageId, key, eventType, payload));
         }
     }
 
-    private void refuseIfDifferent(String messageId, String key, String eventType, JsonNode payload) {
+    private void refuseIfDifferent(String messageId, String key, String eventType, String payload) {
         StoredMessage original = api.queries().message(messageId).orElse(null);
         if (original == null) {
             return;
         }
+        // The same JSON value counts as the same payload, however it is spaced; numbers compare exactly.
         boolean same;
         try {
-            same = original.eventType().equals(eventType) && Json.read(original.payload()).equals(payload);
+            same = original.eventType().equals(eventType)
+                    && (original.payload().equals(payload) || Json.read(original.payload()).equals(Json.read(payload)));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             same = false;
         }
@@ -135,6 +138,10 @@ final class MessageRoutes {
     private void list(Context ctx) {
         List<FieldError> errors = new ArrayList<>();
         String endpointId = ctx.queryParam("endpoint");
+        if (endpointId != null && !Routes.ID.matcher(endpointId).matches()) {
+            errors.add(new FieldError("endpoint", "is not an endpoint id (1 to 64 letters, digits, '_' or '-')"));
+            endpointId = null;
+        }
         DeliveryState state = null;
         String stateText = ctx.queryParam("state");
         if (stateText != null) {
@@ -146,13 +153,15 @@ final class MessageRoutes {
             }
         }
         String eventType = ctx.queryParam("eventType");
+        if (eventType != null && (eventType.isEmpty() || eventType.length() > 255)) {
+            errors.add(new FieldError("eventType", "must be 1 to 255 characters"));
+        }
         Instant since = null;
         String sinceText = ctx.queryParam("since");
         if (sinceText != null) {
-            try {
-                since = Instant.parse(sinceText);
-            } catch (DateTimeParseException e) {
-                errors.add(new FieldError("since", "must be an ISO-8601 UTC time such as 2025-01-31T21:30:00Z (was " + sinceText + ")"));
+            since = Body.parseInstant(sinceText).orElse(null);
+            if (since == null) {
+                errors.add(new FieldError("since", "must be an ISO-8601 UTC time between 1970 and 9999 such as 2025-01-31T21:30:00Z"));
             }
         }
         int limit = DEFAULT_PAGE;
@@ -193,18 +202,15 @@ final class MessageRoutes {
     }
 
     private void read(Context ctx) {
-        String id = ctx.pathParam("id");
+        String id = Routes.pathId(ctx, "message");
         StoredMessage message = api.queries().message(id).orElseThrow(() -> ApiException.notFound("message", id));
         ObjectNode json = Json.object();
         json.put("id", message.id());
         json.put("eventType", message.eventType());
         json.put("idempotencyKey", message.idempotencyKey());
         Views.putInstant(json, "createdAt", message.createdAt());
-        try {
-            json.set("payload", Json.read(message.payload()));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            json.put("payload", message.payload());
-        }
+        // The payload as it was sent and stored, not re-serialised (see Body.requiredRawJson).
+        json.putRawValue("payload", new com.fasterxml.jackson.databind.util.RawValue(message.payload()));
         ArrayNode deliveries = json.putArray("deliveries");
         for (Delivery delivery : api.store().deliveriesOfMessage(id)) {
             ObjectNode entry = Views.delivery(delivery, message.eventType());
@@ -216,7 +222,7 @@ final class MessageRoutes {
     }
 
     private void readDelivery(Context ctx) {
-        String id = ctx.pathParam("id");
+        String id = Routes.pathId(ctx, "delivery");
         Delivery delivery = api.store().delivery(id).orElseThrow(() -> ApiException.notFound("delivery", id));
         ObjectNode json = Views.delivery(delivery, api.queries().message(delivery.messageId()).map(StoredMessage::eventType).orElse(null));
         ArrayNode attempts = json.putArray("attempts");
@@ -225,7 +231,7 @@ final class MessageRoutes {
     }
 
     private void replayDelivery(Context ctx) {
-        String id = ctx.pathParam("id");
+        String id = Routes.pathId(ctx, "delivery");
         Delivery delivery = api.store().delivery(id).orElseThrow(() -> ApiException.notFound("delivery", id));
         if (!api.store().replay(id, api.clock().instant())) {
             throw ApiException.conflict("delivery " + id + " is " + delivery.state() + "; only failed deliveries can be replayed");
@@ -237,7 +243,7 @@ final class MessageRoutes {
     }
 
     private void replayMessage(Context ctx) {
-        String id = ctx.pathParam("id");
+        String id = Routes.pathId(ctx, "message");
         api.queries().message(id).orElseThrow(() -> ApiException.notFound("message", id));
         int replayed = 0;
         Instant now = api.clock().instant();

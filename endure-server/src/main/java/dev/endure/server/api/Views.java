@@ -2,6 +2,7 @@ package dev.endure.server.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.endure.config.DurationText;
 import dev.endure.delivery.Attempt;
 import dev.endure.delivery.Delivery;
 import dev.endure.delivery.DeliveryState;

@@ -5,17 +5,24 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.endure.server.api.Json;
 import java.net.http.HttpResponse;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code endure send}: sends one message through a running server's API. */
 @Command(name = "send", mixinStandardHelpOptions = true, description = "Send a message (202 Accepted with its id).")
 final class SendCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     RemoteOptions remote;
@@ -34,13 +41,14 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String text = payload.startsWith("@") ? Files.readString(Path.of(payload.substring(1))) : payload;
+        remote.base();
+        String text = payload.startsWith("@") ? readPayloadFile(payload.substring(1)) : payload;
         JsonNode parsed;
         try {
             parsed = Json.read(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            System.err.println("endure send: --payload is not valid JSON: " + e.getOriginalMessage());
-            return 2;
+            throw CliException.usage("--payload is not valid JSON (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + "): " + e.getOriginalMessage());
         }
         ObjectNode body = Json.object();
         body.put("eventType", eventType);
@@ -50,7 +58,23 @@ final class SendCommand implements Callable<Integer> {
             endpoints.forEach(list::add);
         }
         HttpResponse<String> response = remote.call("POST", "/api/messages", Json.write(body), idempotencyKey);
-        System.out.println(response.body());
-        return response.statusCode() / 100 == 2 ? 0 : 1;
+        if (response.statusCode() / 100 != 2) {
+            throw new CliException(ExitCodes.REFUSED, "the server refused the message (" + response.statusCode() + "): "
+                    + ServerAnswer.message(response.body()));
+        }
+        spec.commandLine().getOut().println(response.body());
+        return ExitCodes.OK;
+    }
+
+    private static String readPayloadFile(String name) {
+        Path file = Path.of(name);
+        try {
+            return Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw CliException.usage("--payload @" + name + ": no such file (looked for " + file.toAbsolutePath() + ")");
+        } catch (IOException e) {
+            throw CliException.usage("--payload @" + name + ": cannot read it (" + e.getClass().getSimpleName().replace("Exception", "")
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+        }
     }
 }

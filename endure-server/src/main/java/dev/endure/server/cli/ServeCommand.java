@@ -14,11 +14,16 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code endure serve}: runs the server until SIGTERM or Ctrl-C, then shuts down gracefully. */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the delivery server (API, dashboard, worker, /metrics).")
 final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--config", description = "YAML config file (see endure-server/README.md for the keys)")
     Path config;
@@ -47,26 +52,38 @@ final class ServeCommand implements Callable<Integer> {
         try {
             settings = ServerConfigLoader.load(config, System.getenv(), overrides());
         } catch (ConfigException e) {
-            System.err.println("endure: " + e.getMessage());
-            return 2;
+            throw CliException.usage(e.getMessage());
         }
+        String storeSource = db != null ? "--db" : "store.url";
+        if (!settings.embeddedStore()) {
+            StartFailures.checkDatabase(settings.string(ConfigKey.STORE_URL), storeSource);
+        }
+        java.io.PrintWriter out = spec.commandLine().getOut();
         if (settings.apiKeys().isEmpty()) {
             // No key configured: make one for this run and show it once; only its hash stays in memory.
             Map.Entry<String, ApiKey> generated = ApiKeys.generateAdmin("generated-admin");
             settings = settings.withApiKeys(List.of(generated.getValue()));
-            System.out.println("No API keys configured; generated one for this run (all scopes), shown only now:");
-            System.out.println("  " + generated.getKey());
-            System.out.println("Configure keys with `endure keys new` to keep them across restarts.");
+            out.println("No API keys configured; generated one for this run (all scopes), shown only now:");
+            out.println("  " + generated.getKey());
+            out.println("Configure keys with `endure keys new` to keep them across restarts.");
         }
-        EndureServer server = EndureServer.start(settings);
+        EndureServer server;
+        try {
+            server = EndureServer.start(settings);
+        } catch (ConfigException e) {
+            throw CliException.usage(e.getMessage());
+        } catch (RuntimeException e) {
+            throw StartFailures.explain(e, settings.host(), settings.port(), storeSource);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             stopped.countDown();
         }, "endure-shutdown"));
-        System.out.println("Endure is serving on " + server.baseUrl() + " (dashboard: " + server.baseUrl() + "/dashboard/)");
+        out.println("Endure is serving on " + server.baseUrl() + " (dashboard: " + server.baseUrl() + "/dashboard/)");
+        out.flush();
         stopped.await();
-        return 0;
+        return ExitCodes.OK;
     }
 
     private Map<ConfigKey, String> overrides() {

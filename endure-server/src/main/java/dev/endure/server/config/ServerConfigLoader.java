@@ -1,31 +1,27 @@
 package dev.endure.server.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.endure.server.api.Suggestion;
+import dev.endure.config.ConfigDocument;
+import dev.endure.config.ConfigError;
 import dev.endure.server.auth.ApiKey;
 import dev.endure.server.auth.Scope;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
  * Reads the server's settings: defaults, then the YAML file, then {@code ENDURE_*} environment
- * variables, then command-line overrides. Unknown keys are errors with a did-you-mean, and every
- * error names the key and where the bad value came from.
+ * variables, then command-line overrides. The file is read by endure-config ({@link ConfigDocument}):
+ * one duration grammar ({@code 1h30m}), one did-you-mean for unknown keys, and every error in its shape,
+ * {@code path: rule (was value) [where]}, whichever source the value came from. Settings that only make
+ * sense together (a lease of at least twice the timeout, a cap not below the initial interval) are
+ * checked before the server starts, named by their key paths too.
  *
  * <pre>{@code
  * # endure.yaml
@@ -38,17 +34,16 @@ import java.util.stream.Collectors;
  */
 public final class ServerConfigLoader {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-
     private ServerConfigLoader() {}
 
     /**
      * @param file the YAML file, or null for none
      * @param environment usually {@code System.getenv()}
      * @param overrides command-line values by key (win over everything)
+     * @throws ConfigException listing every problem, each naming its key path and source
      */
     public static ServerConfig load(Path file, Map<String, String> environment, Map<ConfigKey, String> overrides) {
-        List<String> problems = new ArrayList<>();
+        List<ConfigError> errors = new ArrayList<>();
         Map<ConfigKey, Object> values = new EnumMap<>(ConfigKey.class);
         ServerConfig defaults = ServerConfig.defaults();
         for (ConfigKey key : ConfigKey.values()) {
@@ -56,116 +51,149 @@ public final class ServerConfigLoader {
         }
         List<ApiKey> apiKeys = new ArrayList<>();
         if (file != null) {
-            readFile(file, values, apiKeys, problems);
+            readFile(ConfigDocument.read(file), values, apiKeys, errors);
         }
         for (ConfigKey key : ConfigKey.values()) {
             String text = environment.get(key.environmentVariable());
             if (text != null) {
-                put(key, text, "environment variable " + key.environmentVariable(), values, problems);
+                put(key, text, "environment variable " + key.environmentVariable(), values, errors);
             }
         }
-        overrides.forEach((key, text) -> put(key, text, "command line", values, problems));
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
+        overrides.forEach((key, text) -> put(key, text, "command line", values, errors));
+        ServerConfig config = new ServerConfig(values, apiKeys);
+        if (errors.isEmpty()) {
+            errors.addAll(ServerConfigChecks.problems(config));
         }
-        return new ServerConfig(values, apiKeys);
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors.stream().map(e -> e.line() > 0 || !e.source().equals("settings") ? e.toString() : e.message()).toList());
+        }
+        return config;
     }
 
-    private static void put(ConfigKey key, String text, String source, Map<ConfigKey, Object> values, List<String> problems) {
+    private static void put(ConfigKey key, String text, String source, Map<ConfigKey, Object> values, List<ConfigError> errors) {
         try {
             values.put(key, key.convert(text));
         } catch (IllegalArgumentException e) {
-            problems.add(key.path() + " " + e.getMessage() + " (from " + source + ")");
+            errors.add(new ConfigError(key.path(), key.show(text), e.getMessage(), source, 0, 0));
         }
     }
 
-    private static void readFile(Path file, Map<ConfigKey, Object> values, List<ApiKey> apiKeys, List<String> problems) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(Files.readString(file));
-        } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            problems.add(file + (at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr()) + " is not valid YAML: " + e.getOriginalMessage());
-            return;
-        } catch (IOException e) {
-            problems.add("cannot read config file " + file + ": " + e.getMessage());
+    private static void readFile(ConfigDocument doc, Map<ConfigKey, Object> values, List<ApiKey> apiKeys, List<ConfigError> errors) {
+        errors.addAll(doc.errors());
+        if (!doc.errors().isEmpty()) {
             return;
         }
-        if (root == null || root.isMissingNode() || root.isNull()) {
-            return;
+        ConfigDocument.Value root = doc.value("").orElse(null);
+        if (root == null) {
+            return; // an empty file: every setting at its default
         }
-        if (!root.isObject()) {
-            problems.add(file + ": the top level must be a mapping of sections (server, store, delivery, worker, policy, dashboard, metrics, auth)");
-            return;
-        }
-        Set<String> sections = Arrays.stream(ConfigKey.values()).map(k -> k.path().split("\\.")[0]).collect(Collectors.toCollection(java.util.TreeSet::new));
+        Set<String> sections = Arrays.stream(ConfigKey.values()).map(k -> k.path().split("\\.")[0])
+                .collect(Collectors.toCollection(TreeSet::new));
         sections.add("auth");
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> section = it.next();
-            String name = section.getKey();
+        if (root.kind() != ConfigDocument.Kind.MAPPING) {
+            errors.add(error(doc, root, "(root)", "must be a mapping of sections (" + String.join(", ", sections) + ")"));
+            return;
+        }
+        for (String name : doc.keys("")) {
+            String sectionPath = ConfigDocument.child("", name);
+            ConfigDocument.Value section = doc.value(sectionPath).orElse(null);
             if (!sections.contains(name)) {
-                problems.add(file + ": unknown section '" + name + "'" + Suggestion.closest(name, sections).map(s -> "; did you mean '" + s + "'?").orElse(""));
+                errors.add(error(doc, section, sectionPath, "unknown section" + didYouMean(name, sections)));
+                continue;
+            }
+            if (section == null) {
+                continue;
+            }
+            if (section.kind() != ConfigDocument.Kind.MAPPING) {
+                errors.add(error(doc, section, sectionPath, "must be a mapping of keys to values"));
                 continue;
             }
             if (name.equals("auth")) {
-                readAuth(file, section.getValue(), apiKeys, problems);
-                continue;
-            }
-            if (!section.getValue().isObject()) {
-                problems.add(file + ": " + name + " must be a mapping");
+                readAuth(doc, apiKeys, errors);
                 continue;
             }
             List<String> known = Arrays.stream(ConfigKey.values()).map(ConfigKey::path).filter(p -> p.startsWith(name + ".")).toList();
-            for (Iterator<Map.Entry<String, JsonNode>> fields = section.getValue().fields(); fields.hasNext(); ) {
-                Map.Entry<String, JsonNode> field = fields.next();
-                String path = name + "." + field.getKey();
-                ConfigKey key = Arrays.stream(ConfigKey.values()).filter(k -> k.path().equals(path)).findFirst().orElse(null);
+            for (String field : doc.keys(sectionPath)) {
+                String path = ConfigDocument.child(sectionPath, field);
+                ConfigKey key = ConfigKey.at(path).orElse(null);
+                ConfigDocument.Value value = doc.value(path).orElse(null);
                 if (key == null) {
-                    problems.add(file + ": unknown key " + path + Suggestion.closest(path, known).map(s -> "; did you mean " + s + "?").orElse(""));
-                    continue;
+                    errors.add(error(doc, value, path, "unknown key" + didYouMean(path, known)));
+                } else if (value != null) {
+                    readValue(doc, key, value, values, errors);
                 }
-                JsonNode node = field.getValue();
-                String text = node.isArray()
-                        ? String.join(",", (Iterable<String>) () -> java.util.stream.StreamSupport.stream(node.spliterator(), false).map(JsonNode::asText).iterator())
-                        : node.isNull() ? "" : node.asText();
-                put(key, text, file.toString(), values, problems);
             }
         }
     }
 
-    private static void readAuth(Path file, JsonNode auth, List<ApiKey> apiKeys, List<String> problems) {
-        JsonNode keys = auth.get("keys");
-        for (Iterator<String> names = auth.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
+    private static void readValue(ConfigDocument doc, ConfigKey key, ConfigDocument.Value value, Map<ConfigKey, Object> values,
+            List<ConfigError> errors) {
+        try {
+            if (key.type() == ConfigKey.Type.LIST && value.kind() == ConfigDocument.Kind.LIST) {
+                List<String> items = new ArrayList<>();
+                for (ConfigDocument.Value item : doc.items(value.path())) {
+                    if (item.kind() != ConfigDocument.Kind.STRING) {
+                        errors.add(new ConfigError(item.path(), item.text(), "must be a string", doc.source(), item.line(), item.column()));
+                    } else {
+                        items.add(item.text());
+                    }
+                }
+                values.put(key, List.copyOf(items));
+            } else {
+                values.put(key, key.convert(value));
+            }
+        } catch (IllegalArgumentException e) {
+            errors.add(new ConfigError(key.path(), value.text() == null ? null : key.show(value.text()), e.getMessage(), doc.source(),
+                    value.line(), value.column()));
+        }
+    }
+
+    private static void readAuth(ConfigDocument doc, List<ApiKey> apiKeys, List<ConfigError> errors) {
+        for (String name : doc.keys("auth")) {
             if (!name.equals("keys")) {
-                problems.add(file + ": unknown key auth." + name + "; the auth section has only 'keys'");
+                errors.add(error(doc, doc.value(ConfigDocument.child("auth", name)).orElse(null), ConfigDocument.child("auth", name),
+                        "unknown key; the auth section has only 'keys'"));
             }
         }
+        ConfigDocument.Value keys = doc.value("auth.keys").orElse(null);
         if (keys == null) {
             return;
         }
-        if (!keys.isArray()) {
-            problems.add(file + ": auth.keys must be a list of {name, sha256, scopes}");
+        if (keys.kind() != ConfigDocument.Kind.LIST) {
+            errors.add(error(doc, keys, "auth.keys", "must be a list of {name, sha256, scopes}"));
             return;
         }
-        for (int i = 0; i < keys.size(); i++) {
-            JsonNode entry = keys.get(i);
-            String at = "auth.keys[" + i + "]";
-            String name = entry.path("name").asText(at);
-            String hash = entry.path("sha256").asText("");
+        for (ConfigDocument.Value entry : doc.items("auth.keys")) {
+            String at = entry.path();
+            if (entry.kind() != ConfigDocument.Kind.MAPPING) {
+                errors.add(error(doc, entry, at, "must be a mapping {name, sha256, scopes}"));
+                continue;
+            }
+            for (String field : doc.keys(at)) {
+                if (!Set.of("name", "sha256", "scopes").contains(field)) {
+                    errors.add(error(doc, doc.value(at + "." + field).orElse(null), at + "." + field,
+                            "unknown key" + didYouMean(field, List.of("name", "sha256", "scopes"))));
+                }
+            }
+            String name = doc.value(at + ".name").map(ConfigDocument.Value::text).orElse(at);
+            String hash = doc.value(at + ".sha256").map(ConfigDocument.Value::text).orElse("");
             Set<Scope> scopes = EnumSet.noneOf(Scope.class);
             try {
-                for (JsonNode scope : entry.path("scopes")) {
-                    scopes.add(Scope.parse(scope.asText()));
+                for (ConfigDocument.Value scope : doc.items(at + ".scopes")) {
+                    scopes.add(Scope.parse(scope.text()));
                 }
                 apiKeys.add(new ApiKey(name, hash, scopes));
             } catch (IllegalArgumentException e) {
-                problems.add(file + ": " + at + ": " + e.getMessage());
+                errors.add(error(doc, entry, at, e.getMessage()));
             }
         }
     }
 
-    static {
-        YAML.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static ConfigError error(ConfigDocument doc, ConfigDocument.Value at, String path, String rule) {
+        return new ConfigError(path, null, rule, doc.source(), at == null ? 0 : at.line(), at == null ? 0 : at.column());
+    }
+
+    private static String didYouMean(String typed, java.util.Collection<String> candidates) {
+        return ConfigDocument.closest(typed, candidates).map(s -> "; did you mean '" + s + "'?").orElse("");
     }
 }

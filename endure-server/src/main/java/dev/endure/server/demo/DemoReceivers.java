@@ -164,7 +164,17 @@ public final class DemoReceivers implements AutoCloseable {
 
     private static void answer(HttpExchange exchange, int status, Map<String, String> headers) throws IOException {
         headers.forEach((name, value) -> exchange.getResponseHeaders().put(name, List.of(value)));
-        byte[] text = ("status " + status).getBytes(StandardCharsets.UTF_8);
+        // What a real receiver might say, so the dashboard's attempt history has a response to show.
+        String answer = switch (status) {
+            case 200 -> "{\"received\":true}";
+            case 400 -> "{\"error\":\"amount must be positive\"}";
+            case 401 -> "{\"error\":\"bad signature\"}";
+            case 410 -> "{\"error\":\"this webhook was removed\"}";
+            case 429 -> "{\"error\":\"slow down\",\"retryAfter\":1}";
+            case 503 -> "{\"error\":\"warming up, try again\"}";
+            default -> "{\"error\":\"internal error\"}";
+        };
+        byte[] text = answer.getBytes(StandardCharsets.UTF_8);
         try {
             exchange.sendResponseHeaders(status, text.length);
             exchange.getResponseBody().write(text);

@@ -16,7 +16,7 @@ import dev.endure.server.auth.ApiKeys;
 import dev.endure.server.config.ConfigKey;
 import dev.endure.server.config.ServerConfig;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,12 +63,14 @@ public final class DemoRun implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     private final AtomicLong retries;
     private final AtomicLong deliveredAfterRetries;
-    private final PrintStream out;
+    private final PrintWriter out;
+    private final Path dataDir;
     private long lastDrawn;
     private long lastQuarter = -1;
 
     private DemoRun(EndureServer server, DemoReceivers receivers, String key, AtomicLong retries, AtomicLong deliveredAfterRetries,
-            PrintStream out) {
+            PrintWriter out, Path dataDir) {
+        this.dataDir = dataDir;
         this.server = server;
         this.receivers = receivers;
         this.key = key;
@@ -78,7 +80,7 @@ public final class DemoRun implements AutoCloseable {
     }
 
     /** Starts the server and the receivers; {@link #run(int, Duration)} does the rest. */
-    public static DemoRun start(Path dataDir, int port, PrintStream out) throws IOException {
+    public static DemoRun start(Path dataDir, int port, PrintWriter out) throws IOException {
         Map.Entry<String, ApiKey> admin = ApiKeys.generateAdmin("demo");
         ServerConfig config = demoConfig(dataDir, port).withApiKeys(List.of(admin.getValue()));
         DemoReceivers receivers = new DemoReceivers(config.duration(ConfigKey.POLICY_TIMEOUT).toMillis());
@@ -93,7 +95,7 @@ public final class DemoRun implements AutoCloseable {
         };
         try {
             EndureServer server = EndureServer.start(config, Clock.system(), List.of(counter));
-            return new DemoRun(server, receivers, admin.getKey(), retries, afterRetries, out);
+            return new DemoRun(server, receivers, admin.getKey(), retries, afterRetries, out, dataDir);
         } catch (RuntimeException e) {
             receivers.close();
             throw e;
@@ -102,6 +104,11 @@ public final class DemoRun implements AutoCloseable {
 
     public EndureServer server() {
         return server;
+    }
+
+    /** Where the demo's store lives (the directory given to {@link #start}). */
+    public Path dataDir() {
+        return dataDir;
     }
 
     public String apiKey() {
@@ -115,13 +122,15 @@ public final class DemoRun implements AutoCloseable {
     /** Creates one endpoint per receiver behaviour, sends {@code messages} to all of them, waits until settled (at most {@code limit}). */
     public DemoReport run(int messages, Duration limit) throws IOException, InterruptedException {
         long start = System.nanoTime();
-        out.println("Endure demo: server on " + server.baseUrl() + " (embedded H2), receivers on 127.0.0.1:");
+        out.println("Endure demo: server on " + server.baseUrl() + " (a fresh embedded store), receivers on 127.0.0.1:");
         for (DemoReceivers.Behaviour behaviour : DemoReceivers.Behaviour.values()) {
             ObjectNode body = Json.object().put("id", behaviour.path()).put("url", receivers.url(behaviour));
             JsonNode created = call("POST", "/api/endpoints", Json.write(body));
             receivers.trust(behaviour, created.path("secret").asText());
             out.printf("  %-10s %s%n", behaviour.path(), behaviour.description());
         }
+        out.println("  dashboard, live while the demo runs: " + dashboardUrl());
+        out.flush();
         int endpoints = DemoReceivers.Behaviour.values().length;
         for (int n = 1; n <= messages; n++) {
             ObjectNode body = Json.object().put("eventType", n % 3 == 0 ? "invoice.paid" : "order.created");

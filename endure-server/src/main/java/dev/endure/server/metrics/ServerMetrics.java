@@ -43,9 +43,18 @@ public final class ServerMetrics implements AutoCloseable {
         return registry;
     }
 
-    /** Records one API request; {@code route} is the route template, never the raw path (ids would explode the series). */
+    /** The methods the API has routes for; any other (made up by a client) is counted as {@code OTHER}. */
+    private static final java.util.Set<String> KNOWN_METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+
+    /**
+     * Records one API request. Every label comes from a bounded set, so no client can grow the series
+     * without limit: {@code route} is a route template or {@code unmatched} (never the raw path, whose
+     * ids would explode the series), an unknown method is {@code OTHER}, an odd status {@code other}.
+     */
     public void recordRequest(String method, String route, int status, Duration took) {
-        Timer.builder("endure.http.requests").tag("method", method).tag("route", route).tag("status", Integer.toString(status))
+        String methodLabel = KNOWN_METHODS.contains(method) ? method : "OTHER";
+        String statusLabel = status >= 100 && status <= 599 ? Integer.toString(status) : "other";
+        Timer.builder("endure.http.requests").tag("method", methodLabel).tag("route", route).tag("status", statusLabel)
                 .register(registry).record(took);
     }
 

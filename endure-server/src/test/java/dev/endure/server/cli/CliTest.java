@@ -7,9 +7,6 @@ import dev.endure.server.auth.ApiKeys;
 import dev.endure.server.config.ConfigKey;
 import dev.endure.server.config.ServerConfig;
 import dev.endure.server.config.ServerConfigLoader;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,7 +14,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The CLI's client commands against a real server, and `keys new` producing a key the server accepts. */
 class CliTest {
@@ -25,23 +21,13 @@ class CliTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out) {}
-
-    private static Run run(String... args) {
-        PrintStream original = System.out;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-        try {
-            int code = new CommandLine(new EndureCommand()).execute(args);
-            return new Run(code, buffer.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(original);
-        }
+    private static CliErrorsTest.Run run(String... args) {
+        return CliErrorsTest.run(args);
     }
 
     @Test
     void keysNewPrintsAKeyWhoseConfigEntryTheServerAcceptsAndSendAndStatusUseIt() throws Exception {
-        Run keys = run("keys", "new", "--name", "ci", "--scopes", "read,send,manage");
+        CliErrorsTest.Run keys = run("keys", "new", "--name", "ci", "--scopes", "read,send,manage");
         assertThat(keys.code()).isZero();
         Matcher key = Pattern.compile("(ek_[A-Za-z0-9_-]{43})").matcher(keys.out());
         assertThat(key.find()).isTrue();
@@ -54,15 +40,16 @@ class CliTest {
         try (EndureServer server = EndureServer.start(settings)) {
             server.store().createEndpoint(dev.endure.delivery.Endpoint.of("ep_cli", java.net.URI.create("http://127.0.0.1:9/x"),
                     dev.endure.delivery.signing.WebhookSecret.generate()), java.time.Instant.now());
-            Run sent = run("send", "--url", server.baseUrl(), "--api-key", key.group(1), "--event", "order.created",
+            CliErrorsTest.Run sent = run("send", "--url", server.baseUrl(), "--api-key", key.group(1), "--event", "order.created",
                     "--payload", "{\"order\":7}", "--idempotency-key", "order-7");
             assertThat(sent.code()).isZero();
             assertThat(sent.out()).contains("\"endpointId\":\"ep_cli\"").contains("\"duplicate\":false");
-            Run status = run("status", "--url", server.baseUrl(), "--api-key", key.group(1));
+            CliErrorsTest.Run status = run("status", "--url", server.baseUrl(), "--api-key", key.group(1));
             assertThat(status.code()).isZero();
             assertThat(status.out()).containsPattern("pending\\s+1").contains("ep_cli");
-            Run refused = run("status", "--url", server.baseUrl(), "--api-key", "ek_wrong");
-            assertThat(refused.code()).isEqualTo(1);
+            CliErrorsTest.Run refused = run("status", "--url", server.baseUrl(), "--api-key", "ek_wrong");
+            assertThat(refused.code()).isEqualTo(ExitCodes.REFUSED);
+            assertThat(refused.err()).contains("refused the API key (401)");
         }
     }
 }

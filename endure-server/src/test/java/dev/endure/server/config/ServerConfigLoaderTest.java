@@ -60,11 +60,50 @@ class ServerConfigLoaderTest {
         assertThatThrownBy(() -> ServerConfigLoader.load(file, Map.of("ENDURE_STORE_POOL_SIZE", "many"), Map.of()))
                 .isInstanceOf(ConfigException.class)
                 .satisfies(e -> assertThat(((ConfigException) e).problems()).hasSize(4))
-                .hasMessageContaining("unknown key server.prot; did you mean server.port?")
-                .hasMessageContaining("worker.lease must be a duration")
+                .hasMessageContaining("server.prot: unknown key; did you mean 'server.port'?")
+                .hasMessageContaining("worker.lease: must be a duration such as 500ms, 30s or 1h30m")
                 .hasMessageContaining("auth.keys[0]: API key ops: sha256 must be 64 lowercase hex characters")
-                .hasMessageContaining("store.poolSize must be a whole number (was 'many') (from environment variable ENDURE_STORE_POOL_SIZE)");
+                .hasMessageContaining("store.poolSize: must be a whole number from 1 to 1000 (was many) [environment variable ENDURE_STORE_POOL_SIZE]");
         assertThat(ServerConfig.defaults().with(ConfigKey.STORE_PASSWORD, "hunter2").toString()).doesNotContain("hunter2");
+    }
+
+    // Issue 12: the server read durations with its own grammar and refused the 1h30m the README promises.
+    @Test
+    void durationsFollowEndureConfigsGrammarSoOneHourThirtyIsAccepted() throws Exception {
+        Path file = dir.resolve("durations.yaml");
+        Files.writeString(file, """
+                server: { shutdownGrace: 1h30m }
+                policy: { maxDuration: 2h30m, timeout: 1.5s }
+                """);
+        ServerConfig config = ServerConfigLoader.load(file, Map.of("ENDURE_WORKER_LEASE", "2m30s"), Map.of());
+        assertThat(config.duration(ConfigKey.SERVER_SHUTDOWN_GRACE)).isEqualTo(Duration.ofMinutes(90));
+        assertThat(config.duration(ConfigKey.POLICY_MAX_DURATION)).isEqualTo(Duration.ofMinutes(150));
+        assertThat(config.duration(ConfigKey.POLICY_TIMEOUT)).isEqualTo(Duration.ofMillis(1500));
+        assertThat(config.duration(ConfigKey.WORKER_LEASE)).isEqualTo(Duration.ofSeconds(150));
+    }
+
+    // Issue 12: policy errors were reported as "policy.* / worker.lease: ..." without the key at fault.
+    @Test
+    void policyErrorsNameTheirKeyPathWhicheverSourceTheValueCameFrom() throws Exception {
+        Path file = dir.resolve("policy.yaml");
+        Files.writeString(file, "policy:\n  maxInterval: 1m\n");
+        assertThatThrownBy(() -> ServerConfigLoader.load(file, Map.of(), Map.of()))
+                .hasMessage("policy.maxInterval: must not be below policy.initialInterval (2m) (was 1m)");
+        assertThatThrownBy(() -> ServerConfigLoader.load(null, Map.of("ENDURE_POLICY_JITTER", "5"), Map.of()))
+                .hasMessage("policy.jitter: must be a finite number from 0 to 1 (was 5) [environment variable ENDURE_POLICY_JITTER]");
+        Files.writeString(file, "policy:\n  jitter: 5\n");
+        assertThatThrownBy(() -> ServerConfigLoader.load(file, Map.of(), Map.of()))
+                .hasMessage("policy.jitter: must be a finite number from 0 to 1 (was 5) [" + file + ", line 2, column 11]");
+    }
+
+    // Issue 12: worker.batchSize was documented and read by nothing.
+    @Test
+    void theReadmeDocumentsExactlyTheKeysTheServerReads() throws Exception {
+        java.util.List<String> documented = Files.readAllLines(Path.of("README.md")).stream()
+                .filter(line -> line.startsWith("| `") && line.contains("| `ENDURE_"))
+                .map(line -> line.substring(3, line.indexOf('`', 3))).toList();
+        assertThat(documented).containsExactlyElementsOf(java.util.Arrays.stream(ConfigKey.values()).map(ConfigKey::path).toList());
+        assertThat(documented).doesNotContain("worker.batchSize");
     }
 
     @Test

@@ -2,9 +2,6 @@ package dev.endure.server.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -18,9 +15,9 @@ class DemoRunTest {
 
     @Test
     void demoAccountsForEveryDeliveryAndDisablesTheEndpointsSeed003Names() throws Exception {
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        java.io.StringWriter printed = new java.io.StringWriter();
         DemoReport report;
-        try (DemoRun demo = DemoRun.start(dataDir, 0, new PrintStream(printed, true, StandardCharsets.UTF_8))) {
+        try (DemoRun demo = DemoRun.start(dataDir, 0, new java.io.PrintWriter(printed, true))) {
             report = demo.run(60, Duration.ofSeconds(50));
         }
         int endpoints = DemoReceivers.Behaviour.values().length;
