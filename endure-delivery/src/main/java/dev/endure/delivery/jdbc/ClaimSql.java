@@ -188,8 +188,47 @@ final class ClaimSql {
                 limit, into);
     }
 
-    private static void select(Connection connection, String due, String order, long nowMillis, Set<String> disabled,
+    /**
+     * Due candidates in {@code order}, locked {@code FOR UPDATE SKIP LOCKED}. PostgreSQL does it in one statement
+     * that walks the index and stops after {@code limit} rows. H2 locks every row the ordered scan looks at before the
+     * limit (0.7 s per claim with 50,000 due rows), so there the rows are picked without a lock, then locked by id
+     * with the due condition checked again: a row another claimer took meanwhile is skipped or no longer due.
+     */
+    private void select(Connection connection, String due, String order, long nowMillis, Set<String> disabled,
             Set<String> ordered, int limit, List<String[]> into) throws SQLException {
+        if (postgres) {
+            select(connection, due, order, nowMillis, disabled, ordered, limit, " FOR UPDATE SKIP LOCKED", into);
+            return;
+        }
+        List<String[]> picked = new ArrayList<>();
+        select(connection, due, "d.state, " + order, nowMillis, disabled, ordered, limit, "", picked);
+        if (picked.isEmpty()) {
+            return;
+        }
+        List<String> ids = new ArrayList<>(picked.size());
+        for (String[] candidate : picked) {
+            ids.add(candidate[0]);
+        }
+        Set<String> locked = new HashSet<>();
+        try (PreparedStatement lock = connection.prepareStatement("SELECT d.id FROM endure_delivery d WHERE " + due
+                + " AND d.id IN (" + marks(ids.size()) + ") FOR UPDATE SKIP LOCKED")) {
+            lock.setLong(1, nowMillis);
+            bind(lock, 2, ids);
+            try (ResultSet rows = lock.executeQuery()) {
+                while (rows.next()) {
+                    locked.add(rows.getString(1));
+                }
+            }
+        }
+        for (String[] candidate : picked) {
+            if (locked.contains(candidate[0])) {
+                into.add(candidate);
+            }
+        }
+    }
+
+    private static void select(Connection connection, String due, String order, long nowMillis, Set<String> disabled,
+            Set<String> ordered, int limit, String lockClause, List<String[]> into) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT d.id, d.endpoint_id FROM endure_delivery d WHERE ").append(due);
         if (!disabled.isEmpty()) {
             sql.append(" AND d.endpoint_id NOT IN (").append(marks(disabled.size())).append(')');
@@ -200,7 +239,7 @@ final class ClaimSql {
                     .append(" OR NOT EXISTS (SELECT 1 FROM endure_delivery p WHERE p.endpoint_id = d.endpoint_id AND p.seq < d.seq")
                     .append(" AND p.state IN ('PENDING', 'IN_FLIGHT', 'HELD')))");
         }
-        sql.append(" ORDER BY ").append(order).append(" LIMIT ? FOR UPDATE SKIP LOCKED");
+        sql.append(" ORDER BY ").append(order).append(" LIMIT ?").append(lockClause);
         try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
             int index = 1;
             select.setLong(index++, nowMillis);

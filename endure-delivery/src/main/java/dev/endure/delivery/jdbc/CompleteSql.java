@@ -160,13 +160,13 @@ final class CompleteSql {
                 } else {
                     update.setNull(6, Types.BIGINT);
                 }
-                setText(update, 7, truncate(reason, 1000));
+                setText(update, 7, JdbcDeliveryStore.truncate(reason, 1000));
                 if (attempt.httpStatus() == null) {
                     update.setNull(8, Types.INTEGER);
                 } else {
                     update.setInt(8, attempt.httpStatus());
                 }
-                setText(update, 9, truncate(attempt.error(), 1000));
+                setText(update, 9, JdbcDeliveryStore.truncate(attempt.error(), 1000));
                 if (transition instanceof Transition.RetryAt retry && retry.delay() != null) {
                     update.setLong(10, retry.delay().toMillis()); // decorrelated jitter grows from it
                 } else {
@@ -205,15 +205,15 @@ final class CompleteSql {
                 } else {
                     insert.setInt(7, attempt.httpStatus());
                 }
-                setText(insert, 8, truncate(attempt.error(), 1000));
-                setText(insert, 9, truncate(attempt.responseSnippet(), 4000));
+                setText(insert, 8, JdbcDeliveryStore.truncate(attempt.error(), 1000));
+                setText(insert, 9, JdbcDeliveryStore.truncate(attempt.responseSnippet(), 4000));
                 insert.setString(10, attempt.outcome().name());
                 if (attempt.nextAttemptAt() == null) {
                     insert.setNull(11, Types.BIGINT);
                 } else {
                     insert.setLong(11, attempt.nextAttemptAt().toEpochMilli());
                 }
-                setText(insert, 12, truncate(attempt.terminalReason(), 1000));
+                setText(insert, 12, JdbcDeliveryStore.truncate(attempt.terminalReason(), 1000));
                 insert.addBatch();
                 any = true;
             }
@@ -230,9 +230,5 @@ final class CompleteSql {
         } else {
             statement.setString(index, value);
         }
-    }
-
-    private static String truncate(String text, int max) {
-        return text == null || text.length() <= max ? text : text.substring(0, max);
     }
 }

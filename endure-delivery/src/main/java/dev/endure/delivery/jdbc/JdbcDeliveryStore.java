@@ -531,7 +531,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         return row.wasNull() ? null : value;
     }
 
-    private static String truncate(String text, int max) {
+    static String truncate(String text, int max) {
         return text == null || text.length() <= max ? text : text.substring(0, max);
     }
 
