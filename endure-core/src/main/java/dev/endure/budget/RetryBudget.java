@@ -1,5 +1,6 @@
 package dev.endure.budget;
 
+import dev.endure.Cancellable;
 import dev.endure.Clock;
 import dev.endure.retry.RetryGate;
 import java.util.Objects;
@@ -19,6 +20,11 @@ import java.util.concurrent.atomic.LongAdder;
  * RetryBudget budget = RetryBudget.of(RetryBudgetPolicy.named("billing"));
  * Retrier<Invoice> retrier = Retrier.builder(policy).gate(budget).build();
  * }</pre>
+ *
+ * <p>{@link #shared} pools the budget of every instance through a {@link BudgetStore}: the ratio and the
+ * floor then bound the whole cluster's retries, each instance spending an even share of what the cluster
+ * had left at the last sync, plus what its own calls since then add. Deciding never waits for the store; when the store
+ * has not answered for {@link BudgetStore#staleAfter()} the budget decides alone, as {@link #of} does.
  *
  * <p>How (after Finagle's TTL'd deposits): each call deposits one token, each retry withdraws one, and
  * both expire after the window. They are kept in time buckets of a tenth of the window, each an
@@ -43,13 +49,19 @@ public final class RetryBudget implements RetryGate {
     private final LongAdder calls = new LongAdder();
     private final LongAdder retriesAllowed = new LongAdder();
     private final LongAdder retriesRejected = new LongAdder();
+    /** How long a cluster view is trusted; 0 for a budget that is not shared. */
+    private final long staleNanos;
+    private volatile ClusterView view;
+    private final Cancellable sharing;
 
-    private RetryBudget(RetryBudgetPolicy policy, Clock clock) {
+    private RetryBudget(RetryBudgetPolicy policy, Clock clock, BudgetStore store) {
         this.policy = policy;
         this.clock = clock;
         this.bucketNanos = Math.max(1, policy.window().toNanos() / BUCKETS);
         this.origin = clock.nanoTime();
         this.floor = policy.floorPerWindow();
+        this.staleNanos = store == null ? 0 : store.staleAfter().toNanos();
+        this.sharing = store == null ? null : store.share(policy.name(), this::localCounts, this::onSync);
     }
 
     /** A budget on the system clock. */
@@ -59,7 +71,50 @@ public final class RetryBudget implements RetryGate {
 
     /** A budget on {@code clock} (a {@link dev.endure.VirtualTime} in tests). */
     public static RetryBudget of(RetryBudgetPolicy policy, Clock clock) {
-        return new RetryBudget(Objects.requireNonNull(policy, "policy"), Objects.requireNonNull(clock, "clock"));
+        return new RetryBudget(Objects.requireNonNull(policy, "policy"), Objects.requireNonNull(clock, "clock"), null);
+    }
+
+    /** A budget pooled with every other instance's budget of the same name in {@code store}, on the system clock. */
+    public static RetryBudget shared(RetryBudgetPolicy policy, BudgetStore store) {
+        return shared(policy, store, Clock.system());
+    }
+
+    /** As {@link #shared(RetryBudgetPolicy, BudgetStore)}, on {@code clock}. */
+    public static RetryBudget shared(RetryBudgetPolicy policy, BudgetStore store, Clock clock) {
+        return new RetryBudget(Objects.requireNonNull(policy, "policy"), Objects.requireNonNull(clock, "clock"),
+                Objects.requireNonNull(store, "store"));
+    }
+
+    /** True while this budget decides by a fresh cluster view; false when unshared or fallen back to local counts. */
+    public boolean isSharing() {
+        ClusterView current = view;
+        return current != null && clock.nanoTime() - current.receivedAtNanos() <= staleNanos;
+    }
+
+    /** The other instances in the last cluster view (0 when not sharing). */
+    public int otherInstances() {
+        return isSharing() ? view.sync().otherInstances() : 0;
+    }
+
+    /** Stops sharing; from then on this budget decides alone. */
+    public void stopSharing() {
+        if (sharing != null) {
+            sharing.cancel();
+            view = null;
+        }
+    }
+
+    /** This instance's calls and retries inside the window, as published to a {@link BudgetStore}. */
+    private BudgetStore.Counts localCounts() {
+        long epoch = epochNow();
+        return new BudgetStore.Counts(sum(deposits, epoch), sum(withdrawals, epoch), 0);
+    }
+
+    /** A new cluster view: takes this instance's share of what is left and answers it, to be published as reserved. */
+    private long onSync(BudgetStore.Sync sync) {
+        ClusterView next = ClusterView.at(sync, policy.maxRetryRatio(), floor, clock.nanoTime());
+        view = next;
+        return next.reserved();
     }
 
     public RetryBudgetPolicy policy() {
@@ -98,8 +153,13 @@ public final class RetryBudget implements RetryGate {
     }
 
     private long allowed(long epoch) {
+        long deposited = sum(deposits, epoch);
+        ClusterView current = view;
+        if (current != null && clock.nanoTime() - current.receivedAtNanos() <= staleNanos) {
+            return current.localLimit(deposited, policy.maxRetryRatio(), floor);
+        }
         // The floor is a minimum, not an addition: added on top it dominated at ordinary rates (issue 16).
-        return Math.max(floor, (long) Math.floor(policy.maxRetryRatio() * sum(deposits, epoch)));
+        return ClusterView.allowed(deposited, policy.maxRetryRatio(), floor);
     }
 
     private long epochNow() {
@@ -156,6 +216,7 @@ public final class RetryBudget implements RetryGate {
 
     @Override
     public String toString() {
-        return "RetryBudget[" + policy + ", " + available() + " available]";
+        return "RetryBudget[" + policy + ", " + available() + " available" + (isSharing() ? ", shared with "
+                + otherInstances() + " other instances" : "") + "]";
     }
 }

@@ -19,7 +19,7 @@ import java.util.Objects;
  * <p>Defaults: 10 % of calls (the SRE book's per-client figure, gRPC's retry throttling), a floor of 1
  * retry a second, a 10 s window. Finagle adds its floor (10/s) on top of 20 %, which at 7 calls a second
  * lets a dead downstream see 2.4× the calls; the defaults here keep it at 1.14×. A budget shared by
- * several instances ({@code JdbcRetryBudgetStore}) applies the ratio and the floor once for all of them.
+ * several instances ({@link dev.endure.budget.store.JdbcRetryBudgetStore}) applies the ratio and the floor once for all of them.
  *
  * <pre>{@code
  * RetryBudgetPolicy policy = RetryBudgetPolicy.builder()

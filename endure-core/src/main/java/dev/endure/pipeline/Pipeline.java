@@ -13,6 +13,8 @@ import dev.endure.breaker.BreakerGuard;
 import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.budget.RetryBudget;
+import dev.endure.limit.ConcurrencyLimit;
+import dev.endure.limit.ConcurrencyLimitExceededException;
 import dev.endure.retry.AsyncRetryOperation;
 import dev.endure.retry.RetryContext;
 import dev.endure.retry.RetryGate;
@@ -35,12 +37,21 @@ import java.util.function.Supplier;
  * idea 4), for synchronous and asynchronous calls:
  *
  * <pre>
- *   retry (asks the budget before each retry)  →  circuit breaker  →  timeout  →  the call
+ *   retry (asks the budget before each retry)  →  concurrency limit  →  circuit breaker  →  timeout  →  the call
  * </pre>
  *
  * <ul>
  *   <li>The <b>retry</b> is the outermost: one {@link Retrier} loop per call. Before every retry it asks
  *       the {@link RetryBudget}; a refusal ends the call with the original outcome (budget-rejected).
+ *   <li>The <b>concurrency limit</b> (optional) admits each attempt, not the whole call: a retry waiting out
+ *       its backoff holds no slot, and the limit measures the downstream's latency, not the backoff's. It sits
+ *       outside the breaker so that a rejection for local overload never counts as a downstream failure, and
+ *       the breaker's half-open trials are limited like any call. A rejection
+ *       ({@link ConcurrencyLimitExceededException}, after the limit's max wait) is retried like any transient
+ *       failure, no earlier than the adaptive limit's recent latency (its hint). The attempt's outcome, as the
+ *       policy's classifier judges it, feeds an adaptive limit: a success is a latency sample, a retryable
+ *       failure (a 429/503, a serialization failure, a timeout) an overload signal. A breaker's own rejection
+ *       is neither. Asynchronous attempts never wait for a slot: they are rejected at once when it is full.
  *   <li>The <b>breaker</b> sees each attempt, not the whole call: retries of a failing downstream are
  *       what open it. While it is OPEN, an attempt is rejected without running; the rejection carries the
  *       time until HALF_OPEN as a retry-after hint, so the retry waits exactly that long if it fits in the
@@ -69,6 +80,7 @@ public final class Pipeline<T> {
     private final CircuitBreaker breaker;
     private final Classifier<? super T> breakerClassifier;
     private final RetryBudget budget;
+    private final ConcurrencyLimit limit;
     private final Duration attemptTimeout;
     private final long timeoutNanos;
     private final Clock clock;
@@ -78,6 +90,7 @@ public final class Pipeline<T> {
         this.policy = builder.policy;
         this.breaker = builder.breaker;
         this.budget = builder.budget;
+        this.limit = builder.limit;
         this.attemptTimeout = builder.attemptTimeout;
         this.timeoutNanos = attemptTimeout == null ? 0 : attemptTimeout.toNanos();
         this.clock = builder.clock;
@@ -108,6 +121,10 @@ public final class Pipeline<T> {
                 && rejected.breakerName().equals(breaker.name())) {
             return rejected.verdict();
         }
+        if (failure instanceof ConcurrencyLimitExceededException full && limit != null && full.limitName().equals(limit.name())) {
+            Optional<Duration> hint = full.retryAfter();
+            return hint.isPresent() ? Verdict.retryAfter(hint.get(), full.getMessage()) : Verdict.retry(full.getMessage());
+        }
         if (failure instanceof AttemptTimeoutException timedOut) {
             return Verdict.retry("attempt timed out after " + Durations.describe(timedOut.timeout()));
         }
@@ -119,13 +136,13 @@ public final class Pipeline<T> {
     /** Runs {@code supplier} through retry → breaker → timeout. */
     public T get(Supplier<? extends T> supplier) {
         Objects.requireNonNull(supplier, "supplier");
-        return retrier.execute(context -> guarded(c -> supplier.get(), context));
+        return retrier.execute(context -> limited(c -> supplier.get(), context));
     }
 
     /** As {@link #get}, for a call with checked exceptions; a permanent one is rethrown as it is. */
     public T call(Callable<? extends T> callable) throws Exception {
         Objects.requireNonNull(callable, "callable");
-        return retrier.<Exception>execute(context -> guarded(c -> callable.call(), context));
+        return retrier.<Exception>execute(context -> limited(c -> callable.call(), context));
     }
 
     public void run(Runnable runnable) {
@@ -139,7 +156,24 @@ public final class Pipeline<T> {
     /** As {@link #get}, for an operation that sees its {@link RetryContext} and may throw {@code E}. */
     public <E extends Exception> T execute(RetryOperation<? extends T, E> operation) throws E {
         Objects.requireNonNull(operation, "operation");
-        return retrier.<E>execute(context -> guarded(operation, context));
+        return retrier.<E>execute(context -> limited(operation, context));
+    }
+
+    /** One attempt within the concurrency limit, if there is one; its outcome feeds an adaptive limit. */
+    private <E extends Exception> T limited(RetryOperation<? extends T, E> operation, RetryContext context) throws E {
+        if (limit == null) {
+            return guarded(operation, context);
+        }
+        long permit = limit.acquire();
+        T result;
+        try {
+            result = guarded(operation, context);
+        } catch (Throwable failure) {
+            limit.release(permit, limitVerdict(null, failure));
+            throw Failures.rethrow(failure);
+        }
+        limit.release(permit, limitVerdict(result, null));
+        return result;
     }
 
     /** One attempt: through the breaker ({@link BreakerGuard}'s rules), then the call under the timeout. */
@@ -185,7 +219,29 @@ public final class Pipeline<T> {
     /** As {@link #getAsync}, for an operation that sees its {@link RetryContext}. */
     public CompletableFuture<T> executeAsync(AsyncRetryOperation<T> operation) {
         Objects.requireNonNull(operation, "operation");
-        return retrier.executeAsync(context -> guardedAsync(operation, context));
+        return retrier.executeAsync(context -> limitedAsync(operation, context));
+    }
+
+    private CompletionStage<T> limitedAsync(AsyncRetryOperation<T> operation, RetryContext context) {
+        if (limit == null) {
+            return guardedAsync(operation, context);
+        }
+        long permit;
+        try {
+            permit = limit.acquireNow();
+        } catch (ConcurrencyLimitExceededException full) {
+            return CompletableFuture.failedFuture(full);
+        }
+        CompletionStage<T> attempt;
+        try {
+            attempt = guardedAsync(operation, context);
+        } catch (Throwable thrown) {
+            limit.release(permit, limitVerdict(null, thrown));
+            throw thrown;
+        }
+        // The attempt itself goes back (not a dependent stage), so cancelling it still reaches the call.
+        attempt.whenComplete((result, failure) -> limit.release(permit, limitVerdict(result, Failures.unwrap(failure))));
+        return attempt;
     }
 
     private CompletionStage<T> guardedAsync(AsyncRetryOperation<T> operation, RetryContext context) {
@@ -230,6 +286,31 @@ public final class Pipeline<T> {
                 + Durations.describe(attemptTimeout), thrownOnTheWayOut, policy.name(), context.attempt(), attemptTimeout);
     }
 
+    /**
+     * What an attempt tells an adaptive limit, by the policy's classifier: a breaker's own rejection says nothing
+     * about load (the call never ran), a timeout is overload. A fixed limit ignores verdicts, so none is computed.
+     */
+    private Verdict limitVerdict(T result, Throwable failure) {
+        if (!limit.isAdaptive()) {
+            return Verdict.success();
+        }
+        if (failure == null && policy.classifier().acceptsEveryResult()) {
+            return Verdict.success();
+        }
+        if (failure instanceof CallNotPermittedException) {
+            return Verdict.fail();
+        }
+        if (failure instanceof AttemptTimeoutException) {
+            return Verdict.retry();
+        }
+        try {
+            Verdict verdict = policy.classifier().classify(result, failure);
+            return verdict != null ? verdict : Verdict.fail();
+        } catch (RuntimeException classifierBug) {
+            return Verdict.fail();
+        }
+    }
+
     private static void cancelQuietly(CompletionStage<?> stage) {
         try {
             stage.toCompletableFuture().cancel(true);
@@ -255,6 +336,10 @@ public final class Pipeline<T> {
         return Optional.ofNullable(budget);
     }
 
+    public Optional<ConcurrencyLimit> concurrencyLimit() {
+        return Optional.ofNullable(limit);
+    }
+
     public Optional<Duration> attemptTimeout() {
         return Optional.ofNullable(attemptTimeout);
     }
@@ -262,6 +347,7 @@ public final class Pipeline<T> {
     @Override
     public String toString() {
         return "Pipeline[" + policy.name() + ": retry" + (budget != null ? " (budget '" + budget.name() + "')" : "")
+                + (limit != null ? " → limit '" + limit.name() + "'" : "")
                 + (breaker != null ? " → breaker '" + breaker.name() + "'" : "")
                 + (attemptTimeout != null ? " → timeout " + Durations.describe(attemptTimeout) : "") + " → call]";
     }
@@ -271,6 +357,7 @@ public final class Pipeline<T> {
         private final RetryPolicy<T> policy;
         private CircuitBreaker breaker;
         private RetryBudget budget;
+        private ConcurrencyLimit limit;
         private Duration attemptTimeout;
         private Clock clock = Clock.system();
         private Scheduler scheduler = Scheduler.system();
@@ -287,6 +374,12 @@ public final class Pipeline<T> {
 
         public Builder<T> retryBudget(RetryBudget budget) {
             this.budget = budget;
+            return this;
+        }
+
+        /** Admits each attempt through {@code limit} (between the retry and the breaker); null for none. */
+        public Builder<T> concurrencyLimit(ConcurrencyLimit limit) {
+            this.limit = limit;
             return this;
         }
 

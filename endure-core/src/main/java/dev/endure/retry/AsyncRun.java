@@ -34,14 +34,20 @@ final class AsyncRun<T> {
         }
         execution.startAttempt(number);
         CompletionStage<T> stage;
+        RetryContext context = number == 1 ? retrier.firstAttemptContext() : execution;
+        RetryContext outer = retrier.marksAttempts() ? NestedRetries.enter(context, retrier.yieldsToOuterRetry()) : null;
         try {
-            stage = operation.start(number == 1 ? retrier.firstAttemptContext() : execution);
+            stage = operation.start(context);
             if (stage == null) {
                 throw new NullPointerException("async operation of '" + retrier.policy().name() + "' returned a null stage");
             }
         } catch (Throwable thrown) {
             onOutcome(null, thrown);
             return;
+        } finally {
+            if (retrier.marksAttempts()) {
+                NestedRetries.exit(outer);
+            }
         }
         inFlight = stage;
         stage.whenComplete((result, failure) -> onOutcome(result, Failures.unwrap(failure)));

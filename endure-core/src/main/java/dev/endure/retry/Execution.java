@@ -19,6 +19,8 @@ final class Execution<T> implements RetryContext {
     private final Retrier<T> retrier;
     private final RetryPolicy<T> policy;
     private final long startNanos;
+    /** The call runs inside an outer retrier's attempt: it makes one attempt ({@link NestedRetries}). */
+    private final boolean outerLayerRetries;
     private final ArrayDeque<Throwable> earlierFailures = new ArrayDeque<>();
     private int attempt;
     private long attemptStartNanos;
@@ -28,10 +30,11 @@ final class Execution<T> implements RetryContext {
     private Throwable terminalFailure;
     private T terminalResult;
 
-    Execution(Retrier<T> retrier, long startNanos) {
+    Execution(Retrier<T> retrier, long startNanos, boolean outerLayerRetries) {
         this.retrier = retrier;
         this.policy = retrier.policy();
         this.startNanos = startNanos;
+        this.outerLayerRetries = outerLayerRetries;
     }
 
     @Override
@@ -122,6 +125,15 @@ final class Execution<T> implements RetryContext {
             return stop(result, failure);
         }
         long delayNanos = retry.delayNanos();
+        if (outerLayerRetries) {
+            retrier.stats().exhausted(attempt, GiveUpReason.OUTER_RETRY);
+            if (retrier.hasListeners()) {
+                retrier.emit(new RetryEvent.Exhausted(policy.name(), attempt, elapsed(nowNanos), GiveUpReason.OUTER_RETRY, verdict,
+                        failure, failure == null ? result : null));
+            }
+            // The outer layer must see what happened, not a wrapper, to classify it by its own rules.
+            return stop(result, failure);
+        }
         if (!retrier.gate().tryAcquireRetry()) {
             retrier.stats().exhausted(attempt, GiveUpReason.RETRY_BUDGET);
             if (retrier.hasListeners()) {

@@ -15,7 +15,12 @@ public enum GiveUpReason {
      */
     HINT_EXCEEDS_MAX_RETRY_AFTER("the retry-after hint is longer than the max retry-after"),
     /** The shared retry gate (budget) refused the retry. */
-    RETRY_BUDGET("the retry budget refused the retry");
+    RETRY_BUDGET("the retry budget refused the retry"),
+    /**
+     * The call runs inside an attempt of an outer retrier (or of a remote caller that sent the
+     * {@value NestedRetries#HEADER} header), which retries it: see {@link NestedRetries}.
+     */
+    OUTER_RETRY("an outer layer retries this call");
 
     private final String description;
 

@@ -48,6 +48,10 @@ public final class Retrier<T> {
     private final boolean deadlineNeedsStart;
     /** The classifier has no result rules, so a returned result needs no classification. */
     private final boolean everyResultSucceeds;
+    /** This retrier may retry, so its attempts mark the thread for nested retriers ({@link NestedRetries}). */
+    private final boolean marksAttempts;
+    /** Inside an outer retrier's attempt, make one attempt and leave retrying to the outer layer. */
+    private final boolean yieldsToOuterRetry;
     private volatile boolean listenerFailureLogged;
 
     private Retrier(Builder<T> builder) {
@@ -61,6 +65,8 @@ public final class Retrier<T> {
         this.firstAttempt = new FirstAttempt(policy.name());
         this.deadlineNeedsStart = policy.maxDuration().isPresent();
         this.everyResultSucceeds = policy.classifier().acceptsEveryResult();
+        this.marksAttempts = policy.maxAttempts() > 1;
+        this.yieldsToOuterRetry = !builder.retryWhenNested;
     }
 
     /** A retrier on the system clock and the shared timer thread. */
@@ -101,10 +107,15 @@ public final class Retrier<T> {
         long start = begin();
         T result = null;
         Throwable failure = null;
+        RetryContext outer = marksAttempts ? NestedRetries.enter(firstAttempt, yieldsToOuterRetry) : null;
         try {
             result = supplier.get();
         } catch (Throwable thrown) {
             failure = thrown;
+        } finally {
+            if (marksAttempts) {
+                NestedRetries.exit(outer);
+            }
         }
         if (failure == null && everyResultSucceeds) {
             return succeededFirstTime(result, start);
@@ -122,10 +133,15 @@ public final class Retrier<T> {
         long start = begin();
         T result = null;
         Throwable failure = null;
+        RetryContext outer = marksAttempts ? NestedRetries.enter(firstAttempt, yieldsToOuterRetry) : null;
         try {
             result = callable.call();
         } catch (Throwable thrown) {
             failure = thrown;
+        } finally {
+            if (marksAttempts) {
+                NestedRetries.exit(outer);
+            }
         }
         if (failure == null && everyResultSucceeds) {
             return succeededFirstTime(result, start);
@@ -155,10 +171,15 @@ public final class Retrier<T> {
         long start = begin();
         T result = null;
         Throwable failure = null;
+        RetryContext outer = marksAttempts ? NestedRetries.enter(firstAttempt, yieldsToOuterRetry) : null;
         try {
             result = operation.run(firstAttempt);
         } catch (Throwable thrown) {
             failure = thrown;
+        } finally {
+            if (marksAttempts) {
+                NestedRetries.exit(outer);
+            }
         }
         if (failure == null && everyResultSucceeds) {
             return succeededFirstTime(result, start);
@@ -194,7 +215,7 @@ public final class Retrier<T> {
     private T retryAfterFirstFailure(RetryOperation<? extends T, ?> operation, long start, T firstResult,
             Throwable firstFailure, Verdict firstVerdict) throws Exception {
         long executionStart = start == UNTIMED ? clock.nanoTime() : start;
-        Execution<T> execution = new Execution<>(this, executionStart);
+        Execution<T> execution = new Execution<>(this, executionStart, isNested());
         stats.enteredRetryLoop();
         execution.firstAttemptStartedAt(executionStart);
         T result = firstResult;
@@ -218,10 +239,13 @@ public final class Retrier<T> {
             execution.startAttempt(execution.attempt() + 1);
             result = null;
             failure = null;
+            RetryContext outer = NestedRetries.enter(execution);
             try {
                 result = operation.run(execution);
             } catch (Throwable thrown) {
                 failure = thrown;
+            } finally {
+                NestedRetries.exit(outer);
             }
             verdict = classify(result, failure);
             if (failure == null && verdict.kind() == Verdict.Kind.SUCCESS) {
@@ -249,7 +273,7 @@ public final class Retrier<T> {
         Objects.requireNonNull(operation, "operation");
         gate.onCall();
         stats.asyncCallStarted();
-        AsyncRun<T> run = new AsyncRun<>(this, operation, new Execution<>(this, clock.nanoTime()));
+        AsyncRun<T> run = new AsyncRun<>(this, operation, new Execution<>(this, clock.nanoTime(), isNested()));
         run.attempt(1);
         return run.promise();
     }
@@ -275,6 +299,19 @@ public final class Retrier<T> {
 
     RetryGate gate() {
         return gate;
+    }
+
+    /** True when a call starting now runs inside an outer retrier's attempt and leaves retrying to it. */
+    private boolean isNested() {
+        return yieldsToOuterRetry && NestedRetries.peek() != null;
+    }
+
+    boolean marksAttempts() {
+        return marksAttempts;
+    }
+
+    boolean yieldsToOuterRetry() {
+        return yieldsToOuterRetry;
     }
 
     Scheduler scheduler() {
@@ -366,6 +403,7 @@ public final class Retrier<T> {
         private RandomGenerator random;
         private RetryGate gate = RetryGate.unlimited();
         private RetryListener[] listeners = NO_LISTENERS;
+        private boolean retryWhenNested;
 
         private Builder(RetryPolicy<T> policy) {
             this.policy = Objects.requireNonNull(policy, "policy");
@@ -398,6 +436,15 @@ public final class Retrier<T> {
         /** Asked before every retry, e.g. a retry budget shared by all calls to one downstream. */
         public Builder<T> gate(RetryGate gate) {
             this.gate = Objects.requireNonNull(gate, "gate");
+            return this;
+        }
+
+        /**
+         * Opt-out: retry by this policy even inside an outer retrier's attempt, multiplying the attempts.
+         * By default a retrier started inside another's attempt makes one attempt ({@link NestedRetries}).
+         */
+        public Builder<T> retryWhenNested() {
+            this.retryWhenNested = true;
             return this;
         }
 

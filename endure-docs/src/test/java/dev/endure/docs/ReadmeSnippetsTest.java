@@ -46,6 +46,7 @@ class ReadmeSnippetsTest {
     private static final Pattern FENCE = Pattern.compile("(?m)^```java[ \\t]*\\n(.*?)^```[ \\t]*$", Pattern.DOTALL);
     private static final Pattern GIVEN = Pattern.compile("<!--\\s*given:((?:(?!-->).)*)-->\\s*$", Pattern.DOTALL);
     private static final Pattern TYPE = Pattern.compile("(?m)^(public |final |abstract |sealed )*(class|record|interface|enum) \\w+");
+    private static final Pattern PUBLIC_TYPE = Pattern.compile("(?m)^public (final |abstract |sealed )*(class|record|interface|enum) (\\w+)");
     private static final Pattern METHOD = Pattern.compile("(?m)^[\\w<>\\[\\], ?]+ \\w+\\([^;]*\\)\\s*(throws [\\w., ]+)?\\{\\s*$");
     private static final Pattern IMPORT = Pattern.compile("^import (static )?[\\w.*]+;\\s*(//.*)?$");
 
@@ -57,6 +58,12 @@ class ReadmeSnippetsTest {
 
         String name() {
             return file + ":" + line;
+        }
+
+        /** javac wants a public type in a file of its name. */
+        String fileName() {
+            Matcher type = PUBLIC_TYPE.matcher(code);
+            return (type.find() ? type.group(3) : "Snippet") + ".java";
         }
 
         /** The compilation unit: line k of it is line k of the snippet, so javac's line numbers map back to the README. */
@@ -125,7 +132,7 @@ class ReadmeSnippetsTest {
         Map<URI, Snippet> byUri = new java.util.HashMap<>();
         for (Snippet snippet : snippets) {
             errors.put(snippet.index(), new ArrayList<>());
-            URI uri = URI.create("string:///" + snippet.packageName().replace('.', '/') + "/Snippet.java");
+            URI uri = URI.create("string:///" + snippet.packageName().replace('.', '/') + "/" + snippet.fileName());
             byUri.put(uri, snippet);
             units.add(new SimpleJavaFileObject(uri, JavaFileObject.Kind.SOURCE) {
                 @Override

@@ -3,6 +3,7 @@ package dev.endure.http;
 import dev.endure.Clock;
 import dev.endure.Scheduler;
 import dev.endure.breaker.CircuitBreaker;
+import dev.endure.limit.ConcurrencyLimit;
 import dev.endure.retry.Backoff;
 import dev.endure.retry.RetryGate;
 import dev.endure.retry.RetryListener;
@@ -30,6 +31,7 @@ record ClientSettings(
         RandomGenerator random,
         Function<String, ? extends RetryGate> retryGatePerHost,
         Function<String, CircuitBreaker> breakerPerHost,
+        Function<String, ConcurrencyLimit> limitPerHost,
         List<RetryListener> listeners,
         AtomicBoolean retryAfterWarned) {
 

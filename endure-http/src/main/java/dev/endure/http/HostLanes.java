@@ -2,6 +2,7 @@ package dev.endure.http;
 
 import dev.endure.Classifier;
 import dev.endure.breaker.CircuitBreaker;
+import dev.endure.limit.ConcurrencyLimit;
 import dev.endure.retry.Retrier;
 import dev.endure.retry.RetryGate;
 import dev.endure.retry.RetryListener;
@@ -21,8 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class HostLanes {
 
-    /** A host's retriers and its circuit breaker (null when none is configured). */
-    record Lane(String host, Retrier<HttpResponse<?>> retrying, Retrier<HttpResponse<?>> notRetrying, CircuitBreaker breaker) {}
+    /** A host's retriers, its circuit breaker and its concurrency limit (null when not configured). */
+    record Lane(String host, Retrier<HttpResponse<?>> retrying, Retrier<HttpResponse<?>> notRetrying, CircuitBreaker breaker,
+            ConcurrencyLimit limit) {}
 
     private final ClientSettings settings;
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
@@ -82,7 +84,14 @@ final class HostLanes {
                 throw new NullPointerException("circuitBreakerPerHost of client '" + settings.name() + "' returned null for " + host);
             }
         }
-        return new Lane(host, retrier(policy, gate), retrier(guarded, gate), breaker);
+        ConcurrencyLimit limit = null;
+        if (settings.limitPerHost() != null) {
+            limit = settings.limitPerHost().apply(host);
+            if (limit == null) {
+                throw new NullPointerException("concurrencyLimitPerHost of client '" + settings.name() + "' returned null for " + host);
+            }
+        }
+        return new Lane(host, retrier(policy, gate), retrier(guarded, gate), breaker, limit);
     }
 
     private Retrier<HttpResponse<?>> retrier(RetryPolicy<HttpResponse<?>> policy, RetryGate gate) {

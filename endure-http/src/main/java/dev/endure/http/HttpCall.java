@@ -6,8 +6,12 @@ import dev.endure.Failures;
 import dev.endure.breaker.BreakerGuard;
 import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
+import dev.endure.limit.ConcurrencyLimit;
+import dev.endure.limit.ConcurrencyLimitExceededException;
 import dev.endure.retry.RetriesExhaustedException;
+import dev.endure.retry.NestedRetries;
 import dev.endure.retry.Retrier;
+import dev.endure.retry.RetryContext;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpClient;
@@ -28,32 +32,61 @@ final class HttpCall<T> {
     final BodyHandler<T> handler;
     final Retrier<HttpResponse<?>> retrier;
     final CircuitBreaker breaker;
+    final ConcurrencyLimit limit;
     private final Classifier<HttpResponse<?>> breakerOutcomes;
     final BodyHandler<Object> attemptHandler;
     final long startNanos;
+    /** Some layer retries this call (this client, or an outer retrier), and the request does not name one already. */
+    private final boolean sendsRetryHeader;
 
     @SuppressWarnings("unchecked")
     HttpCall(HttpClient delegate, ClientSettings settings, HttpRequest request, BodyHandler<T> handler,
-            Retrier<HttpResponse<?>> retrier, CircuitBreaker breaker, boolean mayRetry) {
+            Retrier<HttpResponse<?>> retrier, CircuitBreaker breaker, ConcurrencyLimit limit, boolean mayRetry) {
         this.delegate = delegate;
         this.settings = settings;
         this.request = request;
         this.handler = handler;
         this.retrier = retrier;
         this.breaker = breaker;
+        this.limit = limit;
         this.breakerOutcomes = HttpClassifier.forBreaker(settings.rules());
         this.startNanos = retrier.clock().nanoTime();
+        this.sendsRetryHeader = (mayRetry || NestedRetries.insideRetry()) && request.headers().firstValue(NestedRetries.HEADER).isEmpty();
         HttpRetryRules rules = settings.rules();
-        int limit = settings.maxBufferedErrorBody();
+        int bufferLimit = settings.maxBufferedErrorBody();
         this.attemptHandler = mayRetry
                 ? info -> rules.isRetryableStatus(info.statusCode())
-                        ? BufferedBody.subscriber(limit)
+                        ? BufferedBody.subscriber(bufferLimit)
                         : (BodySubscriber<Object>) (BodySubscriber<?>) handler.apply(info)
                 : (BodyHandler<Object>) (BodyHandler<?>) handler;
     }
 
-    /** One attempt on the calling thread: through the host's breaker (if any, by {@link BreakerGuard}'s rules), then the exchange. */
+    /**
+     * One attempt on the calling thread within the host's concurrency limit (if any): as in core's pipeline, the
+     * limit is outside the breaker, so a full limit never counts against the host, and a retry's backoff holds no
+     * slot. A rejection carries the adaptive limit's latency as a hint and is retried like a {@code Retry-After}.
+     */
     HttpResponse<?> attemptSync() throws IOException, InterruptedException {
+        if (limit == null) {
+            return guardedSync();
+        }
+        long permit = limit.acquire();
+        HttpResponse<?> response;
+        try {
+            response = guardedSync();
+        } catch (IOException | RuntimeException | Error failure) {
+            limit.release(permit, HttpClassifier.forLimit(settings.rules(), null, failure));
+            throw failure;
+        } catch (InterruptedException interrupted) {
+            limit.release(permit, dev.endure.Verdict.fail());
+            throw interrupted;
+        }
+        limit.release(permit, HttpClassifier.forLimit(settings.rules(), response, null));
+        return response;
+    }
+
+    /** One attempt on the calling thread: through the host's breaker (if any, by {@link BreakerGuard}'s rules), then the exchange. */
+    private HttpResponse<?> guardedSync() throws IOException, InterruptedException {
         try {
             if (breaker == null) {
                 return delegate.send(forAttempt(), attemptHandler);
@@ -73,6 +106,31 @@ final class HttpCall<T> {
      * (and releases the breaker's permit).
      */
     CompletableFuture<HttpResponse<?>> attemptAsync() {
+        if (limit == null) {
+            return guardedAsync();
+        }
+        long permit;
+        try {
+            permit = limit.acquireNow(); // an asynchronous caller never blocks for a slot
+        } catch (ConcurrencyLimitExceededException full) {
+            return CompletableFuture.failedFuture(full);
+        }
+        CompletableFuture<HttpResponse<?>> attempt;
+        try {
+            attempt = guardedAsync();
+        } catch (RuntimeException | Error failure) {
+            limit.release(permit, HttpClassifier.forLimit(settings.rules(), null, failure));
+            throw failure;
+        }
+        attempt.whenComplete((response, failure) -> {
+            Throwable cause = Failures.unwrap(failure);
+            limit.release(permit, cause instanceof java.util.concurrent.CancellationException ? dev.endure.Verdict.fail()
+                    : HttpClassifier.forLimit(settings.rules(), cause == null ? response : null, cause));
+        });
+        return attempt;
+    }
+
+    private CompletableFuture<HttpResponse<?>> guardedAsync() {
         CompletableFuture<HttpResponse<?>> exchange = breaker == null
                 ? ResilientHttpClient.widen(delegate.sendAsync(forAttempt(), attemptHandler))
                 : BreakerGuard.callAsync(breaker, breakerOutcomes, () -> ResilientHttpClient.widen(delegate.sendAsync(forAttempt(), attemptHandler)));
@@ -101,8 +159,23 @@ final class HttpCall<T> {
         return named;
     }
 
-    /** The request with this attempt's timeout: the smallest of the attempt timeout, the time left and its own. */
+    /**
+     * The request of this attempt: with its timeout, and with the {@value NestedRetries#HEADER} header when a
+     * layer retries it (this client's retrier or an outer one, which mark the thread while the attempt runs),
+     * so that an Endure service on the other side leaves the retrying to this side.
+     */
     HttpRequest forAttempt() {
+        HttpRequest timed = withAttemptTimeout();
+        RetryContext retrying = sendsRetryHeader ? NestedRetries.current().orElse(null) : null;
+        if (retrying == null) {
+            return timed;
+        }
+        return HttpRequest.newBuilder(timed, (header, value) -> true)
+                .setHeader(NestedRetries.HEADER, Integer.toString(retrying.attempt())).build();
+    }
+
+    /** The request with this attempt's timeout: the smallest of the attempt timeout, the time left and its own. */
+    private HttpRequest withAttemptTimeout() {
         Duration timeout = settings.attemptTimeout();
         Duration deadline = settings.deadline();
         if (deadline != null) {

@@ -80,6 +80,22 @@ final class HttpClassifier implements Classifier<HttpResponse<?>> {
     }
 
     /**
+     * What a host's adaptive concurrency limit hears: a retryable outcome (429, 503, the other retried
+     * statuses, a network failure) is overload; a success is a latency sample; anything else (another 4xx,
+     * a failure the rules do not retry) says nothing about load.
+     */
+    static Verdict forLimit(HttpRetryRules rules, HttpResponse<?> response, Throwable failure) {
+        if (failure != null) {
+            return rules.isRetryableFailure(failure) ? Verdict.retry() : Verdict.fail();
+        }
+        int status = response.statusCode();
+        if (rules.isRetryableStatus(status)) {
+            return Verdict.retry();
+        }
+        return status >= 400 ? Verdict.fail() : Verdict.success();
+    }
+
+    /**
      * The same decisions for a request that must not be repeated: a retryable outcome becomes a
      * permanent one, so the caller gets exactly what the plain client would have given, unless the
      * failure proves that no byte of the request was sent ({@link NetworkFailures#isNothingSent}).

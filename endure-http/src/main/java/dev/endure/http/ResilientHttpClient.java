@@ -4,6 +4,7 @@ import dev.endure.CancellingFuture;
 import dev.endure.Failures;
 import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
+import dev.endure.retry.NestedRetries;
 import dev.endure.retry.RetriesExhaustedException;
 import dev.endure.retry.Retrier;
 import dev.endure.retry.RetryInterruptedException;
@@ -77,6 +78,11 @@ public final class ResilientHttpClient extends HttpClient {
 
     public HttpRetryRules rules() {
         return settings.rules();
+    }
+
+    /** The concurrency limit of {@code uri}'s host, once a call was made to it and if limits are configured. */
+    public Optional<dev.endure.limit.ConcurrencyLimit> concurrencyLimit(URI uri) {
+        return lanes.existing(uri).map(HostLanes.Lane::limit);
     }
 
     /** The circuit breaker of {@code uri}'s host, once a call was made to it and if breakers are configured. */
@@ -155,7 +161,9 @@ public final class ResilientHttpClient extends HttpClient {
     private <T> HttpCall<T> prepare(HttpRequest request, BodyHandler<T> handler) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
-        boolean mayRetry = settings.rules().mayRetry(request) && settings.maxAttempts() > 1;
+        // A request that already carries the nested-retry header was forwarded from a caller that retries it.
+        boolean mayRetry = settings.rules().mayRetry(request) && settings.maxAttempts() > 1
+                && request.headers().firstValue(NestedRetries.HEADER).isEmpty();
         if (mayRetry && !ReplayableBody.isReplayable(request)) {
             // Refuse before the first attempt: a retry would otherwise send an empty or partial body.
             throw new IllegalArgumentException("the body of " + request.method() + " " + SafeUrls.redact(request.uri())
@@ -164,7 +172,8 @@ public final class ResilientHttpClient extends HttpClient {
                     + " wrap it in ReplayableBody.of(() -> freshPublisher), or send it with a client that does not retry");
         }
         HostLanes.Lane lane = lanes.laneFor(request.uri());
-        return new HttpCall<>(delegate, settings, request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), lane.breaker(), mayRetry);
+        return new HttpCall<>(delegate, settings, request, handler, mayRetry ? lane.retrying() : lane.notRetrying(), lane.breaker(),
+                lane.limit(), mayRetry);
     }
 
     @SuppressWarnings("unchecked")

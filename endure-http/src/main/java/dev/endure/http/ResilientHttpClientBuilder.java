@@ -7,6 +7,8 @@ import dev.endure.breaker.CircuitBreaker;
 import dev.endure.breaker.CircuitBreakerPolicy;
 import dev.endure.budget.RetryBudget;
 import dev.endure.budget.RetryBudgetPolicy;
+import dev.endure.limit.ConcurrencyLimit;
+import dev.endure.limit.ConcurrencyLimitPolicy;
 import dev.endure.retry.Backoff;
 import dev.endure.retry.Jitter;
 import dev.endure.retry.RetryGate;
@@ -54,6 +56,9 @@ public final class ResilientHttpClientBuilder {
     private int breakerSettings;
     private RetryBudgetPolicy budgetPolicy;
     private CircuitBreakerPolicy breakerPolicy;
+    private Function<String, ConcurrencyLimit> limitPerHost;
+    private ConcurrencyLimitPolicy limitPolicy;
+    private int limitSettings;
     private final List<RetryListener> listeners = new ArrayList<>();
     private boolean built;
 
@@ -202,6 +207,28 @@ public final class ResilientHttpClientBuilder {
         return this;
     }
 
+    /**
+     * A {@link ConcurrencyLimit} per host, each with this policy (named {@code clientName@host:port}) on the
+     * client's clock: at most its limit of attempts to one host run at once (sync callers wait up to its max
+     * wait, async ones never wait). An adaptive policy learns each host's capacity from latency and from its
+     * 429s, 503s and network failures. A rejection is retried no earlier than the limit's hint.
+     */
+    public ResilientHttpClientBuilder concurrencyLimitPerHost(ConcurrencyLimitPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        this.limitPerHost = null;
+        this.limitPolicy = policy;
+        limitSettings++;
+        return this;
+    }
+
+    /** As {@link #concurrencyLimitPerHost(ConcurrencyLimitPolicy)}, with limits you build (say, one shared by two clients). */
+    public ResilientHttpClientBuilder concurrencyLimitPerHost(Function<String, ConcurrencyLimit> limitPerHost) {
+        this.limitPerHost = Objects.requireNonNull(limitPerHost, "limitPerHost");
+        this.limitPolicy = null;
+        limitSettings++;
+        return this;
+    }
+
     /** Receives every retry event of every host (attempt failed, retry scheduled, gave up, ...). */
     public ResilientHttpClientBuilder listener(RetryListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -247,6 +274,10 @@ public final class ResilientHttpClientBuilder {
             throw new IllegalStateException("circuitBreakerPerHost set " + breakerSettings + " times" + where
                     + "; set it once so that no setting silently replaces another");
         }
+        if (limitSettings > 1) {
+            throw new IllegalStateException("concurrencyLimitPerHost set " + limitSettings + " times" + where
+                    + "; set it once so that no setting silently replaces another");
+        }
         if (maxBufferedErrorBody < 0) {
             throw new IllegalArgumentException("maxBufferedErrorBody must not be negative (was " + maxBufferedErrorBody + ")" + where);
         }
@@ -265,8 +296,13 @@ public final class ResilientHttpClientBuilder {
             breakers = host -> CircuitBreaker.builder(breaker.toBuilder().name(clientName + "@" + host).build())
                     .clock(clientClock).build();
         }
+        Function<String, ConcurrencyLimit> limits = limitPerHost;
+        if (limitPolicy != null) {
+            ConcurrencyLimitPolicy limit = limitPolicy;
+            limits = host -> ConcurrencyLimit.of(limit.withName(clientName + "@" + host), clientClock);
+        }
         return new ResilientHttpClient(new ClientSettings(delegate, name, rules, maxAttempts, backoff, maxRetryAfter, clampRetryAfter,
-                attemptTimeout, deadline, maxBufferedErrorBody, clock, scheduler, random, gates, breakers,
+                attemptTimeout, deadline, maxBufferedErrorBody, clock, scheduler, random, gates, breakers, limits,
                 List.copyOf(listeners), new AtomicBoolean()));
     }
 }

@@ -1,6 +1,9 @@
 package dev.endure.jdbc;
 
 import dev.endure.Verdict;
+import dev.endure.limit.ConcurrencyLimit;
+import dev.endure.limit.ConcurrencyLimitExceededException;
+import dev.endure.limit.ConcurrencyLimitPolicy;
 import dev.endure.retry.Backoff;
 import dev.endure.retry.Jitter;
 import dev.endure.retry.Retrier;
@@ -39,6 +42,14 @@ import javax.sql.DataSource;
  * </ul>
  * When attempts run out the caller gets {@link dev.endure.retry.RetriesExhaustedException} with the last
  * failure as its cause. Thread-safe; share one per data source and policy.
+ *
+ * <p><b>Concurrency limit.</b> Under SERIALIZABLE, more transactions at once on the same rows mean more of them
+ * fail and re-run: past a few, goodput <em>falls</em> as clients are added. With {@link Builder#concurrencyLimit}
+ * (for most uses {@link Builder#adaptiveConcurrencyLimit()}) each attempt first takes a slot, then borrows its
+ * connection; a serialization failure or deadlock tells an adaptive limit to shrink, rising latency stops it
+ * growing, so goodput holds at any number of callers without sizing the pool by hand (BENCHMARKS.md, the
+ * contention curve). A caller waits for a slot up to the limit's max wait; after that the
+ * {@link ConcurrencyLimitExceededException} reaches it unchanged, not re-run: it already waited.
  */
 public final class TransactionRunner {
 
@@ -50,17 +61,36 @@ public final class TransactionRunner {
             .withJitter(Jitter.proportional(0.10));
     /** The name of the default policy, in events, stats and errors. */
     public static final String DEFAULT_POLICY_NAME = "jdbc-transaction";
+    /**
+     * The adaptive limit of {@link Builder#adaptiveConcurrencyLimit()}, tuned on the contention curve (BENCHMARKS.md):
+     * <ul>
+     *   <li>from 1 transaction at once, between 1 and 64: it finds its level within a few windows, before conflicts
+     *       can pile up;
+     *   <li>serialization failures and deadlocks decide: a window of 32 or more transactions in which more than 10 %
+     *       conflicted halves the limit, one with fewer holds it, one with none lets it grow. Goodput on hot rows
+     *       peaks while some transactions conflict, and the retry absorbs a 10 % conflict rate (five attempts all
+     *       conflicting: 1 in 100,000);
+     *   <li>latency only stops a limit under which transactions got ten times slower than the fastest window: on a
+     *       busy server a transaction's latency swings by more than any queue this limit could build;
+     *   <li>callers wait up to 30 s for a slot (a wait in line, not a failure).
+     * </ul>
+     */
+    public static final ConcurrencyLimitPolicy DEFAULT_LIMIT_POLICY = ConcurrencyLimitPolicy.adaptive(DEFAULT_POLICY_NAME)
+            .initialLimit(1).minLimit(1).maxLimit(64)
+            .decreaseFactor(0.5).overloadTolerance(0.1).latencyTolerance(10).minWindowSamples(32).maxWait(Duration.ofSeconds(30)).build();
 
     private static final System.Logger LOG = System.getLogger(TransactionRunner.class.getName());
 
     private final DataSource dataSource;
     private final Isolation isolation;
     private final Retrier<Object> retrier;
+    private final ConcurrencyLimit limit;
 
-    private TransactionRunner(DataSource dataSource, Isolation isolation, Retrier<Object> retrier) {
+    private TransactionRunner(DataSource dataSource, Isolation isolation, Retrier<Object> retrier, ConcurrencyLimit limit) {
         this.dataSource = dataSource;
         this.isolation = isolation;
         this.retrier = retrier;
+        this.limit = limit;
     }
 
     /** A runner on {@code dataSource} with seed 000's policy and SERIALIZABLE isolation. */
@@ -112,7 +142,7 @@ public final class TransactionRunner {
 
     /** A runner like this one (same retrier, same stats) at another isolation level. */
     public TransactionRunner withIsolation(Isolation isolation) {
-        return new TransactionRunner(dataSource, Objects.requireNonNull(isolation, "isolation"), retrier);
+        return new TransactionRunner(dataSource, Objects.requireNonNull(isolation, "isolation"), retrier, limit);
     }
 
     public Isolation isolation() {
@@ -124,6 +154,11 @@ public final class TransactionRunner {
         return retrier;
     }
 
+    /** The concurrency limit every attempt goes through, if any. */
+    public java.util.Optional<ConcurrencyLimit> concurrencyLimit() {
+        return java.util.Optional.ofNullable(limit);
+    }
+
     /** Calls, attempts and the attempts-per-call histogram of every transaction run by this runner. */
     public RetryStats stats() {
         return retrier.stats();
@@ -132,7 +167,37 @@ public final class TransactionRunner {
     @SuppressWarnings("unchecked")
     private <T> T run(TransactionCallback<T> callback, boolean idempotent) throws SQLException {
         Objects.requireNonNull(callback, "callback");
-        return (T) retrier.<SQLException>execute(context -> attempt(callback, idempotent, context));
+        return (T) retrier.<SQLException>execute(context -> limited(callback, idempotent, context));
+    }
+
+    /**
+     * One attempt within the concurrency limit, if any: the slot is taken before the connection is borrowed and
+     * given back after it is returned, so a retry's backoff holds neither. A failure is reported as the retry policy
+     * classifies it: what it would re-run (a serialization failure, a deadlock) is overload; a domain failure is not.
+     */
+    private Object limited(TransactionCallback<?> callback, boolean idempotent, RetryContext context) throws SQLException {
+        if (limit == null) {
+            return attempt(callback, idempotent, context);
+        }
+        long permit = limit.acquire();
+        Object result;
+        try {
+            result = attempt(callback, idempotent, context);
+        } catch (Throwable failure) {
+            limit.release(permit, limitVerdict(failure));
+            throw failure;
+        }
+        limit.release(permit);
+        return result;
+    }
+
+    private Verdict limitVerdict(Throwable failure) {
+        try {
+            Verdict verdict = retrier.policy().classifier().classify(null, failure);
+            return verdict != null ? verdict : Verdict.fail();
+        } catch (RuntimeException classifierBug) {
+            return Verdict.fail();
+        }
     }
 
     /** One attempt: borrow, begin, run, commit; roll back on any failure; always restore and give back. */
@@ -259,7 +324,7 @@ public final class TransactionRunner {
 
     @Override
     public String toString() {
-        return "TransactionRunner[" + isolation + ", " + retrier.policy() + "]";
+        return "TransactionRunner[" + isolation + ", " + retrier.policy() + (limit != null ? ", " + limit.policy() : "") + "]";
     }
 
     /** Builds a {@link TransactionRunner}; {@link #build()} validates. */
@@ -268,6 +333,7 @@ public final class TransactionRunner {
         private Isolation isolation = Isolation.SERIALIZABLE;
         private RetryPolicy<Object> policy;
         private Retrier<Object> retrier;
+        private ConcurrencyLimit limit;
 
         private Builder(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -299,6 +365,20 @@ public final class TransactionRunner {
         }
 
         /**
+         * Runs every attempt within {@code limit} (a slot before the connection); null for none. Share one limit
+         * between the runners of one database.
+         */
+        public Builder concurrencyLimit(ConcurrencyLimit limit) {
+            this.limit = limit;
+            return this;
+        }
+
+        /** Runs every attempt within a new adaptive limit of {@link #DEFAULT_LIMIT_POLICY}. */
+        public Builder adaptiveConcurrencyLimit() {
+            return concurrencyLimit(ConcurrencyLimit.of(DEFAULT_LIMIT_POLICY));
+        }
+
+        /**
          * Validates and builds.
          *
          * @throws IllegalStateException if both a policy and a retrier were given
@@ -311,7 +391,7 @@ public final class TransactionRunner {
             }
             Retrier<Object> chosen = retrier != null ? retrier : Retrier.of(policy != null ? policy : defaultPolicy());
             requireTransactionSafeClassifier(chosen.policy());
-            return new TransactionRunner(dataSource, isolation, chosen);
+            return new TransactionRunner(dataSource, isolation, chosen, limit);
         }
 
         /**

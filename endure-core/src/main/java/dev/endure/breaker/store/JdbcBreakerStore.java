@@ -4,6 +4,8 @@ import dev.endure.Cancellable;
 import dev.endure.breaker.BreakerRecord;
 import dev.endure.breaker.BreakerState;
 import dev.endure.breaker.BreakerStore;
+import dev.endure.internal.SqlNames;
+import dev.endure.internal.SyncLoop;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,12 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
@@ -47,22 +44,21 @@ import javax.sql.DataSource;
 public final class JdbcBreakerStore implements BreakerStore {
 
     private static final System.Logger LOG = System.getLogger(JdbcBreakerStore.class.getName());
-    private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
 
     private final DataSource dataSource;
     private final String table;
     private final Duration syncInterval;
     private final ConcurrentHashMap<String, CopyOnWriteArrayList<Consumer<BreakerRecord>>> watchers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Long> deliveredVersions = new ConcurrentHashMap<>();
-    private final ReentrantLock pollerLock = new ReentrantLock();
-    private ScheduledExecutorService poller;
-    private volatile boolean closed;
-    private volatile boolean pollFailing;
+    private final SyncLoop poller;
 
     private JdbcBreakerStore(Builder builder) {
         this.dataSource = builder.dataSource;
         this.table = builder.table;
         this.syncInterval = builder.syncInterval;
+        this.poller = new SyncLoop("endure-breaker-sync[" + table + "]", syncInterval, this::pollOnce, LOG,
+                "cannot sync breaker states from " + table + " (every " + syncInterval + "); breakers go on with their local state",
+                "breaker table " + table + " is readable again; sharing state resumes");
     }
 
     public static Builder builder(DataSource dataSource) {
@@ -188,21 +184,7 @@ public final class JdbcBreakerStore implements BreakerStore {
     public Cancellable watch(String name, Consumer<BreakerRecord> onChange) {
         Objects.requireNonNull(onChange, "onChange");
         watchers.computeIfAbsent(name, key -> new CopyOnWriteArrayList<>()).add(onChange);
-        pollerLock.lock();
-        try {
-            if (poller == null && !closed) {
-                ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
-                    Thread thread = new Thread(runnable, "endure-breaker-sync[" + table + "]");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-                long nanos = syncInterval.toNanos();
-                executor.scheduleWithFixedDelay(this::pollQuietly, nanos, nanos, TimeUnit.NANOSECONDS);
-                poller = executor;
-            }
-        } finally {
-            pollerLock.unlock();
-        }
+        poller.start();
         return () -> watchers.getOrDefault(name, new CopyOnWriteArrayList<>()).remove(onChange);
     }
 
@@ -241,23 +223,6 @@ public final class JdbcBreakerStore implements BreakerStore {
         });
     }
 
-    private void pollQuietly() {
-        try {
-            pollOnce();
-            if (pollFailing) {
-                pollFailing = false;
-                LOG.log(System.Logger.Level.INFO, "breaker table " + table + " is readable again; sharing state resumes");
-            }
-        } catch (RuntimeException e) {
-            // Log the first failure of a streak only: a database outage must not flood the log every second.
-            if (!pollFailing) {
-                pollFailing = true;
-                LOG.log(System.Logger.Level.WARNING, "cannot sync breaker states from " + table + " (every "
-                        + syncInterval + "); breakers go on with their local state", e);
-            }
-        }
-    }
-
     private String selectColumns() {
         return "SELECT name, state, open_until, open_step, forced, version, writer, updated_at FROM " + table;
     }
@@ -280,16 +245,7 @@ public final class JdbcBreakerStore implements BreakerStore {
     /** Stops the poller. Breakers keep their local state. */
     @Override
     public void close() {
-        pollerLock.lock();
-        try {
-            closed = true;
-            if (poller != null) {
-                poller.shutdownNow();
-                poller = null;
-            }
-        } finally {
-            pollerLock.unlock();
-        }
+        poller.close();
     }
 
     @Override
@@ -326,11 +282,7 @@ public final class JdbcBreakerStore implements BreakerStore {
          *     is not positive
          */
         public JdbcBreakerStore build() {
-            Objects.requireNonNull(table, "table");
-            if (!TABLE_NAME.matcher(table).matches()) {
-                throw new IllegalArgumentException("table must be a plain SQL identifier, optionally schema-qualified"
-                        + " (was '" + table + "')");
-            }
+            SqlNames.checkTable(table);
             Objects.requireNonNull(syncInterval, "syncInterval");
             if (syncInterval.isNegative() || syncInterval.isZero()) {
                 throw new IllegalArgumentException("syncInterval must be positive (was " + syncInterval + ")");

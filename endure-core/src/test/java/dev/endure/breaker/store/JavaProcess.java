@@ -13,7 +13,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A second JVM on the test classpath, whose output lines the test reads with a bounded wait. */
-final class JavaProcess implements AutoCloseable {
+public final class JavaProcess implements AutoCloseable {
 
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -35,7 +35,7 @@ final class JavaProcess implements AutoCloseable {
         reader.start();
     }
 
-    static JavaProcess start(Class<?> main, String... args) throws IOException {
+    public static JavaProcess start(Class<?> main, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-cp");
@@ -46,7 +46,7 @@ final class JavaProcess implements AutoCloseable {
     }
 
     /** Waits (bounded) for the next line starting with {@code prefix}, skipping others; returns it. */
-    String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+    public String awaitLine(String prefix, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -61,7 +61,13 @@ final class JavaProcess implements AutoCloseable {
         }
     }
 
-    int awaitExit(Duration timeout) throws InterruptedException {
+    /** Writes one line to the process's standard input. */
+    public void send(String line) throws IOException {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
+    public int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("the second JVM did not exit within " + timeout + "; it printed " + seen + lines);
         }

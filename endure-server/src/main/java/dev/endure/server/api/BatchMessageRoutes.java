@@ -2,7 +2,6 @@ package dev.endure.server.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.endure.delivery.DeliveryService;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EnqueueResult;
 import dev.endure.delivery.NewMessage;
@@ -63,12 +62,12 @@ final class BatchMessageRoutes {
         for (String target : targets) {
             if (!Routes.ID.matcher(target).matches()) {
                 body.reject("endpoints[" + endpointIds.indexOf(target) + "]", "is not an endpoint id (1 to 64 letters, digits, '_' or '-')");
-            } else if (api.store().endpoint(target).isEmpty()) {
+            } else if (api.deliveries().endpoint(target).isEmpty()) {
                 body.reject("endpoints[" + endpointIds.indexOf(target) + "]", "endpoint " + target + " does not exist");
             }
         }
         if (!endpointsGiven) {
-            targets = api.store().endpoints().stream().map(Endpoint::id).toList();
+            targets = api.deliveries().endpoints().stream().map(Endpoint::id).toList();
             if (targets.isEmpty()) {
                 body.reject("endpoints", "no endpoint exists yet; create one with POST /api/endpoints first");
             }
@@ -78,8 +77,7 @@ final class BatchMessageRoutes {
         for (Item item : items) {
             messages.add(NewMessage.of(item.eventType(), item.payload(), item.idempotencyKey()));
         }
-        List<List<EnqueueResult>> results = DeliveryService.builder(api.store()).clock(api.clock()).ssrfGuard(api.ssrfGuard()).build()
-                .sendAll(messages, targets);
+        List<List<EnqueueResult>> results = api.deliveries().sendAll(messages, targets);
         ObjectNode json = Json.object();
         ArrayNode answers = json.putArray("messages");
         for (int i = 0; i < messages.size(); i++) {

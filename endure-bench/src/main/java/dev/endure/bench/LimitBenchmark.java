@@ -1,0 +1,122 @@
+package dev.endure.bench;
+
+import dev.endure.Verdict;
+import dev.endure.limit.ConcurrencyLimit;
+import dev.endure.limit.ConcurrencyLimitPolicy;
+import dev.failsafe.Bulkhead;
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeExecutor;
+import dev.failsafe.function.CheckedSupplier;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The success path of a concurrency limit: what a call pays to enter and leave when a slot is free. Endure's fixed
+ * limit and adaptive limit against Resilience4j's semaphore {@code Bulkhead} and Failsafe's {@code Bulkhead}, all
+ * with 25 slots and no waiting; once around a supplier, once by hand (take a permit, give it back).
+ *
+ * <pre>
+ * mvn -B -q -pl endure-bench -am package -DskipTests
+ * java -jar endure-bench/target/endure-benchmarks.jar LimitBenchmark -prof gc
+ * </pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 2, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+public class LimitBenchmark {
+
+    private static final Integer RESULT = 42;
+    private static final int SLOTS = 25;
+
+    private Supplier<Integer> operation;
+    private CheckedSupplier<Integer> checkedOperation;
+
+    private ConcurrencyLimit endureFixed;
+    private ConcurrencyLimit endureAdaptive;
+    private io.github.resilience4j.bulkhead.Bulkhead resilience4j;
+    private Bulkhead<Integer> failsafeBulkhead;
+    private FailsafeExecutor<Integer> failsafe;
+
+    @Setup
+    public void setUp() {
+        operation = LimitBenchmark::call;
+        checkedOperation = LimitBenchmark::call;
+        endureFixed = ConcurrencyLimit.of(ConcurrencyLimitPolicy.fixed("bench", SLOTS).build());
+        endureAdaptive = ConcurrencyLimit.of(ConcurrencyLimitPolicy.adaptive("bench").initialLimit(SLOTS).maxLimit(SLOTS).build());
+        resilience4j = io.github.resilience4j.bulkhead.Bulkhead.of("bench",
+                BulkheadConfig.custom().maxConcurrentCalls(SLOTS).maxWaitDuration(Duration.ZERO).build());
+        failsafeBulkhead = Bulkhead.<Integer>builder(SLOTS).withMaxWaitTime(Duration.ZERO).build();
+        failsafe = Failsafe.with(failsafeBulkhead);
+    }
+
+    private static Integer call() {
+        return RESULT;
+    }
+
+    @Benchmark
+    public Integer supplierEndureFixed() {
+        return endureFixed.get(operation);
+    }
+
+    @Benchmark
+    public Integer supplierEndureAdaptive() {
+        return endureAdaptive.get(operation);
+    }
+
+    @Benchmark
+    public Integer supplierResilience4j() {
+        return resilience4j.executeSupplier(operation);
+    }
+
+    @Benchmark
+    public Integer supplierFailsafe() {
+        return failsafe.get(checkedOperation);
+    }
+
+    @Benchmark
+    public Integer permitEndureFixed() {
+        long permit = endureFixed.acquire();
+        endureFixed.release(permit, Verdict.success());
+        return RESULT;
+    }
+
+    @Benchmark
+    public Integer permitEndureAdaptive() {
+        long permit = endureAdaptive.acquire();
+        endureAdaptive.release(permit, Verdict.success());
+        return RESULT;
+    }
+
+    @Benchmark
+    public Integer permitResilience4j() {
+        if (!resilience4j.tryAcquirePermission()) {
+            throw new IllegalStateException("bulkhead full");
+        }
+        resilience4j.onComplete();
+        return RESULT;
+    }
+
+    @Benchmark
+    public Integer permitFailsafe() {
+        if (!failsafeBulkhead.tryAcquirePermit()) {
+            throw new IllegalStateException("bulkhead full");
+        }
+        failsafeBulkhead.releasePermit();
+        return RESULT;
+    }
+}

@@ -1,0 +1,241 @@
+package dev.endure.bench.contention;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.endure.jdbc.TransactionRunner;
+import dev.endure.jdbc.example.AuthorizationUnits;
+import dev.endure.jdbc.example.Caller;
+import dev.endure.jdbc.example.Role;
+import dev.endure.limit.ConcurrencyLimit;
+import dev.endure.limit.ConcurrencyLimitPolicy;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/** Runs one cell of the contention curve: Endure in one of three set-ups, or pgbench with the same SQL. */
+final class CurveCells {
+
+    /** How Endure runs the transaction. */
+    enum Variant {
+        PER_CLIENT("per-client", "endure, connection per client"), FIXED("fixed", "endure, fixed limit"),
+        ADAPTIVE("adaptive", "endure, adaptive limit");
+
+        final String key;
+        final String label;
+
+        Variant(String key, String label) {
+            this.key = key;
+            this.label = label;
+        }
+    }
+
+    /** Seed 000's reserve, in pgbench's words: read the row, write values computed from it, insert the reservation. */
+    static final String PGBENCH_SCRIPT = String.join("\n",
+            "\\set aid random(1, :authorizations)",
+            "BEGIN;",
+            "SELECT organization_id, total_units, used_units, scheduled_units FROM authorizations WHERE id = :aid \\gset",
+            "UPDATE authorizations SET used_units = :used_units, scheduled_units = :scheduled_units + 1 WHERE id = :aid;",
+            "INSERT INTO unit_reservations (authorization_id, units, status, reserved_by) VALUES (:aid, 1, 'SCHEDULED', 'pgbench');",
+            "COMMIT;", "");
+
+    private final CurveDatabase database;
+    private final int authorizations;
+    private final Duration duration;
+    private final int maxAttempts;
+    private final int fixedLimit;
+
+    CurveCells(CurveDatabase database, int authorizations, Duration duration, int maxAttempts, int fixedLimit) {
+        this.database = database;
+        this.authorizations = authorizations;
+        this.duration = duration;
+        this.maxAttempts = maxAttempts;
+        this.fixedLimit = fixedLimit;
+    }
+
+    CurveRow endure(String databaseLabel, Variant variant, int clients) throws Exception {
+        database.reset(authorizations, 1_000_000_000);
+        int connections = database.connectionsFor(clients);
+        try (HikariDataSource pool = database.pool(connections)) {
+            ConcurrencyLimit limit = switch (variant) {
+                case PER_CLIENT -> null;
+                case FIXED -> ConcurrencyLimit.of(ConcurrencyLimitPolicy.fixed("fixed", fixedLimit).maxWait(Duration.ofSeconds(30)).build());
+                case ADAPTIVE -> ConcurrencyLimit.of(TransactionRunner.DEFAULT_LIMIT_POLICY);
+            };
+            TransactionRunner runner = TransactionRunner.builder(pool)
+                    .retryPolicy(TransactionRunner.policyBuilder().maxAttempts(maxAttempts).build())
+                    .concurrencyLimit(limit).build();
+            AuthorizationUnits service = new AuthorizationUnits(pool, runner);
+            LongAdder commits = new LongAdder();
+            LongAdder serializationFailures = new LongAdder();
+            LongAdder otherFailures = new LongAdder();
+            long[][] latencies = new long[clients][];
+            int[] counts = new int[clients];
+            CountDownLatch start = new CountDownLatch(1);
+            long[] deadline = new long[1];
+            List<Thread> threads = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int client = c;
+                Caller caller = new Caller("client-" + c, Role.SCHEDULER, 1);
+                Thread thread = new Thread(() -> {
+                    long[] mine = new long[1024];
+                    int n = 0;
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    while (System.nanoTime() < deadline[0]) {
+                        long begin = System.nanoTime();
+                        try {
+                            service.reserve(caller, 1 + random.nextInt(authorizations), 1);
+                            commits.increment();
+                            if (n == mine.length) {
+                                mine = Arrays.copyOf(mine, n * 2);
+                            }
+                            mine[n++] = System.nanoTime() - begin;
+                        } catch (Exception failure) {
+                            if (Outcome.of(failure).serializationFailure()) {
+                                serializationFailures.increment();
+                            } else {
+                                otherFailures.increment();
+                            }
+                        }
+                    }
+                    latencies[client] = mine;
+                    counts[client] = n;
+                }, "curve-client-" + c);
+                thread.setDaemon(true);
+                threads.add(thread);
+                thread.start();
+            }
+            long begin = System.nanoTime();
+            deadline[0] = begin + duration.toNanos();
+            start.countDown();
+            for (Thread thread : threads) {
+                thread.join(TimeUnit.MINUTES.toMillis(2));
+            }
+            double seconds = (System.nanoTime() - begin) / 1e9;
+            long[] all = merge(latencies, counts);
+            return new CurveRow(databaseLabel, variant.label, clients, connections, seconds, commits.sum(), serializationFailures.sum(),
+                    otherFailures.sum(), runner.stats().snapshot().attempts(), percentile(all, 50), percentile(all, 99),
+                    database.overbooked() + database.miscounted(), limit == null ? -1 : limit.limit(), "");
+        }
+    }
+
+    private static final Pattern PROCESSED = Pattern.compile("number of transactions actually processed: (\\d+)");
+    private static final Pattern FAILED = Pattern.compile("number of failed transactions: (\\d+)");
+    private static final Pattern RETRIES = Pattern.compile("total number of retries: (\\d+)");
+    private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
+
+    CurveRow pgbench(String pgbench, int clients, int maxTries) throws Exception {
+        database.reset(authorizations, 1_000_000_000);
+        Path work = Files.createTempDirectory("endure-curve-pgbench");
+        try {
+            Path script = work.resolve("reserve.sql");
+            Files.writeString(script, PGBENCH_SCRIPT, StandardCharsets.UTF_8);
+            List<String> command = new ArrayList<>(List.of(pgbench, "-n", "-c", String.valueOf(clients),
+                    "-j", String.valueOf(Math.min(clients, Runtime.getRuntime().availableProcessors())),
+                    "-T", String.valueOf(Math.max(1, duration.toSeconds())), "-f", script.toString(),
+                    "-D", "authorizations=" + authorizations, "--max-tries=" + maxTries, "--failures-detailed",
+                    "-l", "--log-prefix=" + work.resolve("log")));
+            command.addAll(database.pgbenchConnection());
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().put("PGOPTIONS", database.pgOptions());
+            Process process = builder.start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(duration.toSeconds() + 120, TimeUnit.SECONDS) || process.exitValue() > 2) {
+                throw new IllegalStateException("pgbench failed (exit " + process.exitValue() + "):\n" + output);
+            }
+            long processed = find(PROCESSED, output);
+            long failed = find(FAILED, output);
+            long retries = find(RETRIES, output);
+            double tps = Double.parseDouble(group(TPS, output));
+            long[] latencies = pgbenchLatencies(work);
+            int overbooked = database.overbooked() + database.miscounted();
+            String variant = maxTries <= 1 ? "pgbench, no retry" : "pgbench, --max-tries=" + maxTries;
+            return new CurveRow("PostgreSQL", variant, clients, clients, tps > 0 ? processed / tps : duration.toSeconds(), processed,
+                    failed, 0, processed + failed + retries, percentile(latencies, 50), percentile(latencies, 99), overbooked, -1,
+                    "immediate retries, no backoff");
+        } finally {
+            try (Stream<Path> files = Files.list(work)) {
+                for (Path file : files.toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            Files.deleteIfExists(work);
+        }
+    }
+
+    /** Committed transactions' latencies (µs → ns) from pgbench's per-transaction logs; failed ones are skipped. */
+    private static long[] pgbenchLatencies(Path work) throws IOException {
+        List<Long> values = new ArrayList<>();
+        try (Stream<Path> files = Files.list(work)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("log")).toList()) {
+                for (String line : Files.readAllLines(file)) {
+                    String[] fields = line.split(" ");
+                    if (fields.length > 2 && !fields[2].isEmpty() && Character.isDigit(fields[2].charAt(0))) {
+                        values.add(Long.parseLong(fields[2]) * 1000);
+                    }
+                }
+            }
+        }
+        long[] all = values.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(all);
+        return all;
+    }
+
+    private static long find(Pattern pattern, String output) {
+        Matcher matcher = pattern.matcher(output);
+        return matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
+    }
+
+    private static String group(Pattern pattern, String output) {
+        Matcher matcher = pattern.matcher(output);
+        if (!matcher.find()) {
+            throw new IllegalStateException("pgbench printed no " + pattern.pattern() + ":\n" + output);
+        }
+        return matcher.group(1);
+    }
+
+    private static long[] merge(long[][] parts, int[] counts) {
+        int total = 0;
+        for (int count : counts) {
+            total += count;
+        }
+        long[] all = new long[total];
+        int at = 0;
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i] != null) {
+                System.arraycopy(parts[i], 0, all, at, counts[i]);
+                at += counts[i];
+            }
+        }
+        Arrays.sort(all);
+        return all;
+    }
+
+    static double percentile(long[] sortedNanos, double percent) {
+        if (sortedNanos.length == 0) {
+            return Double.NaN;
+        }
+        int index = (int) Math.min(sortedNanos.length - 1, Math.max(0, Math.ceil(sortedNanos.length * percent / 100.0) - 1));
+        return sortedNanos[index] / 1e6;
+    }
+
+    static String describe(Duration duration) {
+        return String.format(Locale.ROOT, "%d s", duration.toSeconds());
+    }
+}
