@@ -64,15 +64,22 @@ enum Variant {
             }
             case ENDURE_NO_BUDGET -> endure(endureClient(jdk).build(), request);
             case ENDURE_DEFAULT_BUDGET -> endure(endureClient(jdk).retryBudgetPerHost(RetryBudgetPolicy.named("storm")).build(), request);
-            case ENDURE_SHARED_BUDGET -> endure(endureClient(jdk).retryGatePerHost(host -> shared(store, "storm@" + host, sharedBudgets)).build(), request);
+            case ENDURE_SHARED_BUDGET -> {
+                // Made when the service starts, as a service would for the downstream it knows, not on the first call.
+                RetryBudget budget = shared(store, "storm", sharedBudgets);
+                yield endure(endureClient(jdk).retryGatePerHost(host -> budget).build(), request);
+            }
             case NESTED_RESILIENCE4J -> {
                 Status inner = r4jStatus("inner", status(jdk, request));
                 Status middle = r4jStatus("middle", inner);
                 yield r4j("outer", middle);
             }
             case NESTED_ENDURE -> nestedEndure(endureClient(jdk).build(), request, null);
-            case NESTED_ENDURE_SHARED_BUDGET -> nestedEndure(endureClient(jdk).retryGatePerHost(host -> shared(store, "storm-nested@" + host, sharedBudgets))
-                    .build(), request, shared(store, "storm-nested-outer", sharedBudgets));
+            case NESTED_ENDURE_SHARED_BUDGET -> {
+                RetryBudget inner = shared(store, "storm-nested-client", sharedBudgets);
+                yield nestedEndure(endureClient(jdk).retryGatePerHost(host -> inner).build(), request,
+                        shared(store, "storm-nested-outer", sharedBudgets));
+            }
         };
     }
 
