@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.endure.breaker.CircuitBreakerPolicy;
 import dev.endure.budget.RetryBudgetPolicy;
+import dev.endure.limit.ConcurrencyLimitPolicy;
 import dev.endure.config.internal.Node;
 import dev.endure.config.internal.Paths;
 import dev.endure.config.internal.Problems;
@@ -153,6 +154,13 @@ public final class ConfigLoader {
                 budgets.put(name, budget);
             }
         });
+        Map<String, ConcurrencyLimitPolicy> limits = new LinkedHashMap<>();
+        named(top, "limits", problems, (name, section) -> {
+            ConcurrencyLimitPolicy limit = new LimitReader(problems).read(name, section);
+            if (limit != null) {
+                limits.put(name, limit);
+            }
+        });
         Map<String, PolicyConfig> policies = new LinkedHashMap<>();
         PolicyReader policyReader = new PolicyReader(problems, classLoader, breakerNames, budgetNames);
         named(top, "policies", problems, (name, section) -> {
@@ -163,7 +171,7 @@ public final class ConfigLoader {
         });
         top.rejectUnknownKeys();
         problems.throwIfAny();
-        return new EndureConfig(problems.source(), policies, breakers, budgets);
+        return new EndureConfig(problems.source(), policies, breakers, budgets, limits);
     }
 
     /**

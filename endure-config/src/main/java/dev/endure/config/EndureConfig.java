@@ -3,6 +3,7 @@ package dev.endure.config;
 import dev.endure.breaker.CircuitBreakerPolicy;
 import dev.endure.budget.RetryBudgetPolicy;
 import dev.endure.config.internal.Suggestions;
+import dev.endure.limit.ConcurrencyLimitPolicy;
 import dev.endure.pipeline.Pipeline;
 import dev.endure.registry.ResilienceRegistry;
 import dev.endure.retry.RetryPolicy;
@@ -16,7 +17,7 @@ import java.util.Optional;
 import java.util.function.ToIntFunction;
 
 /**
- * A loaded, validated configuration: named retry policies, circuit breakers and retry budgets. Get one
+ * A loaded, validated configuration: named retry policies, circuit breakers, retry budgets and concurrency limits. Get one
  * from {@link ConfigLoader}; immutable and safe to share.
  *
  * <pre>{@code
@@ -31,13 +32,15 @@ public final class EndureConfig {
     private final Map<String, PolicyConfig> policies;
     private final Map<String, CircuitBreakerPolicy> breakers;
     private final Map<String, RetryBudgetPolicy> budgets;
+    private final Map<String, ConcurrencyLimitPolicy> limits;
 
     EndureConfig(String source, Map<String, PolicyConfig> policies, Map<String, CircuitBreakerPolicy> breakers,
-            Map<String, RetryBudgetPolicy> budgets) {
+            Map<String, RetryBudgetPolicy> budgets, Map<String, ConcurrencyLimitPolicy> limits) {
         this.source = source;
         this.policies = Collections.unmodifiableMap(new LinkedHashMap<>(policies));
         this.breakers = Collections.unmodifiableMap(new LinkedHashMap<>(breakers));
         this.budgets = Collections.unmodifiableMap(new LinkedHashMap<>(budgets));
+        this.limits = Collections.unmodifiableMap(new LinkedHashMap<>(limits));
     }
 
     /** Where this configuration was read from, e.g. a file name. */
@@ -60,6 +63,11 @@ public final class EndureConfig {
         return budgets;
     }
 
+    /** Every concurrency limit by name, in file order. */
+    public Map<String, ConcurrencyLimitPolicy> limits() {
+        return limits;
+    }
+
     /**
      * The policy called {@code name}.
      *
@@ -79,13 +87,19 @@ public final class EndureConfig {
         return find(budgets, name, "budget");
     }
 
+    /** The concurrency limit called {@code name}; see {@link #policy}. */
+    public ConcurrencyLimitPolicy limit(String name) {
+        return find(limits, name, "limit");
+    }
+
     /**
-     * Creates every breaker and budget of this configuration in {@code registry} (get-or-create: an entry
+     * Creates every breaker, budget and concurrency limit of this configuration in {@code registry} (get-or-create: an entry
      * of the same name and policy is reused; one with another policy is an error there).
      */
     public void registerAll(ResilienceRegistry registry) {
         breakers.values().forEach(registry::circuitBreaker);
         budgets.values().forEach(registry::retryBudget);
+        limits.values().forEach(registry::concurrencyLimit);
     }
 
     /**
@@ -105,13 +119,14 @@ public final class EndureConfig {
     }
 
     private <T> Pipeline<T> pipeline(PolicyConfig policy, ResilienceRegistry registry, RetryPolicy<T> retryPolicy) {
-        return assemble(policy.name(), retryPolicy, policy.breaker().orElse(null), policy.budget().orElse(null),
+        return assemble(policy.name(), retryPolicy, policy.breaker().orElse(null), policy.budget().orElse(null), null,
                 policy.attemptTimeout().orElse(null), registry);
     }
 
     /**
      * A pipeline of policy {@code policyName} (or of a single attempt, when null) with the breaker and budget
-     * of this configuration named here in place of the policy's own (each null for the policy's), registered
+     * of this configuration named here in place of the policy's own (each null for the policy's) and the
+     * concurrency limit named {@code limitName} (null for none), registered
      * as {@code pipelineName} and created on first use. For callers that combine names, such as annotations:
      * a policy that names a breaker or budget may only be combined with the same one.
      *
@@ -119,7 +134,7 @@ public final class EndureConfig {
      * @throws NoSuchElementException if a name is not defined here
      */
     public Pipeline<Object> pipeline(String pipelineName, String policyName, String breakerName, String budgetName,
-            ResilienceRegistry registry) {
+            String limitName, ResilienceRegistry registry) {
         PolicyConfig policy = policyName == null ? null : policy(policyName);
         if (policy == null && budgetName != null) {
             throw new IllegalArgumentException("budget '" + budgetName + "' needs a policy: a budget only limits retries");
@@ -129,8 +144,8 @@ public final class EndureConfig {
         RetryPolicy<Object> retryPolicy = policy == null
                 ? RetryPolicy.builder().name(pipelineName).maxAttempts(1).build()
                 : policy.retryPolicy().toBuilder().name(pipelineName).build();
-        return assemble(pipelineName, retryPolicy, breaker, budget, policy == null ? null : policy.attemptTimeout().orElse(null),
-                registry);
+        return assemble(pipelineName, retryPolicy, breaker, budget, limitName,
+                policy == null ? null : policy.attemptTimeout().orElse(null), registry);
     }
 
     private static String combined(PolicyConfig policy, Optional<String> ofPolicy, String named, String kind) {
@@ -141,12 +156,16 @@ public final class EndureConfig {
         return named != null ? named : ofPolicy.orElse(null);
     }
 
-    /** The one place a configured pipeline is put together: retry → breaker → timeout, budget before each retry. */
-    private <T> Pipeline<T> assemble(String name, RetryPolicy<T> retryPolicy, String breaker, String budget,
+    /**
+     * The one place a configured pipeline is put together: retry → limit → breaker → timeout, budget before
+     * each retry.
+     */
+    private <T> Pipeline<T> assemble(String name, RetryPolicy<T> retryPolicy, String breaker, String budget, String limit,
             Duration attemptTimeout, ResilienceRegistry registry) {
         Objects.requireNonNull(registry, "registry");
         CircuitBreakerPolicy breakerPolicy = breaker == null ? null : breaker(breaker);
         RetryBudgetPolicy budgetPolicy = budget == null ? null : budget(budget);
+        ConcurrencyLimitPolicy limitPolicy = limit == null ? null : limit(limit);
         return registry.pipeline(name, () -> {
             Pipeline.Builder<T> builder = Pipeline.builder(retryPolicy).clock(registry.clock()).scheduler(registry.scheduler());
             if (breakerPolicy != null) {
@@ -154,6 +173,9 @@ public final class EndureConfig {
             }
             if (budgetPolicy != null) {
                 builder.retryBudget(registry.retryBudget(budgetPolicy));
+            }
+            if (limitPolicy != null) {
+                builder.concurrencyLimit(registry.concurrencyLimit(limitPolicy));
             }
             if (attemptTimeout != null) {
                 builder.attemptTimeout(attemptTimeout);
@@ -175,6 +197,6 @@ public final class EndureConfig {
     @Override
     public String toString() {
         return "EndureConfig[" + source + ": policies " + policies.keySet() + ", breakers " + breakers.keySet()
-                + ", budgets " + budgets.keySet() + "]";
+                + ", budgets " + budgets.keySet() + ", limits " + limits.keySet() + "]";
     }
 }

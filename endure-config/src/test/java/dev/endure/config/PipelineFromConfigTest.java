@@ -85,21 +85,59 @@ class PipelineFromConfigTest {
                 """, "inline");
         ResilienceRegistry registry = ResilienceRegistry.create();
 
-        Pipeline<Object> combined = config.pipeline("plain+breaker:other", "plain", "other", "tight", registry);
+        Pipeline<Object> combined = config.pipeline("plain+breaker:other", "plain", "other", "tight", null, registry);
         assertThat(combined.policy().maxAttempts()).isEqualTo(2);
         assertThat(combined.policy().name()).isEqualTo("plain+breaker:other");
         assertThat(combined.circuitBreaker()).containsSame(registry.findCircuitBreaker("other").orElseThrow());
         assertThat(combined.retryBudget()).containsSame(registry.findRetryBudget("tight").orElseThrow());
 
-        Pipeline<Object> breakerOnly = config.pipeline("breaker:other", null, "other", null, registry);
+        Pipeline<Object> breakerOnly = config.pipeline("breaker:other", null, "other", null, null, registry);
         assertThat(breakerOnly.policy().maxAttempts()).isEqualTo(1);
         assertThat(breakerOnly.circuitBreaker()).containsSame(combined.circuitBreaker().orElseThrow());
 
-        assertThatThrownBy(() -> config.pipeline("x", "billing", "other", null, registry))
+        assertThatThrownBy(() -> config.pipeline("x", "billing", "other", null, null, registry))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("breaker 'other' contradicts policy 'billing', which uses breaker 'billing' (policies.billing.breaker);"
                         + " name one of them");
-        assertThatThrownBy(() -> config.pipeline("y", null, null, "tight", registry))
+        assertThatThrownBy(() -> config.pipeline("y", null, null, "tight", null, registry))
                 .hasMessageContaining("needs a policy");
+    }
+
+    @Test
+    void limitsAreReadFixedOrAdaptiveSharedInTheRegistryAndJoinACombinedPipeline() {
+        EndureConfig config = ConfigLoader.loadYaml("""
+                policies:
+                  db: {retry: {maxAttempts: 3}}
+                limits:
+                  pool: {maxConcurrent: 10, maxWait: 50ms}
+                  search: {adaptive: {initialLimit: 8, maxLimit: 100}}
+                """, "inline");
+        assertThat(config.limit("pool").maxWait()).isEqualTo(Duration.ofMillis(50));
+        assertThat(config.limit("pool").maxLimit()).isEqualTo(10);
+        assertThat(config.limit("search").isAdaptive()).isTrue();
+        ResilienceRegistry registry = ResilienceRegistry.create();
+        config.registerAll(registry);
+        assertThat(registry.concurrencyLimits()).containsOnlyKeys("pool", "search");
+
+        Pipeline<Object> limited = config.pipeline("db+limit:pool", "db", null, null, "pool", registry);
+        assertThat(limited.concurrencyLimit()).containsSame(registry.findConcurrencyLimit("pool").orElseThrow());
+    }
+
+    @Test
+    void aLimitMustBeFixedOrAdaptiveAndWithinCoresRules() {
+        assertThatThrownBy(() -> ConfigLoader.loadYaml("""
+                limits:
+                  both: {maxConcurrent: 3, adaptive: {}}
+                  neither: {maxWait: 1s}
+                  zero: {maxConcurrent: 0}
+                  upsideDown: {adaptive: {minLimit: 5, maxLimit: 2}}
+                  typo: {maxConcurent: 3}
+                """, "inline"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("limits.both: sets both maxConcurrent (a fixed limit) and adaptive; keep one")
+                .hasMessageContaining("limits.neither: needs maxConcurrent (a fixed limit) or adaptive")
+                .hasMessageContaining("limits.zero.maxConcurrent: must be at least 1 (was 0)")
+                .hasMessageContaining("limits.upsideDown: maxLimit must be at least minLimit 5 (was 2)")
+                .hasMessageContaining("limits.typo: needs maxConcurrent");
     }
 }

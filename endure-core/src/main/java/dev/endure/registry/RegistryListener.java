@@ -2,6 +2,7 @@ package dev.endure.registry;
 
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.budget.RetryBudget;
+import dev.endure.limit.ConcurrencyLimit;
 import dev.endure.pipeline.Pipeline;
 import dev.endure.retry.Retrier;
 
@@ -15,6 +16,8 @@ public interface RegistryListener {
     default void circuitBreakerAdded(String name, CircuitBreaker breaker) {}
 
     default void retryBudgetAdded(String name, RetryBudget budget) {}
+
+    default void concurrencyLimitAdded(String name, ConcurrencyLimit limit) {}
 
     default void retrierAdded(String name, Retrier<?> retrier) {}
 

@@ -9,6 +9,8 @@ import dev.endure.breaker.CircuitBreaker;
 import dev.endure.breaker.CircuitBreakerPolicy;
 import dev.endure.budget.RetryBudget;
 import dev.endure.budget.RetryBudgetPolicy;
+import dev.endure.limit.ConcurrencyLimit;
+import dev.endure.limit.ConcurrencyLimitPolicy;
 import dev.endure.pipeline.Pipeline;
 import dev.endure.retry.RetryPolicy;
 import dev.endure.retry.Retrier;
@@ -49,6 +51,7 @@ public final class ResilienceRegistry implements AutoCloseable {
     private final List<BreakerListener> breakerListeners;
     private final ConcurrentHashMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, RetryBudget> budgets = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ConcurrencyLimit> limits = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Retrier<?>> retriers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Pipeline<?>> pipelines = new ConcurrentHashMap<>();
     private final CopyOnWriteArrayList<RegistryListener> listeners = new CopyOnWriteArrayList<>();
@@ -141,6 +144,29 @@ public final class ResilienceRegistry implements AutoCloseable {
         return sorted(budgets);
     }
 
+    // ---------------------------------------------------------------- concurrency limits
+
+    /**
+     * The concurrency limit named {@code policy.name()}, created (on this registry's clock) if absent.
+     *
+     * @throws IllegalStateException if a limit of that name exists with a different policy
+     */
+    public ConcurrencyLimit concurrencyLimit(ConcurrencyLimitPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        ConcurrencyLimit limit = getOrCreate(limits, policy.name(), name -> ConcurrencyLimit.of(policy, clock),
+                RegistryListener::concurrencyLimitAdded);
+        requireSame("concurrency limit", policy.name(), limit.policy(), policy);
+        return limit;
+    }
+
+    public Optional<ConcurrencyLimit> findConcurrencyLimit(String name) {
+        return Optional.ofNullable(limits.get(name));
+    }
+
+    public Map<String, ConcurrencyLimit> concurrencyLimits() {
+        return sorted(limits);
+    }
+
     // ---------------------------------------------------------------- retriers and pipelines
 
     /**
@@ -201,6 +227,7 @@ public final class ResilienceRegistry implements AutoCloseable {
         listeners.add(listener);
         sorted(breakers).forEach(listener::circuitBreakerAdded);
         sorted(budgets).forEach(listener::retryBudgetAdded);
+        sorted(limits).forEach(listener::concurrencyLimitAdded);
         sorted(retriers).forEach(listener::retrierAdded);
         sorted(pipelines).forEach(listener::pipelineAdded);
     }
@@ -255,7 +282,7 @@ public final class ResilienceRegistry implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "ResilienceRegistry[" + breakers.size() + " breakers, " + budgets.size() + " budgets, " + retriers.size()
+        return "ResilienceRegistry[" + breakers.size() + " breakers, " + budgets.size() + " budgets, " + limits.size() + " limits, " + retriers.size()
                 + " retriers, " + pipelines.size() + " pipelines]";
     }
 

@@ -66,7 +66,8 @@ public final class DeliveryDecider {
                     + " Retry-After of " + Durations.describe(refused) + " is longer than maxRetryAfter ("
                     + Durations.describe(policy.maxRetryAfter()) + "); retrying sooner would come before the receiver allows;"
                     + " last " + what, refused, gaveUp.reason());
-            case RETRY_BUDGET -> throw new IllegalStateException("the retry step never consults a budget");
+            case RETRY_BUDGET, OUTER_RETRY -> throw new IllegalStateException("the retry step never gives " + gaveUp.reason()
+                    + " (budgets and outer retries are applied by Retrier, not by the step)");
         };
     }
 

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.endure.Clock;
 import dev.endure.delivery.DeliveryListener;
 import dev.endure.delivery.DeliveryPolicy;
+import dev.endure.delivery.DeliveryService;
 import dev.endure.delivery.DeliveryStore;
 import dev.endure.delivery.DeliveryWorker;
 import dev.endure.delivery.jdbc.JdbcDeliveryQueries;
@@ -13,6 +14,7 @@ import dev.endure.delivery.ssrf.SsrfGuard;
 import dev.endure.server.api.ApiContext;
 import dev.endure.server.api.Auth;
 import dev.endure.server.api.HttpApi;
+import dev.endure.server.api.RequestGate;
 import dev.endure.server.auth.ApiKeys;
 import dev.endure.server.config.ConfigKey;
 import dev.endure.server.config.DeliveryPolicies;
@@ -20,9 +22,8 @@ import dev.endure.server.config.ServerConfig;
 import dev.endure.server.metrics.DeliveryEventRecorder;
 import dev.endure.server.metrics.QueueHistory;
 import dev.endure.server.metrics.ServerMetrics;
+import dev.endure.server.store.EmbeddedPostgresStore;
 import io.javalin.Javalin;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,10 +37,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Endure server process: the store (embedded H2 or a shared PostgreSQL), the delivery worker, the
- * HTTP API and dashboard, metrics and the queue-depth sampler. {@link #close()} is the graceful
- * shutdown: not ready at once, stop claiming, let in-flight deliveries finish within
- * {@code server.shutdownGrace}, give the rest back to the store, then stop HTTP and the pool.
+ * One Endure server process: the store (an embedded PostgreSQL on {@code store.dataDir}, or a shared
+ * database at {@code store.url}), the delivery worker, the HTTP API and dashboard, metrics and the
+ * queue-depth sampler. {@link #close()} is the graceful shutdown: not ready at once, new API requests
+ * refused with 503, the requests in flight answered, then HTTP stops; then the worker stops claiming, lets
+ * in-flight deliveries finish within {@code server.shutdownGrace}, gives the rest back to the store, and
+ * the pool (and the embedded PostgreSQL) stop.
  *
  * <pre>{@code
  * try (EndureServer server = EndureServer.start(ServerConfig.defaults().with(ConfigKey.SERVER_PORT, 0))) {
@@ -52,7 +55,9 @@ public final class EndureServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EndureServer.class);
 
     private final ServerConfig config;
+    private final EmbeddedPostgresStore embedded;
     private final HikariDataSource pool;
+    private final RequestGate gate = new RequestGate();
     private final JdbcDeliveryStore store;
     private final JdbcDeliveryQueries queries;
     private final QueueHistory history;
@@ -60,6 +65,8 @@ public final class EndureServer implements AutoCloseable {
     private final ScheduledExecutorService sampler;
     private final Javalin http;
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** How long a request waits for a store connection before it answers 503 (Retry-After) instead. */
+    static final Duration STORE_WAIT = Duration.ofMillis(1000);
     /** How long /health/ready waits for the store before it says "not ready". */
     static final Duration READINESS_TIMEOUT = Duration.ofSeconds(2);
     private final java.util.concurrent.ExecutorService readinessProbe = Executors.newSingleThreadExecutor(runnable -> {
@@ -75,7 +82,17 @@ public final class EndureServer implements AutoCloseable {
     private EndureServer(ServerConfig config, Clock clock, List<DeliveryListener> listeners) {
         this.config = config;
         this.clock = clock;
-        this.pool = openPool(config);
+        this.embedded = config.embeddedStore() ? EmbeddedPostgresStore.start(config.dataDir()) : null;
+        HikariDataSource opened;
+        try {
+            opened = openPool(config, embedded);
+        } catch (RuntimeException e) {
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
+        this.pool = opened;
         try {
             this.store = JdbcDeliveryStore.migrate(pool);
             this.queries = new JdbcDeliveryQueries(pool);
@@ -90,6 +107,7 @@ public final class EndureServer implements AutoCloseable {
                         .ssrfGuard(guard)
                         .clock(clock)
                         .concurrency(config.integer(ConfigKey.WORKER_CONCURRENCY))
+                        .lease(config.duration(ConfigKey.WORKER_LEASE))
                         .pollInterval(config.duration(ConfigKey.WORKER_POLL_INTERVAL))
                         .listener(new DeliveryEventRecorder(metrics));
                 listeners.forEach(builder::listener);
@@ -98,13 +116,16 @@ public final class EndureServer implements AutoCloseable {
                 this.worker = null;
             }
             DeliveryWorker local = worker;
-            ApiContext api = new ApiContext(store, queries, clock, endpointId -> {
+            DeliveryService deliveries = DeliveryService.builder(store).ssrfGuard(guard).clock(clock).statsWindow(Duration.ofHours(24)).build();
+            ApiContext api = new ApiContext(deliveries, queries, endpointId -> {
                 var state = local == null ? null : local.breakerState(endpointId);
                 return state == null ? null : state.name();
-            }, history,
-                    config.integer(ConfigKey.DELIVERY_MAX_PAYLOAD_BYTES), Duration.ofHours(24), guard, policy);
-            this.http = HttpApi.create(api, new Auth(ApiKeys.of(config.apiKeys())), metrics, this::ready,
-                    config.flag(ConfigKey.METRICS_REQUIRE_KEY));
+            }, history, config.integer(ConfigKey.DELIVERY_MAX_PAYLOAD_BYTES), policy);
+            if (worker != null) {
+                metrics.watchWorker(worker::health);
+            }
+            this.http = HttpApi.create(api, new Auth(ApiKeys.of(config.apiKeys())), metrics, this::readiness,
+                    config.flag(ConfigKey.METRICS_REQUIRE_KEY), gate);
             this.sampler = Executors.newSingleThreadScheduledExecutor(runnable -> {
                 Thread thread = new Thread(runnable, "endure-queue-sampler");
                 thread.setDaemon(true);
@@ -112,6 +133,9 @@ public final class EndureServer implements AutoCloseable {
             });
         } catch (RuntimeException e) {
             pool.close();
+            if (embedded != null) {
+                embedded.close();
+            }
             throw e;
         }
     }
@@ -135,8 +159,8 @@ public final class EndureServer implements AutoCloseable {
             }
             long sampleMillis = Math.max(100, config.duration(ConfigKey.DASHBOARD_SAMPLE_INTERVAL).toMillis());
             server.sampler.scheduleWithFixedDelay(server::sample, 0, sampleMillis, TimeUnit.MILLISECONDS);
-            LOG.info("endure server listening on {} (store: {})", server.baseUrl(), config.embeddedStore() ? "embedded H2 in "
-                    + config.dataDir().toAbsolutePath() : "shared database");
+            LOG.info("endure server listening on {} (store: {})", server.baseUrl(), config.embeddedStore() ? "embedded PostgreSQL in "
+                    + server.embedded.directory() : "shared database");
             return server;
         } catch (RuntimeException e) {
             server.close();
@@ -144,18 +168,11 @@ public final class EndureServer implements AutoCloseable {
         }
     }
 
-    private static HikariDataSource openPool(ServerConfig config) {
+    private static HikariDataSource openPool(ServerConfig config, EmbeddedPostgresStore embedded) {
         HikariConfig hikari = new HikariConfig();
-        if (config.embeddedStore()) {
-            Path dir = config.dataDir().toAbsolutePath();
-            try {
-                Files.createDirectories(dir);
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException("cannot create store.dataDir " + dir + ": " + e.getMessage(), e);
-            }
-            hikari.setJdbcUrl("jdbc:h2:file:" + dir.resolve("endure") + ";DB_CLOSE_ON_EXIT=FALSE");
-            hikari.setUsername("sa");
-            hikari.setPassword("");
+        if (embedded != null) {
+            hikari.setJdbcUrl(embedded.jdbcUrl());
+            hikari.setUsername(embedded.user());
         } else {
             hikari.setJdbcUrl(config.string(ConfigKey.STORE_URL));
             hikari.setUsername(config.string(ConfigKey.STORE_USER));
@@ -163,8 +180,10 @@ public final class EndureServer implements AutoCloseable {
         }
         hikari.setMaximumPoolSize(Math.max(2, config.integer(ConfigKey.STORE_POOL_SIZE)));
         hikari.setPoolName("endure-server");
-        // Fail fast with a clear message instead of a 30 s wait when the database is not there.
-        hikari.setConnectionTimeout(10_000);
+        // Fail fast with a clear message instead of a 30 s wait when the database is not there at startup;
+        // later, a request waits at most STORE_WAIT for a connection and then answers 503 with Retry-After.
+        hikari.setConnectionTimeout(STORE_WAIT.toMillis());
+        hikari.setValidationTimeout(Math.min(STORE_WAIT.toMillis(), 1000));
         hikari.setInitializationFailTimeout(10_000);
         return new HikariDataSource(hikari);
     }
@@ -188,7 +207,7 @@ public final class EndureServer implements AutoCloseable {
 
     private void sample() {
         try {
-            int held = queries.holdPendingOfDisabledEndpoints();
+            int held = store.holdPendingOfDisabledEndpoints();
             if (held > 0) {
                 LOG.info("held {} pending deliveries of disabled endpoints", held);
             }
@@ -199,13 +218,19 @@ public final class EndureServer implements AutoCloseable {
     }
 
     /**
-     * Ready for traffic: not shutting down and the store answers within {@link #READINESS_TIMEOUT}. The
-     * check runs on its own thread so that a store that hangs (a dead network, an exhausted pool) makes
-     * the probe answer "not ready" in time instead of hanging it; at most one check runs at a time.
+     * Ready for traffic: not shutting down, the store answers within {@link #READINESS_TIMEOUT}, and the worker
+     * (if on) can claim and record. The store check runs on its own thread so that a store that hangs (a dead
+     * network, an exhausted pool) makes the probe answer "not ready" in time instead of hanging it; at most one
+     * check runs at a time.
      */
     public boolean ready() {
+        return readiness() == null;
+    }
+
+    /** Why this node is not ready, or null when it is (what /health/ready answers). */
+    public String readiness() {
         if (closing.get()) {
-            return false;
+            return "shutting down";
         }
         CompletableFuture<Boolean> check = readinessCheck.get();
         if (check == null || check.isDone()) {
@@ -213,14 +238,22 @@ public final class EndureServer implements AutoCloseable {
                     () -> queries.answers((int) READINESS_TIMEOUT.toSeconds()), readinessProbe);
             check = readinessCheck.compareAndSet(check, next) ? next : readinessCheck.get();
         }
+        boolean storeAnswers;
         try {
-            return check.get(READINESS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            storeAnswers = check.get(READINESS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
-            return false;
+            storeAnswers = false;
         } catch (ExecutionException | TimeoutException notAnswering) {
-            return false;
+            storeAnswers = false;
         }
+        if (!storeAnswers) {
+            return "the store does not answer";
+        }
+        if (worker != null && !worker.health().healthy()) {
+            return worker.health().problem();
+        }
+        return null;
     }
 
     public int port() {
@@ -253,18 +286,25 @@ public final class EndureServer implements AutoCloseable {
         sample();
     }
 
+    /** API requests being answered right now (a graceful shutdown waits for them). */
+    public int apiRequestsInFlight() {
+        return gate.inFlight();
+    }
+
     /** The name this process's worker leases deliveries under, or null when the worker is off. */
     public String workerOwner() {
         return worker == null ? null : worker.owner();
     }
 
     /**
-     * Graceful shutdown (what SIGTERM runs): readiness turns false at once, the worker stops claiming,
-     * in-flight deliveries get {@code server.shutdownGrace} to finish, whatever is still in flight is
-     * released back to the store (pending, due now, for any node), then HTTP and the pool stop. A send
-     * that completes after its release is rejected by its fencing token, so nothing is recorded twice
-     * and nothing is lost; the receiver may see that one message again (at-least-once), with the same
-     * {@code webhook-id} to de-duplicate.
+     * Graceful shutdown (what SIGTERM runs): readiness turns false at once and new API requests are refused
+     * with 503 and Retry-After (a producer resends them to another node or later, with the same
+     * Idempotency-Key); the requests already in flight are answered (within {@code server.shutdownGrace});
+     * then HTTP stops and the worker stops claiming; in-flight deliveries get the rest of the grace to finish,
+     * whatever is still in flight is released back to the store (pending, due now, for any node), and the
+     * pool and the embedded PostgreSQL stop. A send that completes after its release is rejected by its
+     * fencing token, so nothing is recorded twice and nothing is lost; the receiver may see that one message
+     * again (at-least-once), with the same {@code webhook-id} to de-duplicate.
      */
     @Override
     public void close() {
@@ -272,9 +312,14 @@ public final class EndureServer implements AutoCloseable {
             return;
         }
         Duration grace = config.duration(ConfigKey.SERVER_SHUTDOWN_GRACE);
-        LOG.info("endure server shutting down (grace {} s for in-flight deliveries)", grace.toSeconds());
+        long deadline = System.nanoTime() + grace.toNanos();
+        LOG.info("endure server shutting down: refusing new requests, answering those in flight (grace {} s)", grace.toSeconds());
         sampler.shutdownNow();
         readinessProbe.shutdownNow();
+        if (!gate.closeAndAwait(grace)) {
+            LOG.warn("{} API requests were still running after {} s; stopping HTTP anyway", gate.inFlight(), grace.toSeconds());
+        }
+        http.stop();
         if (worker != null) {
             CompletableFuture<Void> stopped = CompletableFuture.runAsync(worker::close, runnable -> {
                 Thread thread = new Thread(runnable, "endure-worker-stop");
@@ -282,7 +327,7 @@ public final class EndureServer implements AutoCloseable {
                 thread.start();
             });
             try {
-                stopped.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+                stopped.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 LOG.warn("in-flight deliveries did not finish within {} s; releasing them", grace.toSeconds());
             } catch (InterruptedException e) {
@@ -291,7 +336,7 @@ public final class EndureServer implements AutoCloseable {
                 LOG.warn("stopping the worker failed: {}", e.getCause().toString());
             }
             try {
-                int released = queries.releaseLeases(worker.owner(), clock.instant());
+                int released = store.releaseLeases(worker.owner(), clock.instant());
                 if (released > 0) {
                     LOG.info("released {} in-flight deliveries back to the queue", released);
                 }
@@ -299,9 +344,11 @@ public final class EndureServer implements AutoCloseable {
                 LOG.warn("could not release leases (they expire by themselves): {}", e.getMessage());
             }
         }
-        http.stop();
         metrics.close();
         pool.close();
+        if (embedded != null) {
+            embedded.close();
+        }
         LOG.info("endure server stopped");
     }
 }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Auth, validation and error answers of the API, on a real server with the embedded H2 store. */
+/** Auth, validation and error answers of the API, on a real server with the embedded PostgreSQL store. */
 class ApiValidationTest {
 
     @TempDir

@@ -7,18 +7,12 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.jdbc.JdbcDeliveryStore;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import dev.endure.server.store.EmbeddedPostgresStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GracefulShutdownTest {
 
-    private static final Pattern SERVING = Pattern.compile("Endure is serving on (http://\\S+) ");
     private static final int MESSAGES = 10;
     private static final int CONCURRENCY = 4;
 
@@ -82,38 +75,12 @@ class GracefulShutdownTest {
     private Process startServer(String grace) throws Exception {
         TestKeys keys = new TestKeys();
         Files.writeString(dir.resolve("key"), keys.admin);
-        Files.writeString(dir.resolve("endure.yaml"), String.join("\n",
-                "server: { port: 0, shutdownGrace: " + grace + " }",
-                "store: { dataDir: '" + dir.resolve("data") + "' }",
-                "delivery: { allowTargets: [127.0.0.0/8] }",
+        String yaml = ServerProcess.config(keys.admin, "store: { dataDir: '" + dir.resolve("data") + "' }", String.join("\n",
                 "worker: { concurrency: " + CONCURRENCY + ", pollInterval: 50ms, lease: 60s }",
-                "policy: { timeout: 20s }",
-                "auth:",
-                "  keys:",
-                "    - { name: test, sha256: " + dev.endure.server.auth.ApiKeys.sha256(keys.admin) + ", scopes: [read, send, manage] }",
-                ""));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.endure.server.cli.EndureCommand",
-                "serve", "--config", dir.resolve("endure.yaml").toString())
-                .redirectErrorStream(true).start();
-        List<String> output = new CopyOnWriteArrayList<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    output.add(line);
-                    System.out.println("[child] " + line);
-                }
-            } catch (java.io.IOException e) {
-                // the child is gone
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> output.stream().anyMatch(l -> SERVING.matcher(l).find()) || !process.isAlive());
-        String url = output.stream().map(SERVING::matcher).filter(Matcher::find).map(m -> m.group(1)).findFirst()
-                .orElseThrow(() -> new AssertionError("server did not start:\n" + String.join("\n", output)));
-        Files.writeString(dir.resolve("url"), url);
-        return process;
+                "policy: { timeout: 20s }")).replace("shutdownGrace: 10s", "shutdownGrace: " + grace);
+        ServerProcess server = ServerProcess.start(dir, "child", yaml);
+        Files.writeString(dir.resolve("url"), server.url);
+        return server.process;
     }
 
     private ApiClient sendMessages(Process server, BlockingReceiver receiver) throws Exception {
@@ -134,12 +101,13 @@ class GracefulShutdownTest {
     }
 
     private Map<DeliveryState, Long> countsInStore() throws Exception {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl("jdbc:h2:file:" + dir.resolve("data").toAbsolutePath().resolve("endure"));
-        config.setUsername("sa");
-        config.setPassword("");
-        try (HikariDataSource pool = new HikariDataSource(config)) {
-            return JdbcDeliveryStore.migrate(pool).countsByState();
+        try (EmbeddedPostgresStore embedded = EmbeddedPostgresStore.start(dir.resolve("data"))) {
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(embedded.jdbcUrl());
+            config.setUsername(embedded.user());
+            try (HikariDataSource pool = new HikariDataSource(config)) {
+                return JdbcDeliveryStore.migrate(pool).countsByState();
+            }
         }
     }
 }

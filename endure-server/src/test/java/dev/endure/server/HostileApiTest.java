@@ -203,6 +203,21 @@ class HostileApiTest {
         assertThat(latin.status()).isEqualTo(415);
     }
 
+    // Found by the fuzz (HostileApiFuzzTest): each answered 500 or an empty non-JSON body.
+    @Test
+    void casesTheFuzzFoundAnswerJson4xx() {
+        byte[] body = "{\"eventType\":\"a\",\"payload\":{}}".getBytes(StandardCharsets.UTF_8);
+        RawHttp.Response semicolons = raw.send("POST", "/api/messages", auth(";;;"), body);
+        assertThat(semicolons.status()).isEqualTo(415);
+        assertRefused(api.post("/api/messages", "{\"eventType\":\" \",\"payload\":[]}"), "eventType");
+        assertRefused(api.post("/api/messages", "{\"eventType\":\"a\",\"payload\":[],\"idempotencyKey\":\" \"}"), "idempotencyKey");
+        for (String method : new String[] {"TRACE", "BREW", "PROPFIND"}) {
+            RawHttp.Response answer = raw.send(method, "/api/endpoints/%C0%AE", auth(null), null);
+            assertThat(answer.status()).as(method).isBetween(400, 499);
+            assertThat(answer.isJson()).as(method + " " + answer.headers()).isTrue();
+        }
+    }
+
     @Test
     void theDashboardSendsSecurityHeaders() {
         RawHttp.Response page = raw.send("GET", "/dashboard/", Map.of(), null);

@@ -65,6 +65,7 @@ public class EndureAutoConfiguration {
             builder.breakerListener(transitions);
         }
         ResilienceRegistry registry = builder.build();
+        registry.addListener(transitions);
         registry.addListener(new RetryListenerAttacher(retryListeners.orderedStream().toList()));
         config.registerAll(registry);
         config.policies().keySet().forEach(name -> config.pipeline(name, registry));

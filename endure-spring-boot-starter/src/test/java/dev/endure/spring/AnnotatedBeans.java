@@ -117,6 +117,20 @@ final class AnnotatedBeans {
         }
     }
 
+    static class LimitedClient {
+        /** Holds its slot of limit "one" until {@code release} opens. */
+        @Retry("billing")
+        @dev.endure.spring.annotation.ConcurrencyLimit("one")
+        public String hold(java.util.concurrent.CountDownLatch entered, java.util.concurrent.CountDownLatch release)
+                throws InterruptedException {
+            entered.countDown();
+            if (!release.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("never released");
+            }
+            return "done";
+        }
+    }
+
     static class MisspelledPolicy {
         @Retry("biling")
         public String call() {

@@ -39,7 +39,8 @@ class AnnotationsTest {
                     "endure.breakers.ledger.maxOpenDuration=1h",
                     "endure.budgets.tight.maxRetryRatio=0%",
                     "endure.budgets.tight.minRetriesPerSecond=0.1",
-                    "endure.budgets.tight.window=10s")
+                    "endure.budgets.tight.window=10s",
+                    "endure.limits.one.maxConcurrent=1")
             .withBean(RecordingListener.class)
             .withBean(BillingClient.class, () -> new BillingClient(server));
 
@@ -160,6 +161,35 @@ class AnnotationsTest {
             assertThat(context).hasFailed();
             assertThat(new EndureFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
                     .contains("@Fallback on FallbackAlone.call() has nothing to fall back from");
+        });
+    }
+
+    @Test
+    void aConcurrencyLimitAdmitsEachAttemptInsideTheRetry() {
+        runner.withBean(AnnotatedBeans.LimitedClient.class).run(context -> {
+            AnnotatedBeans.LimitedClient client = context.getBean(AnnotatedBeans.LimitedClient.class);
+            java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CompletableFuture<String> holder = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return client.hold(entered, release);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+            // The only slot is taken: every attempt of a second call is turned away, and the retry gives up.
+            assertThatThrownBy(() -> client.hold(new java.util.concurrent.CountDownLatch(1), release))
+                    .isInstanceOf(RetriesExhaustedException.class)
+                    .hasCauseInstanceOf(dev.endure.limit.ConcurrencyLimitExceededException.class);
+            var limit = context.getBean(ResilienceRegistry.class).findConcurrencyLimit("one").orElseThrow();
+            assertThat(limit.rejections()).isEqualTo(3);
+            assertThat(limit.inFlight()).isEqualTo(1);
+
+            release.countDown();
+            assertThat(holder.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("done");
+            assertThat(limit.inFlight()).isZero();
         });
     }
 }

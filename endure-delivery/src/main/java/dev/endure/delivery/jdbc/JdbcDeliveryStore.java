@@ -52,10 +52,27 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     private final DataSource dataSource;
     private final AutoCloseable owned;
+    private final JdbcOperatorWrites operatorWrites;
 
     private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned) {
         this.dataSource = dataSource;
         this.owned = owned;
+        this.operatorWrites = new JdbcOperatorWrites(dataSource);
+    }
+
+    @Override
+    public boolean deleteEndpoint(String id, Instant now) {
+        return operatorWrites.deleteEndpoint(id, now);
+    }
+
+    @Override
+    public int releaseLeases(String owner, Instant now) {
+        return operatorWrites.releaseLeases(owner, now);
+    }
+
+    @Override
+    public int holdPendingOfDisabledEndpoints() {
+        return operatorWrites.holdPendingOfDisabledEndpoints();
     }
 
     /** A store on {@code dataSource}, migrated to the latest schema. The caller keeps owning the pool. */
@@ -69,7 +86,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         return new JdbcDeliveryStore(dataSource, null);
     }
 
-    /** An embedded H2 database in {@code directory} (the single-node default), pooled by HikariCP. */
+    /** An embedded H2 database in {@code directory}, pooled by HikariCP: for demos and tests, since H2 does not flush at commit (endure-server embeds a PostgreSQL instead). */
     public static JdbcDeliveryStore embedded(Path directory) {
         return pooled("jdbc:h2:file:" + directory.toAbsolutePath().resolve("delivery") + ";DB_CLOSE_ON_EXIT=FALSE", "sa", "", 8);
     }

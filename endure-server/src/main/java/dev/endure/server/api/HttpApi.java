@@ -2,6 +2,7 @@ package dev.endure.server.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.endure.delivery.StoreUnavailableException;
 import dev.endure.server.auth.Scope;
 import dev.endure.server.metrics.QueueHistory;
 import dev.endure.server.metrics.ServerMetrics;
@@ -12,7 +13,7 @@ import io.javalin.http.staticfiles.Location;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +40,17 @@ public final class HttpApi {
 
     private HttpApi() {}
 
+    /** Seconds a client is told to wait (Retry-After) when the store is unreachable or the node is shutting down. */
+    static final String RETRY_AFTER_SECONDS = "2";
+
     /**
-     * @param ready whether this node should get traffic (the store answers and it is not shutting down)
+     * @param readiness why this node should not get traffic (store not answering, worker failing, shutting
+     *     down), or null when it should
      * @param metricsNeedKey whether {@code /metrics} asks for a key with the read scope
+     * @param gate lets API requests in until a graceful shutdown closes it
      */
-    public static Javalin create(ApiContext api, Auth auth, ServerMetrics metrics, BooleanSupplier ready, boolean metricsNeedKey) {
+    public static Javalin create(ApiContext api, Auth auth, ServerMetrics metrics, Supplier<String> readiness, boolean metricsNeedKey,
+            RequestGate gate) {
         EndpointRoutes endpoints = new EndpointRoutes(api);
         MessageRoutes messages = new MessageRoutes(api);
         return Javalin.create(config -> {
@@ -59,12 +66,27 @@ public final class HttpApi {
             });
             // Requests Jetty refuses before routing (bad path bytes, long URIs, big headers) answer JSON too.
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorPages()));
-            config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorPages()));
+            config.jetty.modifyServletContextHandler(context -> {
+                context.setErrorHandler(new JsonErrorPages());
+                context.insertHandler(new MethodGate());
+            });
             config.routes.before(ctx -> {
                 ctx.attribute("endure.start", System.nanoTime());
                 SECURITY_HEADERS.forEach(ctx::header);
             });
+            config.routes.before("/api/*", ctx -> {
+                if (!gate.enter()) {
+                    ctx.header("Retry-After", RETRY_AFTER_SECONDS).header("Connection", "close");
+                    throw new ApiException(503, "shutting_down", "this node is shutting down; send the request again"
+                            + " (to another node, or after Retry-After) with the same Idempotency-Key", List.of());
+                }
+                ctx.attribute("endure.gate", Boolean.TRUE);
+            });
             config.routes.after("/api/*", ctx -> {
+                if (Boolean.TRUE.equals(ctx.attribute("endure.gate"))) {
+                    ctx.attribute("endure.gate", Boolean.FALSE);
+                    gate.leave();
+                }
                 Long start = ctx.attribute("endure.start");
                 if (start != null) {
                     var matched = ctx.endpoints().matchedHttpEndpoint();
@@ -82,8 +104,12 @@ public final class HttpApi {
             });
             config.routes.get("/health/live", ctx -> Routes.json(ctx, 200, Json.object().put("status", "live")));
             config.routes.get("/health/ready", ctx -> {
-                boolean ok = ready.getAsBoolean();
-                Routes.json(ctx, ok ? 200 : 503, Json.object().put("status", ok ? "ready" : "not ready"));
+                String problem = readiness.get();
+                ObjectNode json = Json.object().put("status", problem == null ? "ready" : "not ready");
+                if (problem != null) {
+                    json.put("reason", problem);
+                }
+                Routes.json(ctx, problem == null ? 200 : 503, json);
             });
             config.routes.get("/metrics", ctx -> {
                 if (metricsNeedKey) {
@@ -105,6 +131,15 @@ public final class HttpApi {
                 }
             });
             config.routes.exception(Exception.class, (e, ctx) -> {
+                if (StoreUnavailableException.isStoreOutage(e)) {
+                    // Not the client's fault and not a bug: the store did not answer in time. The message may or
+                    // may not have been stored; the same Idempotency-Key makes the resend safe either way.
+                    LOG.debug("{} {}: store unavailable: {}", ctx.method(), ctx.path(), e.getMessage());
+                    ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+                    error(ctx, 503, "store_unavailable", "the message store did not answer; send the request again after"
+                            + " Retry-After with the same Idempotency-Key (a message that was stored is not stored twice)", List.of());
+                    return;
+                }
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
                 error(ctx, 500, "internal_error", "the server failed to handle this request; see its log", List.of());
             });
@@ -119,7 +154,7 @@ public final class HttpApi {
 
     private static void stats(Context ctx, ApiContext api) {
         ObjectNode json = Json.object();
-        json.set("counts", Views.counts(api.store().countsByState()));
+        json.set("counts", Views.counts(api.deliveries().counts()));
         ArrayNode history = json.putArray("history");
         for (QueueHistory.Sample sample : api.history().samples()) {
             ObjectNode point = history.addObject();

@@ -19,6 +19,12 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class JsonErrorPages extends ErrorHandler {
 
+    /** Every method gets the JSON body; Jetty would give only GET, POST and HEAD an error page. */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return true;
+    }
+
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback)
             throws IOException {
@@ -33,10 +39,14 @@ public final class JsonErrorPages extends ErrorHandler {
     }
 
     static byte[] body(int status, String reason) {
+        return body(status, code(status), message(status, reason));
+    }
+
+    static byte[] body(int status, String code, String message) {
         ObjectNode json = Json.object();
         json.put("status", status);
-        json.put("error", code(status));
-        json.put("message", message(status, reason));
+        json.put("error", code);
+        json.put("message", message);
         json.putArray("fields");
         return Json.write(json).getBytes(StandardCharsets.UTF_8);
     }

@@ -35,7 +35,7 @@ final class Routes {
         if (contentType == null) {
             throw unsupported("the request has a body but no Content-Type; send it as Content-Type: application/json");
         }
-        String[] parts = contentType.split(";");
+        String[] parts = contentType.split(";", -1);
         String type = parts[0].strip().toLowerCase(Locale.ROOT);
         if (!type.equals("application/json")) {
             throw unsupported("Content-Type " + shorten(type) + " is not accepted; send the body as application/json");

@@ -28,7 +28,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", description = "YAML config file (see endure-server/README.md for the keys)")
     Path config;
 
-    @Option(names = "--db", description = "JDBC URL of a shared PostgreSQL, e.g. jdbc:postgresql://db:5432/endure (default: embedded H2 under ./endure-data)")
+    @Option(names = "--db", description = "JDBC URL of a shared PostgreSQL, e.g. jdbc:postgresql://db:5432/endure (default: the embedded PostgreSQL under ./endure-data)")
     String db;
 
     @Option(names = "--db-user", description = "database user")
@@ -43,7 +43,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", description = "HTTP port (default 8080)")
     Integer port;
 
-    @Option(names = "--data-dir", description = "directory of the embedded H2 store (default ./endure-data)")
+    @Option(names = "--data-dir", description = "directory of the embedded PostgreSQL store (default ./endure-data)")
     String dataDir;
 
     @Override

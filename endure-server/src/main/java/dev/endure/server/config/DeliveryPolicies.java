@@ -4,7 +4,7 @@ import dev.endure.config.ConfigError;
 import dev.endure.delivery.DeliveryPolicy;
 import java.util.List;
 
-/** Builds the worker's {@link DeliveryPolicy} from the {@code policy.*} and {@code worker.lease} settings. */
+/** Builds the worker's {@link DeliveryPolicy} from the {@code policy.*} settings ({@code worker.lease} goes to the worker). */
 public final class DeliveryPolicies {
 
     private DeliveryPolicies() {}

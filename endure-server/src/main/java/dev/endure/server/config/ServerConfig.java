@@ -86,7 +86,7 @@ public final class ServerConfig {
         return integer(ConfigKey.SERVER_PORT);
     }
 
-    /** Whether the store is the embedded H2 file store (no {@code store.url}). */
+    /** Whether the store is the embedded PostgreSQL under {@code store.dataDir} (no {@code store.url}). */
     public boolean embeddedStore() {
         return string(ConfigKey.STORE_URL).isBlank();
     }

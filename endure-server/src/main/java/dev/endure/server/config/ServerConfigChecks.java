@@ -3,6 +3,7 @@ package dev.endure.server.config;
 import dev.endure.config.ConfigError;
 import dev.endure.config.DurationText;
 import dev.endure.delivery.DeliveryPolicy;
+import dev.endure.delivery.FailureRateRule;
 import dev.endure.delivery.InvalidPolicyException;
 import dev.endure.delivery.ssrf.AddressRange;
 import dev.endure.retry.Backoff;
@@ -43,7 +44,7 @@ final class ServerConfigChecks {
         return problems;
     }
 
-    /** The worker's policy from the {@code policy.*} and {@code worker.lease} settings. */
+    /** The worker's policy from the {@code policy.*} settings ({@code worker.lease} is the worker's own, renewed by its heartbeat). */
     static DeliveryPolicy policy(ServerConfig config) {
         Backoff backoff = Backoff.exponential(config.duration(ConfigKey.POLICY_INITIAL_INTERVAL), config.number(ConfigKey.POLICY_MULTIPLIER))
                 .withCap(config.duration(ConfigKey.POLICY_MAX_INTERVAL))
@@ -54,8 +55,8 @@ final class ServerConfigChecks {
                 .maxDuration(config.duration(ConfigKey.POLICY_MAX_DURATION))
                 .maxAttempts(config.integer(ConfigKey.POLICY_MAX_ATTEMPTS))
                 .timeout(config.duration(ConfigKey.POLICY_TIMEOUT))
-                .lease(config.duration(ConfigKey.WORKER_LEASE))
                 .maxRetryAfter(config.duration(ConfigKey.POLICY_MAX_RETRY_AFTER))
+                .failureRate(FailureRateRule.SEED_003.withMinFailureSpan(config.duration(ConfigKey.POLICY_MIN_FAILURE_SPAN)))
                 .build();
     }
 
@@ -76,7 +77,6 @@ final class ServerConfigChecks {
             return java.util.Optional.empty();
         } catch (InvalidPolicyException e) {
             ConfigKey key = switch (e.field()) {
-                case "lease" -> ConfigKey.WORKER_LEASE;
                 case "maxRetryAfter" -> ConfigKey.POLICY_MAX_RETRY_AFTER;
                 case "maxDuration" -> ConfigKey.POLICY_MAX_DURATION;
                 case "maxAttempts" -> ConfigKey.POLICY_MAX_ATTEMPTS;

@@ -47,6 +47,21 @@ public final class DeliveryEventRecorder implements DeliveryListener {
             LOG.warn("endpoint {} disabled: {}", e.endpointId(), e.reason());
         } else if (event instanceof DeliveryEvent.QueueProcessed e) {
             metrics.countEvent("queue_processed", Map.of());
+        } else if (event instanceof DeliveryEvent.StoreUnreachable e) {
+            metrics.countEvent("store_unreachable", Map.of());
+            LOG.warn("worker {} cannot {} in the store; retrying until it answers (in-flight results are kept): {}", e.owner(),
+                    e.operation(), e.cause());
+        } else if (event instanceof DeliveryEvent.StoreReachable e) {
+            metrics.countEvent("store_reachable", Map.of());
+            LOG.warn("worker {} reaches the store again after {}", e.owner(), dev.endure.Durations.describe(e.outage()));
+        } else if (event instanceof DeliveryEvent.ClaimLoopFailing e) {
+            metrics.countEvent("claim_loop_failing", Map.of());
+            LOG.warn("worker {} failed to claim deliveries {} times in a row; not ready until it recovers: {}", e.owner(),
+                    e.failedPolls(), e.cause());
+        } else if (event instanceof DeliveryEvent.ClaimLoopRecovered e) {
+            metrics.countEvent("claim_loop_recovered", Map.of());
+            LOG.warn("worker {} claims again after {} failed polls over {}", e.owner(), e.failedPolls(),
+                    dev.endure.Durations.describe(e.outage()));
         } else if (event instanceof DeliveryEvent.StaleResultRejected e) {
             metrics.countEvent("stale_result_rejected", Map.of());
             LOG.info("result of delivery {} from {} rejected: its lease (token {}) was superseded", e.deliveryId(), e.owner(), e.fencingToken());

@@ -1,6 +1,8 @@
 package dev.endure.server.metrics;
 
 import dev.endure.delivery.DeliveryState;
+import dev.endure.delivery.WorkerHealth;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -63,6 +65,26 @@ public final class ServerMetrics implements AutoCloseable {
         var builder = io.micrometer.core.instrument.Counter.builder("endure.delivery.events").tag("event", kind);
         tags.forEach(builder::tag);
         builder.register(registry).increment();
+    }
+
+    /**
+     * The worker's own trouble: {@code endure.worker.healthy} (1 or 0), and counters of failed claim polls,
+     * store writes retried, lease renewals that failed, and attempts that failed before reaching the endpoint.
+     */
+    public void watchWorker(java.util.function.Supplier<WorkerHealth> health) {
+        Gauge.builder("endure.worker.healthy", health, h -> h.get().healthy() ? 1 : 0)
+                .description("1 while the worker can claim and record; 0 while the store refuses it or claims keep failing")
+                .register(registry);
+        FunctionCounter.builder("endure.worker.claim.failures", health, h -> h.get().claimFailures())
+                .description("Claim polls that failed").register(registry);
+        FunctionCounter.builder("endure.worker.store.retries", health, h -> h.get().storeWriteRetries())
+                .description("Store reads and writes of an attempt that failed because the store was unreachable, and were retried")
+                .register(registry);
+        FunctionCounter.builder("endure.worker.lease.renewal.failures", health, h -> h.get().leaseRenewalFailures())
+                .description("Heartbeats that could not renew the leases of deliveries in flight").register(registry);
+        FunctionCounter.builder("endure.worker.preparation.failures", health, h -> h.get().preparationFailures())
+                .description("Attempts that failed before reaching the endpoint (bad URL or settings), recorded on their delivery")
+                .register(registry);
     }
 
     public String scrape() {

@@ -113,9 +113,12 @@ class ServerConfigLoaderTest {
     }
 
     @Test
-    void deliveryPolicyRefusesALeaseShorterThanTwiceTheTimeout() {
-        ServerConfig config = ServerConfig.defaults().with(ConfigKey.POLICY_TIMEOUT, "60s").with(ConfigKey.WORKER_LEASE, "90s");
-        assertThatThrownBy(() -> DeliveryPolicies.from(config)).isInstanceOf(ConfigException.class).hasMessageContaining("lease");
-        assertThat(DeliveryPolicies.from(ServerConfig.defaults()).maxAttempts()).isEqualTo(20);
+    void theWorkerLeaseIsRenewedByAHeartbeatSoItNoLongerDependsOnTheTimeout() {
+        // A 20 s lease with a 30 s timeout: the heartbeat renews it every 5 s while the request is on the wire.
+        ServerConfig config = ServerConfig.defaults().with(ConfigKey.POLICY_TIMEOUT, "30s");
+        assertThat(config.duration(ConfigKey.WORKER_LEASE)).isEqualTo(java.time.Duration.ofSeconds(20));
+        assertThat(DeliveryPolicies.from(config).maxAttempts()).isEqualTo(20);
+        assertThatThrownBy(() -> ServerConfigLoader.load(null, Map.of("ENDURE_WORKER_LEASE", "50ms"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("worker.lease: must be");
     }
 }

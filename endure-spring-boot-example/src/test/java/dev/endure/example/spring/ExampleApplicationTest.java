@@ -96,7 +96,7 @@ class ExampleApplicationTest {
         assertThat(endure.statusCode()).isEqualTo(200);
         assertThat(endure.body()).contains("\"breakers\"").contains("\"billing\"").contains("\"ledger\"")
                 .contains("billing@127.0.0.1:" + BILLING.getAddress().getPort()).contains("\"budgets\"").contains("\"retriers\"")
-                .contains("\"state\":\"CLOSED\"");
+                .contains("\"state\":\"CLOSED\"").contains("\"since\":\"20");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.endure.spring.actuate;
 import dev.endure.breaker.BreakerSnapshot;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.budget.RetryBudget;
+import dev.endure.limit.ConcurrencyLimit;
 import dev.endure.registry.ResilienceRegistry;
 import dev.endure.retry.RetryStats;
 import dev.endure.spring.internal.BreakerTransitions;
@@ -16,8 +17,8 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
 /**
- * The {@code endure} Actuator endpoint: every breaker (state, since when, counters), budget (balance) and
- * retrier (stats) of the {@link ResilienceRegistry}, and a write operation that forces a breaker open or
+ * The {@code endure} Actuator endpoint: every breaker (state, since when, counters), budget (balance),
+ * concurrency limit (limit, in flight, waiting, rejections) and retrier (stats) of the {@link ResilienceRegistry}, and a write operation that forces a breaker open or
  * closed or resets it. Exposed and protected like any other endpoint:
  * {@code management.endpoints.web.exposure.include=endure}, and
  * {@code management.endpoint.endure.access=read-only} (or Spring Security) to keep the write operation shut.
@@ -49,12 +50,15 @@ public class EndureEndpoint {
         registry.circuitBreakers().forEach((name, breaker) -> breakers.put(name, describe(breaker)));
         Map<String, Object> budgets = new LinkedHashMap<>();
         registry.retryBudgets().forEach((name, budget) -> budgets.put(name, describe(budget)));
+        Map<String, Object> limits = new LinkedHashMap<>();
+        registry.concurrencyLimits().forEach((name, limit) -> limits.put(name, describe(limit)));
         Map<String, Object> retriers = new LinkedHashMap<>();
         registry.retriers().forEach((name, retrier) -> retriers.put(name, describe(retrier.stats())));
         registry.pipelines().forEach((name, pipeline) -> retriers.putIfAbsent(name, describe(pipeline.retrier().stats())));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("breakers", breakers);
         body.put("budgets", budgets);
+        body.put("limits", limits);
         body.put("retriers", retriers);
         return body;
     }
@@ -114,6 +118,16 @@ public class EndureEndpoint {
         view.put("calls", stats.calls());
         view.put("retriesAllowed", stats.retriesAllowed());
         view.put("retriesRejected", stats.retriesRejected());
+        return view;
+    }
+
+    private static Map<String, Object> describe(ConcurrencyLimit limit) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("adaptive", limit.isAdaptive());
+        view.put("limit", limit.limit());
+        view.put("inFlight", limit.inFlight());
+        view.put("waiting", limit.waiting());
+        view.put("rejections", limit.rejections());
         return view;
     }
 

@@ -6,6 +6,7 @@ import dev.endure.pipeline.Pipeline;
 import dev.endure.registry.ResilienceRegistry;
 import dev.endure.spring.EndureConfigurationException;
 import dev.endure.spring.annotation.CircuitBreaker;
+import dev.endure.spring.annotation.ConcurrencyLimit;
 import dev.endure.spring.annotation.Fallback;
 import dev.endure.spring.annotation.Retry;
 import dev.endure.spring.annotation.RetryBudget;
@@ -36,7 +37,7 @@ public final class ResilientMethods {
     record Plan(Pipeline<Object> pipeline, boolean async, FallbackMethod fallback) {}
 
     private static final java.util.Set<Class<? extends Annotation>> ANNOTATIONS =
-            java.util.Set.of(Retry.class, CircuitBreaker.class, RetryBudget.class, Fallback.class);
+            java.util.Set.of(Retry.class, CircuitBreaker.class, RetryBudget.class, ConcurrencyLimit.class, Fallback.class);
 
     private final ObjectProvider<EndureConfig> config;
     private final ObjectProvider<ResilienceRegistry> registry;
@@ -51,7 +52,7 @@ public final class ResilientMethods {
     public static boolean isResilient(Method method, Class<?> targetClass) {
         Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
         return find(specific, targetClass, Retry.class) != null || find(specific, targetClass, CircuitBreaker.class) != null
-                || find(specific, targetClass, RetryBudget.class) != null;
+                || find(specific, targetClass, RetryBudget.class) != null || find(specific, targetClass, ConcurrencyLimit.class) != null;
     }
 
     /** Checks every annotated method of a bean class now, so a mistake fails startup. */
@@ -78,6 +79,7 @@ public final class ResilientMethods {
         Retry retry = find(method, targetClass, Retry.class);
         CircuitBreaker breaker = find(method, targetClass, CircuitBreaker.class);
         RetryBudget budget = find(method, targetClass, RetryBudget.class);
+        ConcurrencyLimit limit = find(method, targetClass, ConcurrencyLimit.class);
         String where = Describe.method(method);
         if (AnnotatedElementUtils.hasAnnotation(method, TransactionRetry.class)) {
             throw new EndureConfigurationException("@TransactionRetry and @Retry/@CircuitBreaker/@RetryBudget on " + where
@@ -90,19 +92,20 @@ public final class ResilientMethods {
                     + "; an asynchronous resilient method must return CompletionStage or CompletableFuture");
         }
         Pipeline<Object> pipeline = pipeline(retry == null ? null : retry.value(), breaker == null ? null : breaker.value(),
-                budget == null ? null : budget.value(), where);
+                budget == null ? null : budget.value(), limit == null ? null : limit.value(), where);
         Fallback fallback = AnnotatedElementUtils.findMergedAnnotation(method, Fallback.class);
         return new Plan(pipeline, async, fallback == null ? null : FallbackMethod.resolve(targetClass, method, fallback.value()));
     }
 
-    private Pipeline<Object> pipeline(String retryName, String breakerName, String budgetName, String where) {
+    private Pipeline<Object> pipeline(String retryName, String breakerName, String budgetName, String limitName, String where) {
         EndureConfig endure = config.getObject();
         ResilienceRegistry resilience = registry.getObject();
         String annotations = (retryName == null ? "" : "@Retry(\"" + retryName + "\") ")
                 + (breakerName == null ? "" : "@CircuitBreaker(\"" + breakerName + "\") ")
-                + (budgetName == null ? "" : "@RetryBudget(\"" + budgetName + "\") ");
+                + (budgetName == null ? "" : "@RetryBudget(\"" + budgetName + "\") ")
+                + (limitName == null ? "" : "@ConcurrencyLimit(\"" + limitName + "\") ");
         try {
-            if (retryName != null) {
+            if (retryName != null && limitName == null) {
                 PolicyConfig policy = endure.policy(retryName);
                 if ((breakerName == null || policy.breaker().equals(Optional.of(breakerName)))
                         && (budgetName == null || policy.budget().equals(Optional.of(budgetName)))) {
@@ -111,8 +114,8 @@ public final class ResilientMethods {
             }
             // A name of its own: the policy's plain pipeline (without these additions) may be in use elsewhere.
             String name = (retryName == null ? "call" : retryName) + (breakerName == null ? "" : "+breaker:" + breakerName)
-                    + (budgetName == null ? "" : "+budget:" + budgetName);
-            return endure.pipeline(name, retryName, breakerName, budgetName, resilience);
+                    + (budgetName == null ? "" : "+budget:" + budgetName) + (limitName == null ? "" : "+limit:" + limitName);
+            return endure.pipeline(name, retryName, breakerName, budgetName, limitName, resilience);
         } catch (NoSuchElementException | IllegalArgumentException wrong) {
             throw new EndureConfigurationException(annotations + "on " + where + ": " + wrong.getMessage());
         }
