@@ -10,7 +10,6 @@ import dev.endure.delivery.internal.EndpointAdmission;
 import dev.endure.delivery.ssrf.SsrfGuard;
 import dev.endure.delivery.transport.HttpClientTransport;
 import dev.endure.delivery.transport.WebhookTransport;
-import dev.endure.retry.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,9 +54,6 @@ public final class DeliveryWorker implements AutoCloseable {
 
     /** The claim loop counts as failing (in {@link #health()}) after this many failed polls in a row. */
     public static final int CLAIM_FAILURES_BEFORE_FAILING = 3;
-
-    /** How a write the store refused is retried: 100 ms doubling to at most 2 s, until it is taken. */
-    private static final Backoff STORE_RETRY = Backoff.exponential(Duration.ofMillis(100), 2).withCap(Duration.ofSeconds(2));
 
     final DeliveryStore store;
     final String owner;
@@ -334,27 +329,9 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs one write (or read) the attempt cannot do without until the store answers: a store that is
-     * unreachable is retried with a capped backoff, reported once when the trouble starts and once when it
-     * ends, and counted. Only the worker's shutdown interrupts it (the lease then expires on its own).
-     */
+    /** A read or write the attempt cannot do without, retried until the store answers ({@link WorkerTrouble#untilStored}). */
     <T> T untilStored(String operation, java.util.function.Supplier<T> work) {
-        for (int failures = 0; ; failures++) {
-            try {
-                T result = work.get();
-                trouble.storeAnswered();
-                return result;
-            } catch (StoreUnavailableException unreachable) {
-                trouble.storeFailed(operation, unreachable);
-                try {
-                    scheduler.sleep(STORE_RETRY.delay(failures + 1, null, ThreadLocalRandom.current()).toNanos());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw unreachable;
-                }
-            }
-        }
+        return trouble.untilStored(operation, work, scheduler);
     }
 
     /** This node's breaker for an endpoint, or null when breakers are off. */
