@@ -459,6 +459,15 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 try {
                     connection.rollback();
                 } catch (SQLException rollbackFailure) {
+                    if (dev.endure.delivery.StoreUnavailableException.isStoreOutage(rollbackFailure)) {
+                        // The connection died under the work: whatever the driver threw (some throw an AssertionError
+                        // or an unchecked exception on a closed connection), the store is what failed, so the caller
+                        // retries it as an outage instead of blaming the delivery.
+                        var outage = new dev.endure.delivery.StoreUnavailableException("delivery store: connection lost ("
+                                + rollbackFailure.getMessage() + ", SQLState " + rollbackFailure.getSQLState() + ")", rollbackFailure);
+                        outage.addSuppressed(e);
+                        throw outage;
+                    }
                     e.addSuppressed(rollbackFailure);
                 }
                 throw e;
