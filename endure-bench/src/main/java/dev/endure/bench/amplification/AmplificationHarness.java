@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * backoff wait, and a real loopback server counts the requests that reach it. Amplification = requests the
  * server saw / calls made. Two failing hosts: one answers 503 to everything, one reads each request and
  * closes the connection without a byte (where the JDK's client resends a GET by itself; Endure counts and
- * charges that resend). Three budgets: none, the default (20 % of calls + 10 retries/s over 10 s) and a
- * strict one (10 % + 0.1 retries/s).
+ * charges that resend). Three budgets: none, the default (10 % of calls, at least 1 retry/s, over 10 s) and a
+ * strict one (10 %, at least 0.1 retries/s).
  *
  * <pre>
  * mvn -B -q -o -pl endure-bench -am package -DskipTests
@@ -45,12 +45,15 @@ public final class AmplificationHarness {
             return (double) requests / calls;
         }
 
-        /** The budget's bound on the amplification: 1 + ratio + floor / rate, and never above the max attempts. */
+        /**
+         * The budget's bound on the amplification: retries are at most {@code max(ratio × calls, floor × window)},
+         * so 1 + max(ratio, floor / rate), and never above the max attempts.
+         */
         static double bound(RetryBudgetPolicy budget, double callsPerSecond, int maxAttempts) {
             if (budget == null) {
                 return maxAttempts;
             }
-            return Math.min(maxAttempts, 1 + budget.maxRetryRatio() + budget.minRetriesPerSecond() / callsPerSecond);
+            return Math.min(maxAttempts, 1 + Math.max(budget.maxRetryRatio(), budget.minRetriesPerSecond() / callsPerSecond));
         }
     }
 
