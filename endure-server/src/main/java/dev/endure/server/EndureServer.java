@@ -7,6 +7,7 @@ import dev.endure.delivery.DeliveryListener;
 import dev.endure.delivery.DeliveryPolicy;
 import dev.endure.delivery.DeliveryStore;
 import dev.endure.delivery.DeliveryWorker;
+import dev.endure.delivery.crypto.SecretCipher;
 import dev.endure.delivery.jdbc.JdbcDeliveryQueries;
 import dev.endure.delivery.jdbc.JdbcDeliveryStore;
 import dev.endure.delivery.ssrf.SsrfGuard;
@@ -22,6 +23,7 @@ import dev.endure.server.metrics.DeliveryEventRecorder;
 import dev.endure.server.metrics.QueueHistory;
 import dev.endure.server.metrics.ServerMetrics;
 import dev.endure.server.store.EmbeddedPostgresStore;
+import dev.endure.server.store.StoreSecrets;
 import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.List;
@@ -81,6 +83,7 @@ public final class EndureServer implements AutoCloseable {
     private EndureServer(ServerConfig config, Clock clock, List<DeliveryListener> listeners) {
         this.config = config;
         this.clock = clock;
+        SecretCipher cipher = StoreSecrets.cipher(config);
         this.embedded = config.embeddedStore() ? EmbeddedPostgresStore.start(config.dataDir()) : null;
         HikariDataSource opened;
         try {
@@ -93,7 +96,7 @@ public final class EndureServer implements AutoCloseable {
         }
         this.pool = opened;
         try {
-            this.store = JdbcDeliveryStore.migrate(pool);
+            this.store = StoreSecrets.seal(JdbcDeliveryStore.migrate(pool), cipher);
             this.queries = new JdbcDeliveryQueries(pool);
             this.history = new QueueHistory(config.integer(ConfigKey.DASHBOARD_HISTORY));
             this.metrics = new ServerMetrics(history);

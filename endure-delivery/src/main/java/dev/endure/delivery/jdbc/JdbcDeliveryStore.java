@@ -15,6 +15,7 @@ import dev.endure.delivery.EnqueueResult;
 import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.StaleLeaseException;
 import dev.endure.delivery.Transition;
+import dev.endure.delivery.crypto.SecretCipher;
 import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -52,10 +53,33 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     private final DataSource dataSource;
     private final AutoCloseable owned;
+    private final SecretCipher cipher;
 
     private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned) {
+        this(dataSource, owned, null);
+    }
+
+    private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, SecretCipher cipher) {
         this.dataSource = dataSource;
         this.owned = owned;
+        this.cipher = cipher;
+    }
+
+    /**
+     * This store with signing secrets encrypted at rest under {@code cipher} (null: in clear). The returned
+     * store takes over closing the pool; use it instead of this one. Rows written in clear or under an older
+     * key still read; {@link #resealSecrets()} rewrites them under the current key.
+     */
+    public JdbcDeliveryStore sealingSecrets(SecretCipher cipher) {
+        return new JdbcDeliveryStore(dataSource, owned, cipher);
+    }
+
+    /** Re-encrypts every endpoint's signing keys not yet sealed under the current key (after a key rotation); returns how many. */
+    public int resealSecrets() {
+        if (cipher == null) {
+            throw new IllegalStateException("no encryption key configured; nothing to re-encrypt with");
+        }
+        return transaction(connection -> SecretResealer.reseal(connection, cipher));
     }
 
     /** A store on {@code dataSource}, migrated to the latest schema. The caller keeps owning the pool. */
@@ -110,7 +134,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                     + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 insert.setString(1, endpoint.id());
                 insert.setString(2, endpoint.url().toString());
-                insert.setString(3, SigningKeysCodec.encode(endpoint.signingKeys()));
+                insert.setString(3, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
                 insert.setBoolean(4, endpoint.enabled());
                 insert.setString(5, endpoint.disabledReason());
                 setMillis(insert, 6, endpoint.disabledAt());
@@ -137,7 +161,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                     + " initial_interval_ms = ?, multiplier = ?, max_interval_ms = ?, max_duration_ms = ?, max_attempts = ?, timeout_ms = ?,"
                     + " rate_limit_per_second = ?, max_concurrency = ?, ordered_delivery = ? WHERE id = ?")) {
                 update.setString(1, endpoint.url().toString());
-                update.setString(2, SigningKeysCodec.encode(endpoint.signingKeys()));
+                update.setString(2, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
                 setPolicy(update, 3, endpoint.policy());
                 update.setDouble(9, endpoint.rateLimitPerSecond());
                 update.setInt(10, endpoint.maxConcurrency());
@@ -591,7 +615,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                     Double multiplier = row.getObject(8) == null ? null : row.getDouble(8);
                     EndpointPolicy policy = new EndpointPolicy(duration(row, 7), multiplier, duration(row, 9), duration(row, 10),
                             integer(row, 11), duration(row, 12));
-                    endpoints.add(new Endpoint(id, URI.create(row.getString(2)), SigningKeysCodec.decode(id, row.getString(3)),
+                    endpoints.add(new Endpoint(id, URI.create(row.getString(2)), SigningKeysCodec.decode(id, row.getString(3), cipher),
                             row.getBoolean(4), row.getString(5), instant(row, 6), policy, row.getDouble(13), row.getInt(14),
                             row.getBoolean(15)));
                 }
