@@ -8,6 +8,7 @@ import dev.endure.delivery.DeliveryPolicy;
 import dev.endure.delivery.DeliveryStore;
 import dev.endure.delivery.DeliveryWorker;
 import dev.endure.delivery.crypto.SecretCipher;
+import dev.endure.delivery.retention.MessageRetention;
 import dev.endure.delivery.jdbc.JdbcDeliveryQueries;
 import dev.endure.delivery.jdbc.JdbcDeliveryStore;
 import dev.endure.delivery.ssrf.SsrfGuard;
@@ -23,6 +24,7 @@ import dev.endure.server.metrics.DeliveryEventRecorder;
 import dev.endure.server.metrics.QueueHistory;
 import dev.endure.server.metrics.ServerMetrics;
 import dev.endure.server.store.EmbeddedPostgresStore;
+import dev.endure.server.store.RetentionTask;
 import dev.endure.server.store.StoreSecrets;
 import io.javalin.Javalin;
 import java.time.Duration;
@@ -79,6 +81,7 @@ public final class EndureServer implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicReference<>();
     private final Clock clock;
     private final DeliveryWorker worker;
+    private volatile RetentionTask retention;
 
     private EndureServer(ServerConfig config, Clock clock, List<DeliveryListener> listeners) {
         this.config = config;
@@ -161,6 +164,8 @@ public final class EndureServer implements AutoCloseable {
             }
             long sampleMillis = Math.max(100, config.duration(ConfigKey.DASHBOARD_SAMPLE_INTERVAL).toMillis());
             server.sampler.scheduleWithFixedDelay(server::sample, 0, sampleMillis, TimeUnit.MILLISECONDS);
+            server.retention = RetentionTask.start(new MessageRetention(server.pool, config.duration(ConfigKey.RETENTION_PERIOD),
+                    config.integer(ConfigKey.RETENTION_BATCH_SIZE)), clock, config.duration(ConfigKey.RETENTION_INTERVAL));
             LOG.info("endure server listening on {} (store: {})", server.baseUrl(), config.embeddedStore() ? "embedded PostgreSQL in "
                     + server.embedded.directory() : "shared database");
             return server;
@@ -317,6 +322,9 @@ public final class EndureServer implements AutoCloseable {
         long deadline = System.nanoTime() + grace.toNanos();
         LOG.info("endure server shutting down: refusing new requests, answering those in flight (grace {} s)", grace.toSeconds());
         sampler.shutdownNow();
+        if (retention != null) {
+            retention.close();
+        }
         readinessProbe.shutdownNow();
         if (!gate.closeAndAwait(grace)) {
             LOG.warn("{} API requests were still running after {} s; stopping HTTP anyway", gate.inFlight(), grace.toSeconds());

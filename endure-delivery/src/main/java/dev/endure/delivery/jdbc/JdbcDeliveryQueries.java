@@ -5,6 +5,7 @@ import dev.endure.delivery.DeliveryPage;
 import dev.endure.delivery.DeliveryQuery;
 import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.StoredMessage;
+import dev.endure.delivery.retention.MessageRetention;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -29,6 +30,11 @@ public final class JdbcDeliveryQueries {
     }
 
     /** Deliveries newest first, filtered, one page at a time. */
+    /** Removes one message's payload now and stops its unfinished deliveries (see {@link MessageRetention#expungePayload}). */
+    public boolean expungePayload(String messageId, java.time.Instant now) {
+        return MessageRetention.expungePayload(dataSource, messageId, now);
+    }
+
     public DeliveryPage deliveries(DeliveryQuery query) {
         StringBuilder sql = new StringBuilder("SELECT d.seq, d.id, d.message_id, d.endpoint_id, d.idempotency_key, d.state, d.attempts,"
                 + " d.next_attempt_at, d.window_start, d.fencing_token, d.lease_owner, d.lease_until, d.created_at, d.finished_at,"

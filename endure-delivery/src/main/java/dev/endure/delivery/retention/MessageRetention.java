@@ -62,7 +62,7 @@ public final class MessageRetention {
         int messages = 0;
         int batches = 0;
         while (batches < maxBatches) {
-            int[] batch = inTransaction(connection -> purgeBatch(connection, cutoff));
+            int[] batch = inTransaction(dataSource, connection -> purgeBatch(connection, cutoff));
             batches++;
             deliveries += batch[0];
             attempts += batch[1];
@@ -80,7 +80,12 @@ public final class MessageRetention {
      * lease so its result is not recorded. Returns false when there is no such message.
      */
     public boolean expungePayload(String messageId, Instant now) {
-        return inTransaction(connection -> {
+        return expungePayload(dataSource, messageId, now);
+    }
+
+    /** {@link #expungePayload(String, Instant)} on {@code dataSource}, needing no retention period. */
+    public static boolean expungePayload(DataSource dataSource, String messageId, Instant now) {
+        return inTransaction(dataSource, connection -> {
             int found;
             try (PreparedStatement update = connection.prepareStatement("UPDATE endure_message SET payload = ? WHERE id = ?")) {
                 update.setString(1, EXPUNGED_PAYLOAD);
@@ -140,7 +145,7 @@ public final class MessageRetention {
         T run(Connection connection) throws SQLException;
     }
 
-    private <T> T inTransaction(Work<T> work) {
+    private static <T> T inTransaction(DataSource dataSource, Work<T> work) {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
