@@ -40,6 +40,9 @@ import java.util.function.Supplier;
  */
 public final class ConcurrencyLimit {
 
+    /** What {@link #tryAcquire()} returns when no slot is free. */
+    public static final long NO_PERMIT = Long.MIN_VALUE;
+
     /** A window packs its completions (high bits) and summed latency in 16 ns units (low bits) into one long. */
     private static final int SUM_BITS = 44;
     private static final long SUM_MASK = (1L << SUM_BITS) - 1;
@@ -170,6 +173,23 @@ public final class ConcurrencyLimit {
             throw rejected(0);
         }
         return await(maxWaitNanos);
+    }
+
+    /**
+     * Takes a slot if one is free now, without waiting and without an exception: for a worker that would rather
+     * pick other work (another endpoint's delivery) than wait. Counts no rejection.
+     *
+     * @return a permit for {@link #release(long, Verdict)}, or {@link #NO_PERMIT}
+     */
+    public long tryAcquire() {
+        if (tryTake()) {
+            long permit = grantTime();
+            return permit == NO_PERMIT ? permit + 1 : permit;
+        }
+        if (adaptive && !saturated) {
+            saturated = true;
+        }
+        return NO_PERMIT;
     }
 
     /** Takes a slot only if one is free now, whatever the max wait: for asynchronous callers, who must not block. */

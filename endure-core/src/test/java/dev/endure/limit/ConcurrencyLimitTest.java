@@ -132,14 +132,16 @@ class ConcurrencyLimitTest {
 
     @Test
     void overloadsWithinTheToleranceHoldTheLimitAndMoreShrinkIt() {
-        ConcurrencyLimit limit = adaptive(ConcurrencyLimitPolicy.adaptive("db").initialLimit(10).overloadTolerance(0.1).minWindowSamples(1));
+        ConcurrencyLimit limit = adaptive(ConcurrencyLimitPolicy.adaptive("db").initialLimit(10).overloadTolerance(0.2).minWindowSamples(1));
 
-        window(limit, 9, 1); // 10 % conflicted: tolerated, but no growth either
+        window(limit, 8, 2); // 20 % conflicted: tolerated, but too many to grow
         assertThat(limit.limit()).isEqualTo(10);
-        window(limit, 8, 2); // 20 %: shrink
+        window(limit, 7, 3); // 30 %: shrink
         assertThat(limit.limit()).isEqualTo(9);
         window(limit, 9, 0); // none: grow
         assertThat(limit.limit()).isEqualTo(10);
+        window(limit, 9, 1); // 10 %, half the tolerance: rare enough to keep probing
+        assertThat(limit.limit()).isEqualTo(11);
     }
 
     /** One window of successes then overloads, one call at a time but with the limit reached once. */
@@ -208,6 +210,23 @@ class ConcurrencyLimitTest {
         limit.acquire();
         assertThatThrownBy(limit::acquire).isInstanceOfSatisfying(ConcurrencyLimitExceededException.class,
                 rejected -> assertThat(rejected.retryAfter()).contains(Duration.ofMillis(25)));
+    }
+
+    @Test
+    void tryAcquireAnswersAtOnceWithoutCountingARejection() {
+        ConcurrencyLimits perEndpoint = ConcurrencyLimits.of("webhooks", ConcurrencyLimitPolicy.fixed("endpoint", 1).maxWait(Duration.ofMinutes(1)).build(), time);
+        ConcurrencyLimit slow = perEndpoint.forKey("ep_slow");
+        long permit = slow.tryAcquire();
+        assertThat(permit).isNotEqualTo(ConcurrencyLimit.NO_PERMIT);
+
+        assertThat(slow.tryAcquire()).isEqualTo(ConcurrencyLimit.NO_PERMIT);
+        assertThat(perEndpoint.forKey("ep_fast").tryAcquire()).as("another endpoint's limit is its own").isNotEqualTo(ConcurrencyLimit.NO_PERMIT);
+        assertThat(slow.rejections()).isZero();
+        assertThat(slow.name()).isEqualTo("webhooks@ep_slow");
+        assertThat(perEndpoint.snapshot()).containsEntry("ep_slow", 1).containsEntry("ep_fast", 1);
+
+        slow.release(permit);
+        assertThat(slow.tryAcquire()).isNotEqualTo(ConcurrencyLimit.NO_PERMIT);
     }
 
     @Test

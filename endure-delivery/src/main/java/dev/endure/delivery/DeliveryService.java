@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The producer's and operator's side of delivery: register endpoints, send messages, disable, enable,
@@ -58,12 +59,82 @@ public final class DeliveryService {
         store.createEndpoint(endpoint, clock.instant());
     }
 
-    /** Sends a message to each endpoint; a repeated idempotency key for an endpoint comes back as a duplicate. */
-    public List<EnqueueResult> send(NewMessage message, String... endpointIds) {
-        return store.enqueue(message, List.of(endpointIds), clock.instant());
+    /**
+     * Replaces an endpoint's URL, keys, policy, limits and ordering; a changed URL is checked against
+     * the SSRF guard first, as on creation.
+     *
+     * @throws IllegalArgumentException naming the URL and the refused address, or an unknown endpoint
+     */
+    public void updateEndpoint(Endpoint endpoint) {
+        Endpoint current = requireEndpoint(endpoint.id());
+        if (!current.url().equals(endpoint.url())) {
+            try {
+                guard.vet(endpoint.url());
+            } catch (IOException refused) {
+                throw new IllegalArgumentException("endpoint " + endpoint.id() + " refused: " + refused.getMessage(), refused);
+            }
+        }
+        store.updateEndpoint(endpoint);
     }
 
-    /** Makes {@code next} the current secret; the old one keeps signing for {@code overlap}. */
+    /**
+     * Deletes an endpoint with its deliveries and their attempts.
+     *
+     * @return false if it did not exist
+     * @throws IllegalStateException if a delivery to it is in flight now
+     */
+    public boolean deleteEndpoint(String endpointId) {
+        return store.deleteEndpoint(endpointId, clock.instant());
+    }
+
+    /** Removes one message's payload at once (see {@link DeliveryStore#expungePayload}); false if there is no such message. */
+    public boolean expungePayload(String messageId) {
+        return store.expungePayload(messageId, clock.instant());
+    }
+
+    public Optional<Endpoint> endpoint(String endpointId) {
+        return store.endpoint(endpointId);
+    }
+
+    public List<Endpoint> endpoints() {
+        return store.endpoints();
+    }
+
+    /** One endpoint's attempt statistics over the stats window up to now. */
+    public EndpointAttemptStats stats(String endpointId) {
+        return store.endpointStats(endpointId, clock.instant().minus(statsWindow));
+    }
+
+    /** Sends a message to each endpoint; a repeated idempotency key for an endpoint comes back as a duplicate. */
+    public List<EnqueueResult> send(NewMessage message, String... endpointIds) {
+        return send(message, List.of(endpointIds));
+    }
+
+    /** As {@link #send(NewMessage, String...)}. */
+    public List<EnqueueResult> send(NewMessage message, List<String> endpointIds) {
+        return store.enqueue(message, endpointIds, clock.instant());
+    }
+
+    public Optional<Delivery> delivery(String deliveryId) {
+        return store.delivery(deliveryId);
+    }
+
+    /** The deliveries of one message, one per endpoint. */
+    public List<Delivery> deliveriesOfMessage(String messageId) {
+        return store.deliveriesOfMessage(messageId);
+    }
+
+    /** A delivery's attempts, oldest first. */
+    public List<Attempt> attempts(String deliveryId) {
+        return store.attempts(deliveryId);
+    }
+
+    /** Now, by this service's clock (the time operator actions are recorded at). */
+    public Instant now() {
+        return clock.instant();
+    }
+
+    /** Makes {@code next} the current secret; the old one keeps signing for {@code overlap} from now. */
     public Endpoint rotateSecret(String endpointId, WebhookSecret next, Duration overlap) {
         Endpoint endpoint = requireEndpoint(endpointId);
         Endpoint rotated = endpoint.withSigningKeys(endpoint.signingKeys().rotate(next, overlap, clock.instant()));

@@ -93,6 +93,42 @@ public interface DeliveryStore {
     /** Attempt statistics of one endpoint over {@code [since, now]}. */
     EndpointAttemptStats endpointStats(String endpointId, Instant since);
 
+    /**
+     * Deletes an endpoint, its deliveries and their attempts in one transaction (messages stay: other
+     * endpoints may share them).
+     *
+     * @return false if it did not exist
+     * @throws IllegalStateException if a delivery to it is in flight now (delete after it ends, or disable first)
+     */
+    boolean deleteEndpoint(String id, Instant now);
+
+    /**
+     * Gives back every live claim of {@code owner} (a worker shutting down): its deliveries become
+     * pending, due now, for any worker (held if their endpoint is disabled). A send of that owner that
+     * still finishes later is rejected as stale by {@link #complete}.
+     *
+     * @return how many deliveries were released
+     */
+    int releaseLeases(String owner, Instant now);
+
+    /**
+     * Holds pending deliveries of disabled endpoints. Disabling holds them, but a send committed
+     * concurrently with the disabling, or a claim released after it, can still leave one pending, and
+     * claiming skips disabled endpoints, so it would wait forever instead of showing as held. A
+     * periodic sweep closes that gap whatever caused it.
+     *
+     * @return how many deliveries it held
+     */
+    int holdPendingOfDisabledEndpoints();
+
+    /**
+     * Removes one message's payload now (it reads as JSON {@code null}); its unfinished deliveries fail with
+     * reason "payload expunged" and one in flight loses its lease.
+     *
+     * @return false if there is no such message
+     */
+    boolean expungePayload(String messageId, Instant now);
+
     /** Decides, inside the claim transaction, whether a candidate may be leased now. Must be quick and never block. */
     @FunctionalInterface
     interface ClaimAdmission {

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.endure.Clock;
 import dev.endure.delivery.DeliveryListener;
 import dev.endure.delivery.DeliveryPolicy;
+import dev.endure.delivery.DeliveryService;
 import dev.endure.delivery.DeliveryStore;
 import dev.endure.delivery.DeliveryWorker;
 import dev.endure.delivery.crypto.SecretCipher;
@@ -121,11 +122,11 @@ public final class EndureServer implements AutoCloseable {
                 this.worker = null;
             }
             DeliveryWorker local = worker;
-            ApiContext api = new ApiContext(store, queries, clock, endpointId -> {
+            DeliveryService deliveries = DeliveryService.builder(store).ssrfGuard(guard).clock(clock).statsWindow(Duration.ofHours(24)).build();
+            ApiContext api = new ApiContext(deliveries, queries, endpointId -> {
                 var state = local == null ? null : local.breakerState(endpointId);
                 return state == null ? null : state.name();
-            }, history,
-                    config.integer(ConfigKey.DELIVERY_MAX_PAYLOAD_BYTES), Duration.ofHours(24), guard, policy);
+            }, history, config.integer(ConfigKey.DELIVERY_MAX_PAYLOAD_BYTES), policy);
             if (worker != null) {
                 metrics.watchWorker(worker::health);
             }
@@ -214,7 +215,7 @@ public final class EndureServer implements AutoCloseable {
 
     private void sample() {
         try {
-            int held = queries.holdPendingOfDisabledEndpoints();
+            int held = store.holdPendingOfDisabledEndpoints();
             if (held > 0) {
                 LOG.info("held {} pending deliveries of disabled endpoints", held);
             }
@@ -346,7 +347,7 @@ public final class EndureServer implements AutoCloseable {
                 LOG.warn("stopping the worker failed: {}", e.getCause().toString());
             }
             try {
-                int released = queries.releaseLeases(worker.owner(), clock.instant());
+                int released = store.releaseLeases(worker.owner(), clock.instant());
                 if (released > 0) {
                     LOG.info("released {} in-flight deliveries back to the queue", released);
                 }

@@ -86,7 +86,8 @@ public final class ContentionCurve implements Callable<Integer> {
             out.println("PostgreSQL: " + postgres.description());
             CurveCells cells = new CurveCells(postgres, authorizations, duration, maxAttempts, fixed);
             // Warm the JIT and the server once, unreported, so the first cell is not the slow one.
-            new CurveCells(postgres, authorizations, Duration.ofSeconds(3), maxAttempts, fixed).endure("warm-up", CurveCells.Variant.ADAPTIVE, 4);
+            Duration warmUp = duration.compareTo(Duration.ofSeconds(3)) < 0 ? duration : Duration.ofSeconds(3);
+            new CurveCells(postgres, authorizations, warmUp, maxAttempts, fixed).endure("warm-up", CurveCells.Variant.ADAPTIVE, 4);
             for (int count : clients) {
                 if (!"none".equals(pgbench) && variants.contains("pgbench")) {
                     rows.add(print(out, cells.pgbench(pgbench, count, 1)));

@@ -64,6 +64,11 @@ public final class OverloadBench implements Callable<Integer> {
         System.exit(new CommandLine(new OverloadBench()).execute(args));
     }
 
+    /** Where a phase's measurement starts: after 20 s, or after half of a shorter phase. */
+    static long settling(Duration length) {
+        return Math.min(Duration.ofSeconds(20).toNanos(), length.toNanos() / 2);
+    }
+
     @Override
     public Integer call() throws Exception {
         AtomicInteger inService = new AtomicInteger();
@@ -88,9 +93,11 @@ public final class OverloadBench implements Callable<Integer> {
         server.start();
         URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/work");
         double capacity = workers * 1e9 / baseNanos;
-        HttpClient client = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(4)).build();
+        // HTTP/1.1: the JDK's server speaks no HTTP/2, and an upgrade attempt per new connection would be measured too.
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Executors.newFixedThreadPool(4)).build();
         ExecutorService callers = Executors.newCachedThreadPool();
         try {
+            run(client, callers, uri, null, capacity * 0.5, Duration.ofSeconds(5)); // warm-up: JIT, threads, connections
             Phase reference = run(client, callers, uri, null, capacity * 0.5, unloaded);
             ConcurrencyLimit limit = ConcurrencyLimit.of(ConcurrencyLimitPolicy.adaptive("overload-bench").build());
             Phase overload = run(client, callers, uri, limit, capacity * load, duration);
@@ -146,7 +153,7 @@ public final class OverloadBench implements Callable<Integer> {
         LongAdder shed = new LongAdder();
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build();
         long start = System.nanoTime();
-        long measureFrom = start + Math.min(Duration.ofSeconds(20).toNanos(), length.toNanos() / 2);
+        long measureFrom = start + settling(length);
         long end = start + length.toNanos();
         List<Double> limitMeans = new ArrayList<>();
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();

@@ -10,7 +10,8 @@ import dev.endure.limit.ConcurrencyLimitPolicy;
  * <ol>
  *   <li><b>Overload</b> (more than {@code overloadTolerance} of the window's calls reported a serialization
  *       failure, a 429/503, a timeout; by default any one): shrink by {@code decreaseFactor}, once per window
- *       however many calls reported it. Fewer than that hold the limit where it is. Against a rare, steady signal
+ *       however many calls reported it. More than half the tolerance holds the limit where it is; fewer let the
+ *       latency rules below decide, so the limit probes upward only while overload is rare. Against a rare, steady signal
  *       this balances the growth of the clean windows well above the floor; against conflicts that rise with
  *       concurrency (SERIALIZABLE on hot rows) it settles where few windows see one, so that a transaction
  *       seldom fails twice in a row.
@@ -74,8 +75,8 @@ public final class LimitEstimator {
         double ratio = Double.isNaN(baselineNanos) ? 1 : smoothedNanos / baselineNanos;
         if (overloads > overloadTolerance * (overloads + Math.max(0, successes))) {
             limit = Math.max(minLimit, limit * decreaseFactor);
-        } else if (overloads > 0) {
-            return current(); // tolerated: hold
+        } else if (overloads > overloadTolerance / 2 * (overloads + Math.max(0, successes))) {
+            return current(); // tolerated, but too many to probe for more: hold
         } else if (ratio > shrinkAbove) {
             limit = Math.max(minLimit, limit * Math.max(decreaseFactor, shrinkAbove / ratio));
             if (current() <= minLimit) {

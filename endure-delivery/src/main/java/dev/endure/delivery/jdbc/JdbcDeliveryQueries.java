@@ -2,10 +2,10 @@ package dev.endure.delivery.jdbc;
 
 import dev.endure.delivery.Delivery;
 import dev.endure.delivery.DeliveryPage;
+import dev.endure.delivery.DeliveryQueries;
 import dev.endure.delivery.DeliveryQuery;
 import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.StoredMessage;
-import dev.endure.delivery.retention.MessageRetention;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,11 +17,11 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * Read-side queries an operator's API needs beyond {@link JdbcDeliveryStore}: list deliveries with
- * filters and a keyset cursor, read a stored message, and delete an endpoint with its history. Same
- * schema, same database; each method is one short transaction.
+ * {@link DeliveryQueries} on the JDBC store's schema: list deliveries with filters and a keyset cursor,
+ * read a stored message, look up an idempotency key. Read-only (the writes an operator needs are on
+ * {@link JdbcDeliveryStore}); each method is one short transaction.
  */
-public final class JdbcDeliveryQueries {
+public final class JdbcDeliveryQueries implements DeliveryQueries {
 
     private final DataSource dataSource;
 
@@ -30,11 +30,7 @@ public final class JdbcDeliveryQueries {
     }
 
     /** Deliveries newest first, filtered, one page at a time. */
-    /** Removes one message's payload now and stops its unfinished deliveries (see {@link MessageRetention#expungePayload}). */
-    public boolean expungePayload(String messageId, java.time.Instant now) {
-        return MessageRetention.expungePayload(dataSource, messageId, now);
-    }
-
+    @Override
     public DeliveryPage deliveries(DeliveryQuery query) {
         StringBuilder sql = new StringBuilder("SELECT d.seq, d.id, d.message_id, d.endpoint_id, d.idempotency_key, d.state, d.attempts,"
                 + " d.next_attempt_at, d.window_start, d.fencing_token, d.lease_owner, d.lease_until, d.created_at, d.finished_at,"
@@ -88,6 +84,7 @@ public final class JdbcDeliveryQueries {
         }
     }
 
+    @Override
     public Optional<StoredMessage> message(String id) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(
@@ -104,6 +101,7 @@ public final class JdbcDeliveryQueries {
     }
 
     /** The message an endpoint's delivery with this idempotency key belongs to, if one exists. */
+    @Override
     public Optional<String> messageIdForIdempotencyKey(String endpointId, String idempotencyKey) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(
@@ -118,92 +116,8 @@ public final class JdbcDeliveryQueries {
         }
     }
 
-    /**
-     * Deletes an endpoint, its deliveries and their attempts in one transaction (messages stay: other
-     * endpoints may share them).
-     *
-     * @return false if it did not exist
-     * @throws IllegalStateException if a delivery to it is in flight now (delete after it ends, or disable first)
-     */
-    public boolean deleteEndpoint(String id, Instant now) {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                try (PreparedStatement check = connection.prepareStatement(
-                        "SELECT COUNT(*) FROM endure_delivery WHERE endpoint_id = ? AND state = 'IN_FLIGHT' AND lease_until > ?")) {
-                    check.setString(1, id);
-                    check.setLong(2, now.toEpochMilli());
-                    try (ResultSet row = check.executeQuery()) {
-                        row.next();
-                        if (row.getLong(1) > 0) {
-                            connection.rollback();
-                            throw new IllegalStateException("endpoint " + id + " has " + row.getLong(1)
-                                    + " deliveries in flight; disable it and delete it once they end");
-                        }
-                    }
-                }
-                for (String sql : List.of("DELETE FROM endure_attempt WHERE delivery_id IN (SELECT id FROM endure_delivery WHERE endpoint_id = ?)",
-                        "DELETE FROM endure_delivery WHERE endpoint_id = ?")) {
-                    try (PreparedStatement delete = connection.prepareStatement(sql)) {
-                        delete.setString(1, id);
-                        delete.executeUpdate();
-                    }
-                }
-                int deleted;
-                try (PreparedStatement delete = connection.prepareStatement("DELETE FROM endure_endpoint WHERE id = ?")) {
-                    delete.setString(1, id);
-                    deleted = delete.executeUpdate();
-                }
-                connection.commit();
-                return deleted > 0;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new JdbcStoreException("deleting endpoint " + id + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Gives back every live claim of {@code owner} (a worker shutting down): its deliveries become
-     * pending, due now, for any worker. A send of that owner that still finishes later is rejected as
-     * stale by {@link JdbcDeliveryStore#complete}, since the delivery is no longer in flight under it.
-     *
-     * @return how many deliveries were released
-     */
-    public int releaseLeases(String owner, Instant now) {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement update = connection.prepareStatement("UPDATE endure_delivery SET state = CASE WHEN EXISTS (SELECT 1 FROM"
-                        + " endure_endpoint e WHERE e.id = endpoint_id AND e.enabled = FALSE) THEN 'HELD' ELSE 'PENDING' END,"
-                        + " lease_owner = NULL, lease_until = NULL, next_attempt_at = ? WHERE state = 'IN_FLIGHT' AND lease_owner = ?")) {
-            update.setLong(1, now.toEpochMilli());
-            update.setString(2, owner);
-            return update.executeUpdate();
-        } catch (SQLException e) {
-            throw new JdbcStoreException("releasing the leases of " + owner + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Holds pending deliveries of disabled endpoints. The store holds them when the endpoint is
-     * disabled, but a send committed concurrently with the disabling, or a claim released after it,
-     * can still leave one pending, and claiming skips disabled endpoints, so it would wait forever
-     * instead of showing as held. A periodic sweep closes that gap whatever caused it.
-     *
-     * @return how many deliveries it held
-     */
-    public int holdPendingOfDisabledEndpoints() {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement update = connection.prepareStatement("UPDATE endure_delivery SET state = 'HELD' WHERE state = 'PENDING'"
-                        + " AND endpoint_id IN (SELECT e.id FROM endure_endpoint e WHERE e.enabled = FALSE)")) {
-            return update.executeUpdate();
-        } catch (SQLException e) {
-            throw new JdbcStoreException("holding the pending deliveries of disabled endpoints failed: " + e.getMessage(), e);
-        }
-    }
-
     /** Whether the database answers a trivial query within {@code timeoutSeconds}. */
+    @Override
     public boolean answers(int timeoutSeconds) {
         try (Connection connection = dataSource.getConnection()) {
             return connection.isValid(timeoutSeconds);

@@ -16,6 +16,7 @@ import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.StaleLeaseException;
 import dev.endure.delivery.Transition;
 import dev.endure.delivery.crypto.SecretCipher;
+import dev.endure.delivery.retention.MessageRetention;
 import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -54,6 +55,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     private final DataSource dataSource;
     private final AutoCloseable owned;
     private final SecretCipher cipher;
+    private final JdbcOperatorWrites operatorWrites;
 
     private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned) {
         this(dataSource, owned, null);
@@ -63,6 +65,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         this.dataSource = dataSource;
         this.owned = owned;
         this.cipher = cipher;
+        this.operatorWrites = new JdbcOperatorWrites(dataSource);
     }
 
     /**
@@ -80,6 +83,26 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
             throw new IllegalStateException("no encryption key configured; nothing to re-encrypt with");
         }
         return transaction(connection -> SecretResealer.reseal(connection, cipher));
+    }
+
+    @Override
+    public boolean deleteEndpoint(String id, Instant now) {
+        return operatorWrites.deleteEndpoint(id, now);
+    }
+
+    @Override
+    public int releaseLeases(String owner, Instant now) {
+        return operatorWrites.releaseLeases(owner, now);
+    }
+
+    @Override
+    public int holdPendingOfDisabledEndpoints() {
+        return operatorWrites.holdPendingOfDisabledEndpoints();
+    }
+
+    @Override
+    public boolean expungePayload(String messageId, Instant now) {
+        return MessageRetention.expungePayload(dataSource, messageId, now);
     }
 
     /** A store on {@code dataSource}, migrated to the latest schema. The caller keeps owning the pool. */

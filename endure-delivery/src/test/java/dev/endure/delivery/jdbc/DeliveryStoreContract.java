@@ -7,6 +7,7 @@ import dev.endure.delivery.Attempt;
 import dev.endure.delivery.AttemptOutcome;
 import dev.endure.delivery.Claim;
 import dev.endure.delivery.DeliveryState;
+import dev.endure.delivery.DeliveryStore;
 import dev.endure.delivery.DeliveryStore.ClaimAdmission;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EndpointPolicy;
@@ -79,6 +80,22 @@ abstract class DeliveryStoreContract {
         assertThat(store.countsByState()).containsEntry(DeliveryState.PENDING, 2L);
         assertThatThrownBy(() -> store.enqueue(NewMessage.of("x", "{}"), List.of("ep_nope"), now))
                 .hasMessageContaining("unknown endpoint ep_nope");
+    }
+
+    // Issue 12: these operator writes lived in the read-side JdbcDeliveryQueries; now they are the store's.
+    @Test
+    void deletesAnEndpointWithItsDeliveriesButNotWhileOneIsInFlight() {
+        store.enqueue(NewMessage.of("e", "{}"), List.of("ep_a"), now);
+        List<dev.endure.delivery.Claim> claims = store.claim("worker-1", 10, LEASE, now, DeliveryStore.ClaimAdmission.all());
+        assertThat(claims).hasSize(1);
+        assertThatThrownBy(() -> store.deleteEndpoint("ep_a", now)).isInstanceOf(IllegalStateException.class).hasMessageContaining("in flight");
+        assertThat(store.releaseLeases("worker-1", now)).isEqualTo(1);
+        assertThat(store.countsByState()).containsEntry(DeliveryState.PENDING, 1L);
+        assertThat(store.deleteEndpoint("ep_a", now)).isTrue();
+        assertThat(store.endpoint("ep_a")).isEmpty();
+        assertThat(store.countsByState()).containsEntry(DeliveryState.PENDING, 0L);
+        assertThat(store.deleteEndpoint("ep_a", now)).isFalse();
+        assertThat(store.holdPendingOfDisabledEndpoints()).isZero();
     }
 
     @Test

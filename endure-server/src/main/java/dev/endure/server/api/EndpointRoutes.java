@@ -6,7 +6,6 @@ import dev.endure.delivery.DeliveryPolicy;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EndpointPolicy;
 import dev.endure.delivery.InvalidPolicyException;
-import dev.endure.delivery.signing.SigningKeys;
 import dev.endure.delivery.signing.WebhookSecret;
 import dev.endure.config.DurationText;
 import dev.endure.server.auth.Scope;
@@ -52,14 +51,17 @@ final class EndpointRoutes {
         Settings settings = Settings.read(body);
         settings.check(body, api.policy());
         body.finish();
-        checkTarget(url);
         String endpointId = id != null ? id : "ep_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 20);
-        if (api.store().endpoint(endpointId).isPresent()) {
+        if (api.deliveries().endpoint(endpointId).isPresent()) {
             throw ApiException.conflict("endpoint " + endpointId + " already exists");
         }
         WebhookSecret secret = WebhookSecret.generate();
         Endpoint endpoint = settings.applyTo(Endpoint.of(endpointId, url, secret));
-        api.store().createEndpoint(endpoint, api.clock().instant());
+        try {
+            api.deliveries().createEndpoint(endpoint);
+        } catch (IllegalArgumentException refused) {
+            throw targetRefused(url, refused);
+        }
         ObjectNode json = Views.endpoint(endpoint, null, api.breakerStates().apply(endpointId));
         // The only answer that carries the secret: the receiver needs it to verify signatures.
         json.put("secret", secret.encoded());
@@ -69,18 +71,15 @@ final class EndpointRoutes {
     private void list(Context ctx) {
         ObjectNode json = Json.object();
         ArrayNode data = json.putArray("data");
-        Instant since = api.clock().instant().minus(api.statsWindow());
-        for (Endpoint endpoint : api.store().endpoints()) {
-            data.add(Views.endpoint(endpoint, api.store().endpointStats(endpoint.id(), since), api.breakerStates().apply(endpoint.id())));
+        for (Endpoint endpoint : api.deliveries().endpoints()) {
+            data.add(Views.endpoint(endpoint, api.deliveries().stats(endpoint.id()), api.breakerStates().apply(endpoint.id())));
         }
         Routes.json(ctx, 200, json);
     }
 
     private void read(Context ctx) {
         Endpoint endpoint = existing(ctx);
-        Instant since = api.clock().instant().minus(api.statsWindow());
-        Routes.json(ctx, 200, Views.endpoint(endpoint, api.store().endpointStats(endpoint.id(), since),
-                api.breakerStates().apply(endpoint.id())));
+        Routes.json(ctx, 200, Views.endpoint(endpoint, api.deliveries().stats(endpoint.id()), api.breakerStates().apply(endpoint.id())));
     }
 
     private void update(Context ctx) {
@@ -91,18 +90,21 @@ final class EndpointRoutes {
         settings.check(body, api.policy());
         body.finish();
         if (url != null) {
-            checkTarget(url);
             endpoint = endpoint.withUrl(url);
         }
         Endpoint updated = settings.applyTo(endpoint);
-        api.store().updateEndpoint(updated);
+        try {
+            api.deliveries().updateEndpoint(updated);
+        } catch (IllegalArgumentException refused) {
+            throw targetRefused(url, refused);
+        }
         Routes.json(ctx, 200, Views.endpoint(updated, null, api.breakerStates().apply(updated.id())));
     }
 
     private void delete(Context ctx) {
         String id = Routes.pathId(ctx, "endpoint");
         try {
-            if (!api.queries().deleteEndpoint(id, api.clock().instant())) {
+            if (!api.deliveries().deleteEndpoint(id)) {
                 throw ApiException.notFound("endpoint", id);
             }
         } catch (IllegalStateException e) {
@@ -120,9 +122,8 @@ final class EndpointRoutes {
             body.finish();
         }
         WebhookSecret next = WebhookSecret.generate();
-        Instant now = api.clock().instant();
-        SigningKeys rotated = endpoint.signingKeys().rotate(next, overlap, now);
-        api.store().updateEndpoint(endpoint.withSigningKeys(rotated));
+        Instant now = api.deliveries().now();
+        api.deliveries().rotateSecret(endpoint.id(), next, overlap);
         ObjectNode json = Json.object();
         json.put("endpointId", endpoint.id());
         json.put("secret", next.encoded());
@@ -132,7 +133,7 @@ final class EndpointRoutes {
 
     private void enable(Context ctx) {
         Endpoint endpoint = existing(ctx);
-        int resumed = api.store().enableEndpoint(endpoint.id(), api.clock().instant());
+        int resumed = api.deliveries().enable(endpoint.id());
         ObjectNode json = Json.object();
         json.put("endpointId", endpoint.id());
         json.put("enabled", true);
@@ -149,7 +150,7 @@ final class EndpointRoutes {
             reason = body.optionalString("reason", 1, 500).orElse(reason);
             body.finish();
         }
-        boolean changed = api.store().disableEndpoint(endpoint.id(), reason, api.clock().instant());
+        boolean changed = api.deliveries().disable(endpoint.id(), reason);
         ObjectNode json = Json.object();
         json.put("endpointId", endpoint.id());
         json.put("enabled", false);
@@ -165,7 +166,7 @@ final class EndpointRoutes {
             body.reject("since", "is required: replay the failures that ended at or after this time (ISO-8601, e.g. 2025-01-31T00:00:00Z)");
         }
         body.finish();
-        int replayed = api.store().replayFailed(endpoint.id(), since, api.clock().instant());
+        int replayed = api.deliveries().replayFailed(endpoint.id(), since);
         ObjectNode json = Json.object();
         json.put("endpointId", endpoint.id());
         json.put("replayed", replayed);
@@ -174,21 +175,21 @@ final class EndpointRoutes {
 
     private Endpoint existing(Context ctx) {
         String id = Routes.pathId(ctx, "endpoint");
-        return api.store().endpoint(id).orElseThrow(() -> ApiException.notFound("endpoint", id));
+        return api.deliveries().endpoint(id).orElseThrow(() -> ApiException.notFound("endpoint", id));
     }
 
-    /** Refuses at registration what the worker would refuse at every attempt, so the mistake shows at once. */
-    private void checkTarget(URI url) {
-        if (api.ssrfGuard() == null) {
-            return;
+    /**
+     * The 400 for a URL the SSRF guard refuses: refused at registration what the worker would refuse at
+     * every attempt, so the mistake shows at once.
+     */
+    private static ApiException targetRefused(URI url, IllegalArgumentException refused) {
+        if (refused.getCause() instanceof dev.endure.delivery.ssrf.SsrfBlockedException blocked) {
+            return ApiException.invalid("url", blocked.getMessage() + " (allow it with delivery.allowTargets if it is intended)");
         }
-        try {
-            api.ssrfGuard().vet(url);
-        } catch (dev.endure.delivery.ssrf.SsrfBlockedException e) {
-            throw ApiException.invalid("url", e.getMessage() + " (allow it with delivery.allowTargets if it is intended)");
-        } catch (java.net.UnknownHostException e) {
-            throw ApiException.invalid("url", "host " + url.getHost() + " does not resolve");
+        if (refused.getCause() instanceof java.net.UnknownHostException) {
+            return ApiException.invalid("url", "host " + (url == null ? "" : url.getHost()) + " does not resolve");
         }
+        throw refused;
     }
 
     /** The optional settings shared by create and update. */

@@ -155,7 +155,7 @@ public final class HttpApi {
 
     private static void stats(Context ctx, ApiContext api) {
         ObjectNode json = Json.object();
-        json.set("counts", Views.counts(api.store().countsByState()));
+        json.set("counts", Views.counts(api.deliveries().counts()));
         ArrayNode history = json.putArray("history");
         for (QueueHistory.Sample sample : api.history().samples()) {
             ObjectNode point = history.addObject();

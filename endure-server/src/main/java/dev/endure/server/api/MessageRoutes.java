@@ -74,12 +74,12 @@ final class MessageRoutes {
         for (int i = 0; i < targets.size(); i++) {
             if (!Routes.ID.matcher(targets.get(i)).matches()) {
                 body.reject("endpoints[" + endpointIds.indexOf(targets.get(i)) + "]", "is not an endpoint id (1 to 64 letters, digits, '_' or '-')");
-            } else if (api.store().endpoint(targets.get(i)).isEmpty()) {
+            } else if (api.deliveries().endpoint(targets.get(i)).isEmpty()) {
                 body.reject("endpoints[" + endpointIds.indexOf(targets.get(i)) + "]", "endpoint " + targets.get(i) + " does not exist");
             }
         }
         if (!endpointsGiven) {
-            targets = api.store().endpoints().stream().map(Endpoint::id).toList();
+            targets = api.deliveries().endpoints().stream().map(Endpoint::id).toList();
             if (targets.isEmpty()) {
                 body.reject("endpoints", "no endpoint exists yet; create one with POST /api/endpoints first");
             }
@@ -90,7 +90,7 @@ final class MessageRoutes {
             refuseKeyReuse(idempotencyKey, eventType, payload, targets);
         }
         NewMessage message = NewMessage.of(eventType, payload, idempotencyKey);
-        List<EnqueueResult> results = api.store().enqueue(message, targets, api.clock().instant());
+        List<EnqueueResult> results = api.deliveries().send(message, targets);
         for (EnqueueResult result : results) {
             // A race between two different bodies with one key is decided by the store; the loser learns it here.
             if (result.duplicate()) {
@@ -217,10 +217,10 @@ final class MessageRoutes {
         // The payload as it was sent and stored, not re-serialised (see Body.requiredRawJson).
         json.putRawValue("payload", new com.fasterxml.jackson.databind.util.RawValue(message.payload()));
         ArrayNode deliveries = json.putArray("deliveries");
-        for (Delivery delivery : api.store().deliveriesOfMessage(id)) {
+        for (Delivery delivery : api.deliveries().deliveriesOfMessage(id)) {
             ObjectNode entry = Views.delivery(delivery, message.eventType());
             ArrayNode attempts = entry.putArray("attempts");
-            api.store().attempts(delivery.id()).forEach(a -> attempts.add(Views.attempt(a)));
+            api.deliveries().attempts(delivery.id()).forEach(a -> attempts.add(Views.attempt(a)));
             deliveries.add(entry);
         }
         Routes.json(ctx, 200, json);
@@ -228,17 +228,17 @@ final class MessageRoutes {
 
     private void readDelivery(Context ctx) {
         String id = Routes.pathId(ctx, "delivery");
-        Delivery delivery = api.store().delivery(id).orElseThrow(() -> ApiException.notFound("delivery", id));
+        Delivery delivery = api.deliveries().delivery(id).orElseThrow(() -> ApiException.notFound("delivery", id));
         ObjectNode json = Views.delivery(delivery, api.queries().message(delivery.messageId()).map(StoredMessage::eventType).orElse(null));
         ArrayNode attempts = json.putArray("attempts");
-        api.store().attempts(id).forEach(a -> attempts.add(Views.attempt(a)));
+        api.deliveries().attempts(id).forEach(a -> attempts.add(Views.attempt(a)));
         Routes.json(ctx, 200, json);
     }
 
     private void replayDelivery(Context ctx) {
         String id = Routes.pathId(ctx, "delivery");
-        Delivery delivery = api.store().delivery(id).orElseThrow(() -> ApiException.notFound("delivery", id));
-        if (!api.store().replay(id, api.clock().instant())) {
+        Delivery delivery = api.deliveries().delivery(id).orElseThrow(() -> ApiException.notFound("delivery", id));
+        if (!api.deliveries().replay(id)) {
             throw ApiException.conflict("delivery " + id + " is " + delivery.state() + "; only failed deliveries can be replayed");
         }
         ObjectNode json = Json.object();
@@ -251,9 +251,8 @@ final class MessageRoutes {
         String id = Routes.pathId(ctx, "message");
         api.queries().message(id).orElseThrow(() -> ApiException.notFound("message", id));
         int replayed = 0;
-        Instant now = api.clock().instant();
-        for (Delivery delivery : api.store().deliveriesOfMessage(id)) {
-            if (delivery.state() == DeliveryState.FAILED && api.store().replay(delivery.id(), now)) {
+        for (Delivery delivery : api.deliveries().deliveriesOfMessage(id)) {
+            if (delivery.state() == DeliveryState.FAILED && api.deliveries().replay(delivery.id())) {
                 replayed++;
             }
         }

@@ -23,7 +23,7 @@ final class RetentionRoutes {
 
     private void expunge(Context ctx) {
         String id = Routes.pathId(ctx, "message");
-        if (!api.queries().expungePayload(id, api.clock().instant())) {
+        if (!api.deliveries().expungePayload(id)) {
             throw ApiException.notFound("message", id);
         }
         ctx.status(204);

@@ -22,7 +22,7 @@ class DemoRunTest {
         }
         int endpoints = DemoReceivers.Behaviour.values().length;
         assertThat(report.deliveries()).isEqualTo(60 * endpoints);
-        assertThat(report.lost()).isZero();
+        assertThat(report.lost()).as("report:%n%s", report.render()).isZero();
         assertThat(report.badSignatures()).isZero();
         assertThat(report.stillPending()).isZero();
         assertThat(report.delivered() + report.failed() + report.held()).isEqualTo(report.deliveries());
