@@ -3,12 +3,10 @@ package dev.endure.delivery.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.endure.delivery.Endpoint;
-import dev.endure.delivery.PooledTestDatabase;
+import dev.endure.delivery.StoreDatabases;
 import dev.endure.delivery.crypto.SecretCipher;
 import dev.endure.delivery.signing.WebhookSecret;
-import dev.endure.testing.TestDatabases;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,7 +14,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,31 +25,16 @@ class SecretsAtRestTest {
     private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
     private static final String KEY_A = SecretCipher.newKeyText();
     private static final String KEY_B = SecretCipher.newKeyText();
-    private static HikariDataSource postgres;
-
-    static Stream<String> databases() {
-        return Stream.of("postgres", "h2");
-    }
-
-    private static DataSource database(String kind) {
-        if (kind.equals("h2")) {
-            return TestDatabases.h2().dataSource();
-        }
-        postgres = PooledTestDatabase.pool(TestDatabases.postgres().dataSource());
-        return postgres;
-    }
 
     @AfterAll
-    static void closePool() {
-        if (postgres != null) {
-            postgres.close();
-        }
+    static void closePools() {
+        StoreDatabases.closeAll();
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("dev.endure.delivery.StoreDatabases#kinds")
     void theTableHoldsNoSecretAndTheStoreReadsItBack(String kind) throws Exception {
-        DataSource data = database(kind);
+        DataSource data = StoreDatabases.fresh(kind);
         JdbcDeliveryStore plain = JdbcDeliveryStore.migrate(data);
         JdbcDeliveryStore store = plain.sealingSecrets(SecretCipher.parse(KEY_A));
         WebhookSecret first = WebhookSecret.generate();
@@ -69,9 +51,9 @@ class SecretsAtRestTest {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("dev.endure.delivery.StoreDatabases#kinds")
     void aRotationKeepsOldRowsReadableAndReencryptsThemUnderTheNewKey(String kind) throws Exception {
-        DataSource data = database(kind);
+        DataSource data = StoreDatabases.fresh(kind);
         JdbcDeliveryStore plain = JdbcDeliveryStore.migrate(data);
         WebhookSecret secret = WebhookSecret.generate();
         plain.sealingSecrets(SecretCipher.parse(KEY_A))
@@ -95,9 +77,9 @@ class SecretsAtRestTest {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("dev.endure.delivery.StoreDatabases#kinds")
     void rowsWrittenInClearAreEncryptedByTheFirstReseal(String kind) throws Exception {
-        DataSource data = database(kind);
+        DataSource data = StoreDatabases.fresh(kind);
         JdbcDeliveryStore plain = JdbcDeliveryStore.migrate(data);
         WebhookSecret secret = WebhookSecret.generate();
         plain.createEndpoint(Endpoint.of("ep_c", URI.create("https://hooks.example.com/c"), secret), NOW);
@@ -111,9 +93,9 @@ class SecretsAtRestTest {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("dev.endure.delivery.StoreDatabases#kinds")
     void aSealedValueCopiedToAnotherEndpointDoesNotOpen(String kind) throws Exception {
-        DataSource data = database(kind);
+        DataSource data = StoreDatabases.fresh(kind);
         JdbcDeliveryStore plain = JdbcDeliveryStore.migrate(data);
         JdbcDeliveryStore store = plain.sealingSecrets(SecretCipher.parse(KEY_A));
         store.createEndpoint(Endpoint.of("ep_x", URI.create("https://hooks.example.com/x"), WebhookSecret.generate()), NOW);

@@ -3,20 +3,18 @@ package dev.endure.delivery.retention;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.endure.delivery.Attempt;
 import dev.endure.delivery.AttemptOutcome;
 import dev.endure.delivery.Claim;
 import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.NewMessage;
-import dev.endure.delivery.PooledTestDatabase;
+import dev.endure.delivery.StoreDatabases;
 import dev.endure.delivery.StaleLeaseException;
 import dev.endure.delivery.Transition;
 import dev.endure.delivery.jdbc.JdbcDeliveryQueries;
 import dev.endure.delivery.jdbc.JdbcDeliveryStore;
 import dev.endure.delivery.signing.WebhookSecret;
-import dev.endure.testing.TestDatabases;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -24,7 +22,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,31 +32,16 @@ class MessageRetentionTest {
 
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-    private static HikariDataSource postgres;
-
-    static Stream<String> databases() {
-        return Stream.of("postgres", "h2");
-    }
-
-    private static DataSource database(String kind) {
-        if (kind.equals("h2")) {
-            return TestDatabases.h2().dataSource();
-        }
-        postgres = PooledTestDatabase.pool(TestDatabases.postgres().dataSource());
-        return postgres;
-    }
 
     @AfterAll
-    static void closePool() {
-        if (postgres != null) {
-            postgres.close();
-        }
+    static void closePools() {
+        StoreDatabases.closeAll();
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("dev.endure.delivery.StoreDatabases#kinds")
     void finishedMessagesOlderThanThePeriodGoInSmallBatchesAndTheRestStays(String kind) throws Exception {
-        DataSource data = database(kind);
+        DataSource data = StoreDatabases.fresh(kind);
         JdbcDeliveryStore store = JdbcDeliveryStore.migrate(data);
         store.createEndpoint(Endpoint.of("ep_1", URI.create("https://hooks.example.com/1"), WebhookSecret.generate()), T0);
         // 7 old messages finished on day 0 (5 delivered, 2 failed), one still pending from day 0, one delivered on day 29.
@@ -85,9 +67,9 @@ class MessageRetentionTest {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("dev.endure.delivery.StoreDatabases#kinds")
     void expungingRemovesThePayloadAtOnceAndStopsItsDeliveries(String kind) throws Exception {
-        DataSource data = database(kind);
+        DataSource data = StoreDatabases.fresh(kind);
         JdbcDeliveryStore store = JdbcDeliveryStore.migrate(data);
         JdbcDeliveryQueries queries = new JdbcDeliveryQueries(data);
         store.createEndpoint(Endpoint.of("ep_1", URI.create("https://hooks.example.com/1"), WebhookSecret.generate()), T0);
