@@ -3,7 +3,7 @@ package dev.endure;
 import java.time.Duration;
 import java.util.Locale;
 
-/** Durations written for people: {@code 312 ms}, {@code 1.5 s}, {@code 2 min 30 s}, {@code 10 h}. */
+/** Durations written for people: {@code 0.34 ms}, {@code 312 ms}, {@code 1.5 s}, {@code 2 min 30 s}, {@code 10 h}. */
 public final class Durations {
 
     private Durations() {}
@@ -17,7 +17,14 @@ public final class Durations {
             return "-" + describeNanos(-nanos);
         }
         if (nanos < 1_000_000) {
-            return nanos % 1000 == 0 ? nanos / 1000 + " µs" : nanos + " ns";
+            // People read milliseconds: "0.34 ms", not "342440 ns" or "0 µs".
+            if (nanos == 0) {
+                return "0 ms";
+            }
+            if (nanos < 10_000) {
+                return "<0.01 ms";
+            }
+            return String.format(Locale.ROOT, "%.2f", nanos / 1_000_000.0).replaceAll("0+$", "") + " ms";
         }
         if (nanos < 10_000_000_000L) {
             long millis = nanos / 1_000_000;

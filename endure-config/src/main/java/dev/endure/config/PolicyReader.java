@@ -89,6 +89,9 @@ final class PolicyReader {
         if (maxRetryAfter != null) {
             builder.maxRetryAfter(maxRetryAfter);
         }
+        if (Boolean.TRUE.equals(retry.bool("clampRetryAfter"))) {
+            builder.clampRetryAfter(); // opt-in: a hint beyond maxRetryAfter is cut to it (retries earlier than asked)
+        }
         Integer maxSuppressed = retry.integer("maxSuppressed");
         if (maxSuppressed != null && retry.check("maxSuppressed", maxSuppressed >= 0, "must not be negative")) {
             builder.maxSuppressed(maxSuppressed);
@@ -105,15 +108,15 @@ final class PolicyReader {
 
     /**
      * {@code initial} (+ {@code multiplier}) for exponential or {@code delay} for fixed; then
-     * {@code maxDelay} (cap), {@code jitter}, {@code minDelay} (floor after jitter).
+     * {@code cap} (the largest delay), {@code jitter}, {@code floor} (the smallest delay, after jitter).
      */
     private Backoff readBackoff(Section backoff, Duration maxDuration) {
         int errorsBefore = problems.errors().size();
         Duration initial = backoff.duration("initial");
         Duration delay = backoff.duration("delay");
         Double multiplier = backoff.number("multiplier");
-        Duration maxDelay = backoff.duration("maxDelay");
-        Duration minDelay = backoff.duration("minDelay");
+        Duration cap = backoff.duration("cap");
+        Duration floor = backoff.duration("floor");
         Jitter jitter = readJitter(backoff);
 
         boolean hasInitial = backoff.has("initial");
@@ -132,18 +135,18 @@ final class PolicyReader {
         Duration first = hasInitial ? initial : delay;
         // Seed 003's cross-field rules: the interval must not start above its own cap, and the floor
         // applied after jitter must not sit above the cap either.
-        if (first != null && maxDelay != null) {
-            backoff.check("maxDelay", maxDelay.compareTo(first) >= 0,
+        if (first != null && cap != null) {
+            backoff.check("cap", cap.compareTo(first) >= 0,
                     "must not be less than " + (hasInitial ? "initial" : "delay") + " (" + DurationText.format(first) + ")");
         }
-        if (minDelay != null && maxDelay != null) {
-            backoff.check("minDelay", minDelay.compareTo(maxDelay) <= 0, "must not exceed maxDelay (" + DurationText.format(maxDelay) + ")");
+        if (floor != null && cap != null) {
+            backoff.check("floor", floor.compareTo(cap) <= 0, "must not exceed cap (" + DurationText.format(cap) + ")");
         }
         if (problems.errors().size() > errorsBefore || first == null || jitter == null) {
             return null;
         }
         if (maxDuration != null) {
-            Duration shortestFirstRetry = shortestFirstDelay(first, jitter, minDelay);
+            Duration shortestFirstRetry = shortestFirstDelay(first, jitter, floor);
             if (shortestFirstRetry.compareTo(maxDuration) >= 0) {
                 problems.addWithoutValue(backoff.path(), "no retry could ever start: the first delay is at least "
                         + DurationText.format(shortestFirstRetry) + ", not less than maxDuration (" + DurationText.format(maxDuration) + ")",
@@ -155,12 +158,12 @@ final class PolicyReader {
             Backoff result = hasInitial
                     ? Backoff.exponential(first, multiplier == null ? DEFAULT_MULTIPLIER : multiplier)
                     : Backoff.fixed(first);
-            if (maxDelay != null) {
-                result = result.withCap(maxDelay);
+            if (cap != null) {
+                result = result.withCap(cap);
             }
             result = result.withJitter(jitter);
-            if (minDelay != null) {
-                result = result.withFloor(minDelay);
+            if (floor != null) {
+                result = result.withFloor(floor);
             }
             return result;
         } catch (IllegalArgumentException rejectedByCore) {
@@ -170,14 +173,14 @@ final class PolicyReader {
         }
     }
 
-    private static Duration shortestFirstDelay(Duration first, Jitter jitter, Duration minDelay) {
+    private static Duration shortestFirstDelay(Duration first, Jitter jitter, Duration floor) {
         Duration shortest = switch (jitter.kind()) {
             case NONE, DECORRELATED -> first;
             case PROPORTIONAL -> Duration.ofNanos((long) (first.toNanos() * (1 - jitter.factor())));
             case FULL -> Duration.ZERO;
             case EQUAL -> first.dividedBy(2);
         };
-        return minDelay != null && minDelay.compareTo(shortest) > 0 ? minDelay : shortest;
+        return floor != null && floor.compareTo(shortest) > 0 ? floor : shortest;
     }
 
     /** {@code none}, {@code full}, {@code equal}, {@code decorrelated}, or {@code 25%} (±25 %). Default none. */

@@ -58,7 +58,7 @@ class ValidationTest {
                       backoff:
                         initial: 10s
                         multiplier: 0.5
-                        maxDelay: 5s
+                        cap: 5s
                         jitter: 150%
                     breaker: bilingg
                 breakers:
@@ -77,7 +77,7 @@ class ValidationTest {
                 "policies.billing.retry.maxAttempts: must be at least 1 (was 0)",
                 "policies.billing.retry.maxDuration: must be longer than 0 (was \"0s\")",
                 "policies.billing.retry.backoff.multiplier: must be at least 1 (was 0.5)",
-                "policies.billing.retry.backoff.maxDelay: must not be less than initial (10s) (was \"5s\")",
+                "policies.billing.retry.backoff.cap: must not be less than initial (10s) (was \"5s\")",
                 "policies.billing.retry.backoff.jitter: must be at most 100% (was \"150%\")",
                 "policies.billing.breaker: names no entry of breakers; did you mean 'billing'? (was \"bilingg\")");
         assertThat(thrown.getMessage()).startsWith("9 errors in test.yaml:")
@@ -90,8 +90,8 @@ class ValidationTest {
                 policies:
                   webhook:
                     retry:
-                      backoff: {initial: 2m, maxDelay: 60m, minDelay: 2h}
-                """)).containsExactly("policies.webhook.retry.backoff.minDelay: must not exceed maxDelay (1h) (was \"2h\")");
+                      backoff: {initial: 2m, cap: 60m, floor: 2h}
+                """)).containsExactly("policies.webhook.retry.backoff.floor: must not exceed cap (1h) (was \"2h\")");
         assertThat(messagesOf("""
                 policies:
                   webhook:

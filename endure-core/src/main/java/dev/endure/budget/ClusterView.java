@@ -14,19 +14,25 @@ package dev.endure.budget;
  * instance's alone; the rule is convex in the calls, so the instances' rises never add up to more than
  * the cluster's.
  *
+ * <p>The window slides: calls that allowed early retries expire before those retries do, so the cluster can
+ * be over its allowance at a sync. Then new calls first pay that deficit back before they allow a retry.
+ *
  * @param reserved the retries this instance reserved at the sync (its share of what was left)
+ * @param deficit how far the cluster was over its allowance at the sync
  */
-record ClusterView(BudgetStore.Sync sync, long reserved, long receivedAtNanos) {
+record ClusterView(BudgetStore.Sync sync, long reserved, long deficit, long receivedAtNanos) {
 
     /** Takes this instance's share of what the cluster has left. */
     static ClusterView at(BudgetStore.Sync sync, double ratio, long floor, long nowNanos) {
         long clusterDeposits = sync.published().deposits() + sync.others().deposits();
         long allowed = allowed(clusterDeposits, ratio, floor);
         long made = sync.published().withdrawals();
-        long left = Math.max(0, allowed - made - sync.others().committed());
+        long committed = made + sync.others().committed();
+        long left = Math.max(0, allowed - committed);
         long byCalls = clusterDeposits == 0 ? 0 : (long) Math.ceil(allowed * (double) sync.published().deposits() / clusterDeposits);
         long even = (long) Math.ceil(allowed / (double) (sync.otherInstances() + 1));
-        return new ClusterView(sync, Math.max(0, Math.min(left, Math.max(byCalls, even) - made)), nowNanos);
+        return new ClusterView(sync, Math.max(0, Math.min(left, Math.max(byCalls, even) - made)), Math.max(0, committed - allowed),
+                nowNanos);
     }
 
     /** The most retries this instance may have in its window now, given its calls in the window now. */
@@ -35,7 +41,7 @@ record ClusterView(BudgetStore.Sync sync, long reserved, long receivedAtNanos) {
         long clusterDeposits = published + sync.others().deposits();
         long callsSinceSync = Math.max(0, depositsNow - published);
         long rise = allowed(clusterDeposits + callsSinceSync, ratio, floor) - allowed(clusterDeposits, ratio, floor);
-        return sync.published().withdrawals() + reserved + rise;
+        return sync.published().withdrawals() + reserved + Math.max(0, rise - deficit);
     }
 
     /** The budget's rule, for any count of calls: the ratio of the calls, or the floor when that is higher. */

@@ -49,6 +49,7 @@ public final class RetryBudget implements RetryGate {
     private final LongAdder calls = new LongAdder();
     private final LongAdder retriesAllowed = new LongAdder();
     private final LongAdder retriesRejected = new LongAdder();
+    private final LongAdder decidedAlone = new LongAdder();
     /** How long a cluster view is trusted; 0 for a budget that is not shared. */
     private final long staleNanos;
     private volatile ClusterView view;
@@ -94,6 +95,14 @@ public final class RetryBudget implements RetryGate {
     /** The other instances in the last cluster view (0 when not sharing). */
     public int otherInstances() {
         return isSharing() ? view.sync().otherInstances() : 0;
+    }
+
+    /**
+     * For a shared budget: how many times it decided from its local counts alone because it had no fresh
+     * cluster view (before the first sync, or while the store was unreachable or slow).
+     */
+    public long decisionsWithoutClusterView() {
+        return decidedAlone.sum();
     }
 
     /** Stops sharing; from then on this budget decides alone. */
@@ -157,6 +166,9 @@ public final class RetryBudget implements RetryGate {
         ClusterView current = view;
         if (current != null && clock.nanoTime() - current.receivedAtNanos() <= staleNanos) {
             return current.localLimit(deposited, policy.maxRetryRatio(), floor);
+        }
+        if (sharing != null) {
+            decidedAlone.increment();
         }
         // The floor is a minimum, not an addition: added on top it dominated at ordinary rates (issue 16).
         return ClusterView.allowed(deposited, policy.maxRetryRatio(), floor);

@@ -76,7 +76,9 @@ final class AsyncRun<T> {
         }
         int next = execution.attempt() + 1;
         pendingDelay = delay;
-        pendingRetry = retrier.scheduler().schedule(() -> attempt(next), delay);
+        // The delay counts from the decision: time the listeners took is part of it, never added to it.
+        long wait = Math.max(0, delay - (retrier.clock().nanoTime() - now));
+        pendingRetry = retrier.scheduler().schedule(() -> attempt(next), wait);
         if (promise.isDone()) {
             // cancelled while we were scheduling
             pendingRetry.cancel();

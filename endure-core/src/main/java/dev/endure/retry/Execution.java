@@ -101,6 +101,10 @@ final class Execution<T> implements RetryContext {
             }
             return stop(result, failure);
         }
+        HiddenAttempts hidden = HiddenAttempts.in(failure);
+        if (hidden != null) {
+            countHidden(hidden, result, failure, verdict, nowNanos);
+        }
         if (failure instanceof dev.endure.breaker.CallNotPermittedException) {
             // The breaker refused to run it: no request was made, so the stats do not count one.
             retrier.stats().attemptNotPermitted();
@@ -135,6 +139,9 @@ final class Execution<T> implements RetryContext {
             return stop(result, failure);
         }
         if (!retrier.gate().tryAcquireRetry()) {
+            if (retrier.refusalExhausts()) {
+                return giveUp(GiveUpReason.RETRY_BUDGET, result, failure, verdict, nowNanos, null);
+            }
             retrier.stats().exhausted(attempt, GiveUpReason.RETRY_BUDGET);
             if (retrier.hasListeners()) {
                 retrier.emit(new RetryEvent.Exhausted(policy.name(), attempt, elapsed(nowNanos), GiveUpReason.RETRY_BUDGET, verdict, failure,
@@ -151,6 +158,26 @@ final class Execution<T> implements RetryContext {
                     Duration.ofNanos(delayNanos), describe(result, failure, verdict), verdict, failure, failure == null ? result : null));
         }
         return delayNanos;
+    }
+
+    /**
+     * Attempts the transport made by itself inside this one: each is counted as a failed attempt and an
+     * immediate retry (stats, events), charged to the retry gate, and numbered, so max attempts and the
+     * stats match what the downstream saw.
+     */
+    private void countHidden(HiddenAttempts hidden, T result, Throwable failure, Verdict verdict, long nowNanos) {
+        for (int i = 0; i < hidden.count(); i++) {
+            retrier.gate().tryAcquireRetry(); // the retry happened whatever the gate says now: charge it
+            retrier.stats().retried();
+            if (retrier.hasListeners()) {
+                retrier.emit(new RetryEvent.AttemptFailed(policy.name(), attempt, elapsed(nowNanos), attemptDuration(nowNanos), verdict,
+                        failure, failure == null ? result : null));
+                retrier.emit(new RetryEvent.RetryScheduled(policy.name(), attempt + 1, elapsed(nowNanos), Duration.ZERO,
+                        hidden.getMessage(), verdict, failure, failure == null ? result : null));
+            }
+            attempt++;
+            retrier.stats().attemptStarted();
+        }
     }
 
     /** The waiting thread was interrupted (sync) or the caller cancelled (async). */

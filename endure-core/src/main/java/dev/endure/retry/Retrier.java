@@ -46,6 +46,7 @@ public final class Retrier<T> {
     private final ListenerList<RetryListener> listeners;
     private final RetryContext firstAttempt;
     private final boolean deadlineNeedsStart;
+    private final boolean refusalExhausts;
     /** The classifier has no result rules, so a returned result needs no classification. */
     private final boolean everyResultSucceeds;
     /** This retrier may retry, so its attempts mark the thread for nested retriers ({@link NestedRetries}). */
@@ -60,6 +61,7 @@ public final class Retrier<T> {
         this.scheduler = builder.scheduler;
         this.random = builder.random;
         this.gate = builder.gate;
+        this.refusalExhausts = builder.refusalExhausts;
         this.stats = new RetryStats(policy.maxAttempts());
         this.listeners = new ListenerList<>(RetryListener[]::new, builder.listeners);
         this.firstAttempt = new FirstAttempt(policy.name());
@@ -222,7 +224,8 @@ public final class Retrier<T> {
         Throwable failure = firstFailure;
         Verdict verdict = firstVerdict;
         while (true) {
-            long delay = execution.decide(result, failure, verdict, clock.nanoTime());
+            long decidedAt = clock.nanoTime();
+            long delay = execution.decide(result, failure, verdict, decidedAt);
             if (delay == Execution.STOP) {
                 Throwable terminal = execution.terminalFailure();
                 if (terminal != null) {
@@ -231,7 +234,8 @@ public final class Retrier<T> {
                 return execution.terminalResult();
             }
             try {
-                scheduler.sleep(delay);
+                // The delay counts from the decision: time the listeners took is part of it, never added to it.
+                scheduler.sleep(Math.max(0, delay - (clock.nanoTime() - decidedAt)));
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
                 throw execution.aborted(AbortReason.INTERRUPTED, delay, clock.nanoTime());
@@ -299,6 +303,10 @@ public final class Retrier<T> {
 
     RetryGate gate() {
         return gate;
+    }
+
+    boolean refusalExhausts() {
+        return refusalExhausts;
     }
 
     /** True when a call starting now runs inside an outer retrier's attempt and leaves retrying to it. */
@@ -402,6 +410,7 @@ public final class Retrier<T> {
         private Scheduler scheduler = Scheduler.system();
         private RandomGenerator random;
         private RetryGate gate = RetryGate.unlimited();
+        private boolean refusalExhausts;
         private RetryListener[] listeners = NO_LISTENERS;
         private boolean retryWhenNested;
 
@@ -436,6 +445,17 @@ public final class Retrier<T> {
         /** Asked before every retry, e.g. a retry budget shared by all calls to one downstream. */
         public Builder<T> gate(RetryGate gate) {
             this.gate = Objects.requireNonNull(gate, "gate");
+            return this;
+        }
+
+        /**
+         * A retry the gate refuses ends the call as running out of attempts does: a
+         * {@link RetriesExhaustedException} with {@link GiveUpReason#RETRY_BUDGET}, the last outcome in it.
+         * By default the caller gets the original outcome unchanged, as if no retry policy were there; this
+         * gives every caller of a failing downstream one outcome shape, whichever limit stopped it.
+         */
+        public Builder<T> exhaustOnGateRefusal() {
+            this.refusalExhausts = true;
             return this;
         }
 

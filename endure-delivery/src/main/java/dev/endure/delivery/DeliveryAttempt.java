@@ -45,7 +45,10 @@ final class DeliveryAttempt {
 
     /** Runs the attempt; returns its outcome, or null if nothing was recorded (handed back, or superseded). */
     AttemptOutcome run() {
-        Optional<Endpoint> found = worker.untilStored("read endpoint", () -> worker.store.endpoint(claim.endpointId()));
+        Optional<Endpoint> found = worker.claimedEndpoint(claim.endpointId());
+        if (found.isEmpty()) {
+            found = worker.untilStored("read endpoint", () -> worker.store.endpoint(claim.endpointId()));
+        }
         if (found.isEmpty() || !found.get().enabled()) {
             // Disabled meanwhile: the claim query will not pick it up again.
             worker.untilStored("release", () -> worker.store.release(claim, worker.clock.instant()));

@@ -78,6 +78,14 @@ public final class DeliveryService {
     }
 
     /**
+     * Sends many messages to the same endpoints at once (one transaction on the JDBC store); per message, as
+     * {@link #send}. For producers with many messages: one round trip set instead of one per message.
+     */
+    public List<List<EnqueueResult>> sendAll(List<NewMessage> messages, List<String> endpointIds) {
+        return store.enqueueAll(messages, endpointIds, clock.instant());
+    }
+
+    /**
      * Deletes an endpoint with its deliveries and their attempts.
      *
      * @return false if it did not exist

@@ -44,6 +44,18 @@ public interface DeliveryStore {
     List<EnqueueResult> enqueue(NewMessage message, List<String> endpointIds, Instant now);
 
     /**
+     * Enqueues many messages to the same endpoints; per message, the results of {@link #enqueue}. A store may
+     * do it in one transaction (the JDBC store does: all or nothing); this default enqueues one by one.
+     */
+    default List<List<EnqueueResult>> enqueueAll(List<NewMessage> messages, List<String> endpointIds, Instant now) {
+        List<List<EnqueueResult>> results = new java.util.ArrayList<>(messages.size());
+        for (NewMessage message : messages) {
+            results.add(enqueue(message, endpointIds, now));
+        }
+        return results;
+    }
+
+    /**
      * Leases up to {@code limit} due deliveries (pending and due, or in flight with an expired lease)
      * in one short transaction using {@code FOR UPDATE SKIP LOCKED}, so concurrent workers never take
      * the same row. Each candidate is offered to {@code admission} first (rate limits, breakers,
@@ -147,8 +159,26 @@ public interface DeliveryStore {
             return java.time.Duration.ZERO;
         }
 
+        /**
+         * Whether {@link #admit} looks at {@code inFlight} for this endpoint; false spares the store the count
+         * (it then passes 0 plus the ones admitted earlier in the batch).
+         */
+        default boolean countsInFlight(String endpointId) {
+            return true;
+        }
+
         static ClaimAdmission all() {
-            return (endpointId, inFlight) -> true;
+            return new ClaimAdmission() {
+                @Override
+                public boolean admit(String endpointId, int inFlight) {
+                    return true;
+                }
+
+                @Override
+                public boolean countsInFlight(String endpointId) {
+                    return false;
+                }
+            };
         }
     }
 }

@@ -8,21 +8,20 @@ import dev.endure.breaker.CircuitBreakerPolicy;
 import dev.endure.delivery.internal.LeaseHeartbeat;
 import dev.endure.delivery.internal.EndpointAdmission;
 import dev.endure.delivery.ssrf.SsrfGuard;
-import dev.endure.delivery.transport.PinnedHttpTransport;
+import dev.endure.delivery.transport.HttpClientTransport;
 import dev.endure.delivery.transport.WebhookTransport;
-import dev.endure.retry.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,17 +49,19 @@ import java.util.random.RandomGenerator;
  */
 public final class DeliveryWorker implements AutoCloseable {
 
+    /** The longest a poller with a backlog waits to gather senders into one claim. */
+    private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
     /** The claim loop counts as failing (in {@link #health()}) after this many failed polls in a row. */
     public static final int CLAIM_FAILURES_BEFORE_FAILING = 3;
-
-    /** How a write the store refused is retried: 100 ms doubling to at most 2 s, until it is taken. */
-    private static final Backoff STORE_RETRY = Backoff.exponential(Duration.ofMillis(100), 2).withCap(Duration.ofSeconds(2));
 
     final DeliveryStore store;
     final String owner;
     final DeliveryPolicy policy;
     final SsrfGuard guard;
     final WebhookTransport transport;
+    /** The default transport, created by and closed with this worker (null when the caller passed one). */
+    private final HttpClientTransport ownTransport;
     final Clock clock;
     private final Scheduler scheduler;
     private final ScheduledExecutorService ownTimer;
@@ -75,6 +76,8 @@ public final class DeliveryWorker implements AutoCloseable {
     private final LeaseHeartbeat heartbeat;
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final EndpointAdmission admission;
+    /** The endpoints read for the latest claim. */
+    private volatile Map<String, Endpoint> claimedEndpoints = Map.of();
     private final Semaphore slots;
     private final AtomicBoolean running = new AtomicBoolean();
     final AtomicLong listenerFailures = new AtomicLong();
@@ -87,7 +90,8 @@ public final class DeliveryWorker implements AutoCloseable {
         this.owner = b.owner;
         this.policy = b.policy;
         this.guard = b.guard;
-        this.transport = b.transport;
+        this.ownTransport = b.transport == null ? HttpClientTransport.create() : null;
+        this.transport = b.transport == null ? ownTransport : b.transport;
         this.clock = b.clock;
         this.random = b.random;
         this.listeners = List.copyOf(b.listeners);
@@ -192,10 +196,14 @@ public final class DeliveryWorker implements AutoCloseable {
     }
 
     private void loop() {
+        boolean backlog = false;
         while (running.get()) {
             try {
                 slots.acquire(); // wait for at least one free sender
                 int free = 1 + slots.drainPermits();
+                if (backlog) {
+                    free += gatherSenders(free);
+                }
                 List<Claim> claims;
                 try {
                     claims = claim(free);
@@ -207,6 +215,7 @@ public final class DeliveryWorker implements AutoCloseable {
                     continue;
                 }
                 slots.release(free - claims.size());
+                backlog = !claims.isEmpty() && claims.size() == free; // a full batch: more are probably due
                 BatchTally batch = new BatchTally(owner, claims.size(), System.nanoTime(), this::emit);
                 for (Claim claim : claims) {
                     executor.execute(() -> {
@@ -224,6 +233,26 @@ public final class DeliveryWorker implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * With a backlog, waits briefly (at most {@link #GATHER_NANOS}) for more senders to come free before
+     * claiming, so one claim transaction leases a batch rather than one delivery per finished send.
+     *
+     * @return how many more permits were taken
+     */
+    private int gatherSenders(int free) throws InterruptedException {
+        int wanted = Math.max(1, concurrency / 2) - free;
+        int more = 0;
+        long deadline = System.nanoTime() + GATHER_NANOS;
+        while (more < wanted) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !slots.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+                break;
+            }
+            more += 1 + slots.drainPermits();
+        }
+        return more;
     }
 
     private void pause() throws InterruptedException {
@@ -258,12 +287,29 @@ public final class DeliveryWorker implements AutoCloseable {
             ownTimer.shutdownNow();
         }
         breakers.values().forEach(CircuitBreaker::close);
+        if (ownTransport != null) {
+            ownTransport.close();
+        }
     }
 
     // ---- claiming --------------------------------------------------------------------------------
 
     private List<Claim> claim(int limit) {
-        return store.claim(owner, limit, lease, clock.instant(), admission.over(store.endpoints()));
+        List<Endpoint> endpoints = store.endpoints();
+        Map<String, Endpoint> byId = new java.util.HashMap<>();
+        for (Endpoint endpoint : endpoints) {
+            byId.put(endpoint.id(), endpoint);
+        }
+        claimedEndpoints = byId;
+        return store.claim(owner, limit, lease, clock.instant(), admission.over(endpoints));
+    }
+
+    /**
+     * The endpoint as read for the claim that leased {@code claim} (that claim's transaction skipped disabled
+     * endpoints), so an attempt costs no read of its own; empty if it was not in that read.
+     */
+    Optional<Endpoint> claimedEndpoint(String endpointId) {
+        return Optional.ofNullable(claimedEndpoints.get(endpointId));
     }
 
     // ---- one delivery (the attempt itself is DeliveryAttempt) ------------------------------------
@@ -283,27 +329,9 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs one write (or read) the attempt cannot do without until the store answers: a store that is
-     * unreachable is retried with a capped backoff, reported once when the trouble starts and once when it
-     * ends, and counted. Only the worker's shutdown interrupts it (the lease then expires on its own).
-     */
+    /** A read or write the attempt cannot do without, retried until the store answers ({@link WorkerTrouble#untilStored}). */
     <T> T untilStored(String operation, java.util.function.Supplier<T> work) {
-        for (int failures = 0; ; failures++) {
-            try {
-                T result = work.get();
-                trouble.storeAnswered();
-                return result;
-            } catch (StoreUnavailableException unreachable) {
-                trouble.storeFailed(operation, unreachable);
-                try {
-                    scheduler.sleep(STORE_RETRY.delay(failures + 1, null, ThreadLocalRandom.current()).toNanos());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw unreachable;
-                }
-            }
-        }
+        return trouble.untilStored(operation, work, scheduler);
     }
 
     /** This node's breaker for an endpoint, or null when breakers are off. */
@@ -327,7 +355,7 @@ public final class DeliveryWorker implements AutoCloseable {
         private String owner = "worker-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         private DeliveryPolicy policy = DeliveryPolicy.seed003();
         private SsrfGuard guard = SsrfGuard.defaults();
-        private WebhookTransport transport = PinnedHttpTransport.create();
+        private WebhookTransport transport; // null: a pooled HttpClientTransport owned by the worker
         private Clock clock = Clock.system();
         private Scheduler scheduler;
         private Duration lease = Duration.ofSeconds(20);

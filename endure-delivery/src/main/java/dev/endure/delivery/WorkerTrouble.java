@@ -1,9 +1,14 @@
 package dev.endure.delivery;
 
 import dev.endure.Clock;
+import dev.endure.Scheduler;
 import dev.endure.delivery.internal.TroubleState;
+import dev.endure.retry.Backoff;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A worker's own trouble (DESIGN.md idea 11): a store that will not take its writes, a claim loop that keeps
@@ -26,6 +31,33 @@ final class WorkerTrouble implements dev.endure.delivery.internal.LeaseHeartbeat
         this.owner = owner;
         this.clock = clock;
         this.emit = emit;
+    }
+
+    /** How a store call refused for an outage is retried: 100 ms doubling to at most 2 s, until it is taken. */
+    private static final Backoff STORE_RETRY = Backoff.exponential(Duration.ofMillis(100), 2).withCap(Duration.ofSeconds(2));
+
+    /**
+     * Runs one write (or read) an attempt cannot do without until the store answers: a store that is
+     * unreachable ({@link StoreUnavailableException}) is retried with a capped backoff on {@code scheduler},
+     * reported once when the trouble starts and once when it ends, and counted. Only the worker's shutdown
+     * (an interrupt) stops it; the lease then expires on its own and another worker takes the delivery.
+     */
+    <T> T untilStored(String operation, Supplier<T> work, Scheduler scheduler) {
+        for (int failures = 0; ; failures++) {
+            try {
+                T result = work.get();
+                storeAnswered();
+                return result;
+            } catch (StoreUnavailableException unreachable) {
+                storeFailed(operation, unreachable);
+                try {
+                    scheduler.sleep(STORE_RETRY.delay(failures + 1, null, ThreadLocalRandom.current()).toNanos());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw unreachable;
+                }
+            }
+        }
     }
 
     void storeAnswered() {

@@ -2,7 +2,7 @@ package dev.endure.delivery;
 
 import dev.endure.delivery.jdbc.JdbcDeliveryStore;
 import dev.endure.delivery.ssrf.SsrfGuard;
-import dev.endure.delivery.transport.PinnedHttpTransport;
+import dev.endure.delivery.transport.HttpClientTransport;
 import dev.endure.retry.Backoff;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -32,7 +32,7 @@ public final class DeliveryNodeMain {
                 .owner(owner)
                 .policy(policy)
                 .ssrfGuard(SsrfGuard.defaults().allowingLoopback())
-                .transport(PinnedHttpTransport.create().withUserAgent("endure-node/" + owner))
+                .transport(HttpClientTransport.builder().userAgent("endure-node/" + owner).build())
                 .concurrency(4)
                 .lease(Duration.ofSeconds(8))
                 .pollInterval(Duration.ofMillis(50))

@@ -10,7 +10,7 @@ import dev.endure.delivery.jdbc.JdbcDeliveryStore;
 import dev.endure.delivery.signing.WebhookSecret;
 import dev.endure.delivery.signing.WebhookVerifier;
 import dev.endure.delivery.ssrf.SsrfGuard;
-import dev.endure.delivery.transport.PinnedHttpTransport;
+import dev.endure.delivery.transport.HttpClientTransport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -391,7 +391,7 @@ abstract class DeliveryWorkerContract {
         endpoint("ep_lease");
         String delivery = service.send(NewMessage.of("e", "{}"), "ep_lease").get(0).deliveryId();
         DeliveryWorker fast = worker(b -> b.owner("fast"));
-        PinnedHttpTransport real = PinnedHttpTransport.create();
+        HttpClientTransport real = HttpClientTransport.create();
         // The slow worker's process is frozen (a long GC pause, a suspended VM): its heartbeat stops too.
         DeliveryWorker slow = worker(b -> b.owner("slow").scheduler(frozenHeartbeat()).transport(request -> {
             // While the slow worker is "on the wire", its lease runs out and the fast one delivers.
@@ -431,7 +431,7 @@ abstract class DeliveryWorkerContract {
         endpoint("ep_long");
         String delivery = service.send(NewMessage.of("e", "{}"), "ep_long").get(0).deliveryId();
         DeliveryWorker other = worker(b -> b.owner("other"));
-        PinnedHttpTransport real = PinnedHttpTransport.create();
+        HttpClientTransport real = HttpClientTransport.create();
         List<Integer> claimedByOther = new ArrayList<>();
         DeliveryWorker sender = worker(b -> b.owner("sender").transport(request -> {
             // Five minutes on the wire (far beyond the 20 s lease); the heartbeat renews it every 5 s meanwhile.
@@ -457,7 +457,7 @@ abstract class DeliveryWorkerContract {
         String delivery = service.send(NewMessage.of("e", "{}"), "ep_takeover").get(0).deliveryId();
         DeliveryWorker survivor = worker(b -> b.owner("survivor"));
         List<Duration> takenOverAfter = new ArrayList<>();
-        PinnedHttpTransport real = PinnedHttpTransport.create();
+        HttpClientTransport real = HttpClientTransport.create();
         // The dead worker never returns from its send and its heartbeat never fires again (SIGKILL).
         DeliveryWorker dead = worker(b -> b.owner("dead").scheduler(frozenHeartbeat()).transport(request -> {
             Instant killedAt = time.instant();

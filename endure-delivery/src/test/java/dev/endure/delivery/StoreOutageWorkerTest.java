@@ -9,7 +9,7 @@ import dev.endure.VirtualTime;
 import dev.endure.delivery.jdbc.JdbcDeliveryStore;
 import dev.endure.delivery.signing.WebhookSecret;
 import dev.endure.delivery.ssrf.SsrfGuard;
-import dev.endure.delivery.transport.PinnedHttpTransport;
+import dev.endure.delivery.transport.HttpClientTransport;
 import dev.endure.testing.SeverableTcpProxy;
 import dev.endure.testing.TestDatabases;
 import java.net.URI;
@@ -75,7 +75,7 @@ class StoreOutageWorkerTest {
     void aResultTheStoreCannotTakeIsRetriedUntilItLandsAndTheOutageIsReportedOnce() {
         service.createEndpoint(Endpoint.of("ep_blip", receiver.url("/in"), WebhookSecret.generate()));
         String delivery = service.send(NewMessage.of("e", "{}"), "ep_blip").get(0).deliveryId();
-        PinnedHttpTransport real = PinnedHttpTransport.create();
+        HttpClientTransport real = HttpClientTransport.create();
         worker = builder().transport(request -> {
             var response = real.send(request);
             proxy.sever(); // the receiver said 200; the database goes away before the result is written

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
-/** What a {@link ResilientHttpClientBuilder} validated: frozen, so a builder reused later cannot change a client. */
+/** What a {@link ResilientHttpClient.Builder} validated: frozen, so a builder reused later cannot change a client. */
 record ClientSettings(
         HttpClient delegate,
         String name,
@@ -24,7 +24,7 @@ record ClientSettings(
         Duration maxRetryAfter,
         boolean clampRetryAfter,
         Duration attemptTimeout,
-        Duration deadline,
+        Duration maxDuration,
         int maxBufferedErrorBody,
         Clock clock,
         Scheduler scheduler,

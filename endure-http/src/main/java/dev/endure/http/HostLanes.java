@@ -60,14 +60,14 @@ final class HostLanes {
             }
         }
         Classifier<HttpResponse<?>> classifier = new HttpClassifier(settings.rules(), settings.clock(),
-                (response, value) -> ResilientHttpClient.logUnusableRetryAfter(settings, response, value));
+                (response, value) -> HttpClassifier.logUnusableRetryAfter(settings, response, value));
         String why = "not retried: the method is not idempotent and no " + settings.rules().idempotencyKeyHeader()
                 + " header was sent (or opt in with retryNonIdempotentMethods())";
         RetryPolicy.Builder<HttpResponse<?>> builder = RetryPolicy.<HttpResponse<?>>builder()
                 .name(settings.name() + "@" + host)
                 .maxAttempts(settings.maxAttempts())
                 .backoff(settings.backoff())
-                .maxDuration(settings.deadline())
+                .maxDuration(settings.maxDuration())
                 .maxRetryAfter(settings.maxRetryAfter())
                 .classifier(classifier);
         if (settings.clampRetryAfter()) {
@@ -98,7 +98,8 @@ final class HostLanes {
         Retrier.Builder<HttpResponse<?>> builder = Retrier.builder(policy)
                 .clock(settings.clock())
                 .scheduler(settings.scheduler())
-                .gate(gate);
+                .gate(gate)
+                .exhaustOnGateRefusal(); // one outcome shape: a refused retry ends like running out of attempts
         if (settings.random() != null) {
             builder.random(settings.random());
         }

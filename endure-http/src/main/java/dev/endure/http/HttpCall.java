@@ -6,9 +6,11 @@ import dev.endure.Failures;
 import dev.endure.breaker.BreakerGuard;
 import dev.endure.breaker.CallNotPermittedException;
 import dev.endure.breaker.CircuitBreaker;
+import dev.endure.retry.HiddenAttempts;
 import dev.endure.limit.ConcurrencyLimit;
 import dev.endure.limit.ConcurrencyLimitExceededException;
 import dev.endure.retry.RetriesExhaustedException;
+import dev.endure.retry.RetryInterruptedException;
 import dev.endure.retry.NestedRetries;
 import dev.endure.retry.Retrier;
 import dev.endure.retry.RetryContext;
@@ -85,6 +87,56 @@ final class HttpCall<T> {
         return response;
     }
 
+    /** The whole call, synchronously: retried attempts, then the caller's outcome. */
+    HttpResponse<T> send() throws IOException, InterruptedException {
+        HttpResponse<?> response;
+        try {
+            response = retrier.execute(context -> attemptSync());
+        } catch (RetriesExhaustedException | CallNotPermittedException ended) {
+            throw (IOException) outcome(ended);
+        } catch (RetryInterruptedException interrupted) {
+            // The core restored the interrupt flag; throwing InterruptedException hands the interrupt
+            // on instead, so the flag is cleared as Thread.sleep would clear it.
+            Thread.interrupted();
+            InterruptedException thrown = new InterruptedException(interrupted.getMessage());
+            thrown.initCause(interrupted);
+            throw thrown;
+        } catch (IOException | InterruptedException | RuntimeException passedThrough) {
+            throw passedThrough;
+        } catch (Exception unexpected) {
+            throw new IOException(unexpected);
+        }
+        return finishSync(response);
+    }
+
+    /** The whole call without blocking; cancelling the result stops the pending retry and the exchange in flight. */
+    CompletableFuture<HttpResponse<T>> sendAsync() {
+        // The JDK's own future is handed over (not a thenApply copy) so that cancelling reaches the exchange.
+        CompletableFuture<HttpResponse<?>> run = retrier.executeAsync(context -> attemptAsync());
+        // Cancelling stops the pending retry and, best effort, the exchange in flight.
+        CompletableFuture<HttpResponse<T>> result = CancellingFuture.cancelling(run);
+        run.whenComplete((response, failure) -> {
+            if (failure != null) {
+                Throwable cause = Failures.unwrap(failure);
+                result.completeExceptionally(outcome(cause));
+                return;
+            }
+            finishAsync(response).whenComplete((finished, replayFailure) -> {
+                if (replayFailure != null) {
+                    result.completeExceptionally(Failures.unwrap(replayFailure));
+                } else {
+                    result.complete(finished);
+                }
+            });
+        });
+        return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    static CompletableFuture<HttpResponse<?>> widen(CompletableFuture<? extends HttpResponse<?>> future) {
+        return (CompletableFuture<HttpResponse<?>>) future;
+    }
+
     /** One attempt on the calling thread: through the host's breaker (if any, by {@link BreakerGuard}'s rules), then the exchange. */
     private HttpResponse<?> guardedSync() throws IOException, InterruptedException {
         try {
@@ -93,8 +145,10 @@ final class HttpCall<T> {
             }
             return BreakerGuard.<HttpResponse<?>, Exception>call(breaker, breakerOutcomes, () -> delegate.send(forAttempt(), attemptHandler));
         } catch (ConnectException refused) {
-            throw named(refused);
-        } catch (IOException | InterruptedException | RuntimeException | Error expected) {
+            throw carrying(named(refused));
+        } catch (IOException failure) {
+            throw carrying(failure);
+        } catch (InterruptedException | RuntimeException | Error expected) {
             throw expected;
         } catch (Exception unexpected) {
             throw new IOException(unexpected);
@@ -132,13 +186,15 @@ final class HttpCall<T> {
 
     private CompletableFuture<HttpResponse<?>> guardedAsync() {
         CompletableFuture<HttpResponse<?>> exchange = breaker == null
-                ? ResilientHttpClient.widen(delegate.sendAsync(forAttempt(), attemptHandler))
-                : BreakerGuard.callAsync(breaker, breakerOutcomes, () -> ResilientHttpClient.widen(delegate.sendAsync(forAttempt(), attemptHandler)));
+                ? widen(delegate.sendAsync(forAttempt(), attemptHandler))
+                : BreakerGuard.callAsync(breaker, breakerOutcomes, () -> widen(delegate.sendAsync(forAttempt(), attemptHandler)));
         CancellingFuture<HttpResponse<?>> attempt = CancellingFuture.cancelling(exchange);
         exchange.whenComplete((response, failure) -> {
             Throwable cause = Failures.unwrap(failure);
             if (cause instanceof ConnectException refused) {
-                attempt.completeExceptionally(named(refused));
+                attempt.completeExceptionally(carrying(named(refused)));
+            } else if (cause instanceof IOException io) {
+                attempt.completeExceptionally(carrying(io));
             } else if (cause != null) {
                 attempt.completeExceptionally(cause);
             } else {
@@ -146,6 +202,20 @@ final class HttpCall<T> {
             }
         });
         return attempt;
+    }
+
+    /**
+     * The failure, marked with its request so that events and log lines can name the URL, and with the
+     * request the JDK sent again on its own, if it did: the JDK's client silently repeats a GET or HEAD once
+     * when the connection closes before any response byte (and no setting of the client stops it), so
+     * that failure stands for two requests on the wire, and the retry loop counts both.
+     */
+    private <X extends IOException> X carrying(X failure) {
+        if (NetworkFailures.isResentByTheJdk(request.method(), failure)) {
+            HiddenAttempts.attach(failure, 1, "the JDK HttpClient resent " + request.method()
+                    + " once on its own after the connection closed before any response");
+        }
+        return FailedRequest.attach(failure, request.method(), SafeUrls.redact(request.uri()));
     }
 
     /** The JDK's refusal carries no message; say which request could not connect (the cause keeps the original). */
@@ -177,9 +247,9 @@ final class HttpCall<T> {
     /** The request with this attempt's timeout: the smallest of the attempt timeout, the time left and its own. */
     private HttpRequest withAttemptTimeout() {
         Duration timeout = settings.attemptTimeout();
-        Duration deadline = settings.deadline();
-        if (deadline != null) {
-            Duration left = deadline.minusNanos(retrier.clock().nanoTime() - startNanos);
+        Duration maxDuration = settings.maxDuration();
+        if (maxDuration != null) {
+            Duration left = maxDuration.minusNanos(retrier.clock().nanoTime() - startNanos);
             // The core starts no attempt past the deadline; the millisecond floor only keeps the JDK happy.
             left = left.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : left;
             timeout = timeout == null || left.compareTo(timeout) < 0 ? left : timeout;

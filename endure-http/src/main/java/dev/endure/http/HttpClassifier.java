@@ -110,4 +110,19 @@ final class HttpClassifier implements Classifier<HttpResponse<?>> {
             return Verdict.fail(verdict.reason().orElse("retryable outcome") + "; " + why);
         };
     }
+
+    private static final System.Logger LOG = System.getLogger(ResilientHttpClient.class.getName());
+
+    /** Called by the classifier when a response carried a Retry-After it could not use. */
+    static void logUnusableRetryAfter(ClientSettings settings, HttpResponse<?> response, RetryAfter value) {
+        // Once at WARNING per client, so a misbehaving server cannot flood the log; DEBUG afterwards.
+        boolean first = settings.claimRetryAfterWarning();
+        System.Logger.Level level = first ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+        if (LOG.isLoggable(level)) {
+            LOG.log(level, "ignoring Retry-After " + RetryAfter.quoted(value.header()) + " on HTTP " + response.statusCode()
+                    + " from " + response.request().method() + " " + SafeUrls.redact(response.uri()) + " (client '"
+                    + settings.name() + "'): " + value.problem().orElse("unusable") + "; the backoff decides the delay"
+                    + (first ? "; further unusable values are logged at DEBUG" : ""));
+        }
+    }
 }

@@ -47,11 +47,11 @@ public final class HttpRetriesExhaustedException extends IOException {
             case MAX_ATTEMPTS -> text.append("max attempts ").append(attempts).append(" reached");
             case HINT_EXCEEDS_DEADLINE -> text.append("Retry-After of ")
                     .append(exhausted.hint().map(dev.endure.Durations::describe).orElse("?"))
-                    .append(" ends past the deadline");
+                    .append(" ends past the max duration");
             case HINT_EXCEEDS_MAX_RETRY_AFTER -> text.append("Retry-After of ")
                     .append(exhausted.hint().map(dev.endure.Durations::describe).orElse("?"))
                     .append(" is longer than the client's maxRetryAfter; a retry sooner would come before the server allows");
-            case MAX_DURATION -> text.append("the next retry would start past the deadline");
+            case MAX_DURATION -> text.append("the next retry would start past the max duration");
             default -> text.append(exhausted.reason().description());
         }
         return text.append("); last outcome: ").append(lastOutcome).toString();

@@ -42,8 +42,12 @@ public final class HttpRetryLogger implements RetryListener {
         return new HttpRetryLogger(event, sink);
     }
 
-    /** Lines to the System.Logger {@code dev.endure.http.retry}: retries at INFO, giving up at WARNING. */
+    /**
+     * Lines to the System.Logger {@code dev.endure.http.retry}: retries at INFO, giving up at WARNING. Under
+     * the JDK's unconfigured default logging each event stays one line ({@code <instant> <LEVEL> <line>}).
+     */
     public static HttpRetryLogger toSystemLogger(String event) {
+        OneLineLogging.applyIfDefault("dev.endure.http.retry");
         System.Logger logger = System.getLogger("dev.endure.http.retry");
         return new HttpRetryLogger(event, line -> logger.log(
                 line.startsWith(event + "_retry ") || line.startsWith(event + "_recovered ") ? System.Logger.Level.INFO
@@ -56,7 +60,7 @@ public final class HttpRetryLogger implements RetryListener {
         if (retryEvent instanceof RetryEvent.RetryScheduled scheduled) {
             String[] last = describe(scheduled.result(), scheduled.failure());
             sink.accept(event + "_retry policy=" + scheduled.policyName() + " attempt=" + (scheduled.nextAttempt() - 1)
-                    + last[0] + " delay=" + seconds(scheduled.delay()) + " reason=" + quote(scheduled.reason()) + last[1]);
+                    + last[0] + " delay=" + seconds(scheduled.delay()) + reason(scheduled.reason(), last[0]) + last[1]);
         } else if (retryEvent instanceof RetryEvent.Exhausted exhausted) {
             String[] last = describe(exhausted.lastResult(), exhausted.lastFailure());
             String name = exhausted.reason() == GiveUpReason.RETRY_BUDGET ? "_retry_refused" : "_gave_up";
@@ -66,7 +70,7 @@ public final class HttpRetryLogger implements RetryListener {
         } else if (retryEvent instanceof RetryEvent.FailedPermanently permanent) {
             String[] last = describe(permanent.result(), permanent.failure());
             sink.accept(event + "_failed policy=" + permanent.policyName() + " attempts=" + permanent.attempts()
-                    + last[0] + " reason=" + quote(permanent.verdict().reason().orElse(permanent.verdict().kind().name())) + last[1]);
+                    + last[0] + reason(permanent.verdict().reason().orElse(permanent.verdict().kind().name()), last[0]) + last[1]);
         } else if (retryEvent instanceof RetryEvent.Succeeded succeeded && succeeded.attempts() > 1) {
             sink.accept(event + "_recovered policy=" + succeeded.policyName() + " attempts=" + succeeded.attempts()
                     + " elapsed=" + seconds(succeeded.elapsed()));
@@ -76,12 +80,21 @@ public final class HttpRetryLogger implements RetryListener {
         }
     }
 
-    /** {" status=503", " url=..."} or {" error=\"connection refused (...)\"", ""}. */
+    /** {" status=503", " url=..."} or {" error=\"connection refused (...)\"", " url=..."}. */
     private static String[] describe(Object result, Throwable failure) {
         if (result instanceof HttpResponse<?> response) {
             return new String[] {" status=" + response.statusCode(), " url=" + SafeUrls.redact(response.uri())};
         }
-        return new String[] {failure == null ? "" : " error=" + quote(NetworkFailures.describe(failure)), ""};
+        if (failure == null) {
+            return new String[] {"", ""};
+        }
+        return new String[] {" error=" + quote(NetworkFailures.describe(failure)), FailedRequest.of(failure).map(url -> " url=" + url).orElse("")};
+    }
+
+    /** {@code reason="..."}, left out when it only repeats the {@code error=} text. */
+    private static String reason(String reason, String outcome) {
+        String quoted = quote(reason);
+        return outcome.equals(" error=" + quoted) ? "" : " reason=" + quoted;
     }
 
     /** Seconds as a plain decimal, like the seed's {@code delay=0.5}. */

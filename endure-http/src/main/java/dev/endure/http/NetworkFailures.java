@@ -66,6 +66,19 @@ public final class NetworkFailures {
         return false;
     }
 
+    /**
+     * True if the JDK's client sent the request twice before reporting {@code failure}: it repeats a GET
+     * or HEAD once, by itself, when the connection closes before any byte of a response arrives, and
+     * reports the second exchange's failure ("header parser received no bytes"). The first closing is
+     * invisible, and a repeat that succeeds leaves no trace at all; this is the case that can be known.
+     */
+    public static boolean isResentByTheJdk(String method, Throwable failure) {
+        if (!"GET".equals(method) && !"HEAD".equals(method)) {
+            return false;
+        }
+        return failure != null && failure.getClass() == IOException.class && messageContains(failure, "received no bytes");
+    }
+
     /** A short, stable name for logs and events, e.g. {@code "connection refused"}. */
     public static String describe(Throwable failure) {
         if (failure == null) {

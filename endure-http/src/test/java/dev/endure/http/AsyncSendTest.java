@@ -39,7 +39,7 @@ class AsyncSendTest {
         }
     }
 
-    ResilientHttpClientBuilder client() {
+    ResilientHttpClient.Builder client() {
         return ResilientHttpClient.builder(JDK).name("search").time(time).backoff(Backoff.fixed(Duration.ofMillis(500)));
     }
 
@@ -101,9 +101,9 @@ class AsyncSendTest {
     }
 
     @Test
-    void returnsARetriedResponseBodyThroughTheCallersOwnHandler() throws Exception {
+    void aRefusedRetryKeepsTheBufferedResponseBodyInItsError() throws Exception {
         server = ScriptedServer.start().then(respond(503, "busy"));
-        // a budget that refuses the retry makes the buffered 503 the final answer: replayed into ofString
+        // a budget that refuses the retry makes the buffered 503 the final answer
         CompletableFuture<HttpResponse<String>> future = client()
                 .retryGatePerHost(host -> new dev.endure.retry.RetryGate() {
                     @Override
@@ -118,8 +118,13 @@ class AsyncSendTest {
 
         pumpUntilDone(List.of(future));
 
-        assertThat(future.join().statusCode()).isEqualTo(503);
-        assertThat(future.join().body()).isEqualTo("busy");
+        // one outcome shape (issue 13 item 5): the refused retry ends as an HttpRetriesExhaustedException that
+        // carries the buffered 503, body included
+        assertThat(future).failsWithin(Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .havingCause().isInstanceOfSatisfying(HttpRetriesExhaustedException.class, refused -> {
+                    assertThat(refused.lastResponse().orElseThrow().statusCode()).isEqualTo(503);
+                    assertThat(new String(refused.lastResponse().orElseThrow().body())).isEqualTo("busy");
+                });
     }
 
     @Test

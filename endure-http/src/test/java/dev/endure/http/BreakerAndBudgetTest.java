@@ -42,7 +42,7 @@ class BreakerAndBudgetTest {
         }
     }
 
-    ResilientHttpClientBuilder client() {
+    ResilientHttpClient.Builder client() {
         return ResilientHttpClient.builder(JDK).name("inventory").time(time).backoff(Backoff.fixed(Duration.ofMillis(500)))
                 .listener(HttpRetryLogger.to("inventory", log::add));
     }
@@ -54,11 +54,15 @@ class BreakerAndBudgetTest {
         HttpRequest get = HttpRequest.newBuilder(server.uri("/stock/42")).build();
 
         assertThat(client.send(get, BodyHandlers.ofString()).body()).isEqualTo("first");
-        HttpResponse<String> refused = client.send(get, BodyHandlers.ofString());
 
-        // the very response the server sent, body included, and no third request to a struggling host
-        assertThat(refused.statusCode()).isEqualTo(503);
-        assertThat(refused.body()).isEqualTo("{\"error\":\"busy\"}");
+        // one outcome shape for a failing host (issue 13 item 5): a refused retry ends like running out of
+        // attempts, with the very response the server sent, body included, and no third request
+        assertThatThrownBy(() -> client.send(get, BodyHandlers.ofString()))
+                .isInstanceOfSatisfying(HttpRetriesExhaustedException.class, refused -> {
+                    assertThat(refused.reason()).isEqualTo(dev.endure.retry.GiveUpReason.RETRY_BUDGET);
+                    assertThat(refused.lastResponse().orElseThrow().statusCode()).isEqualTo(503);
+                    assertThat(new String(refused.lastResponse().orElseThrow().body())).isEqualTo("{\"error\":\"busy\"}");
+                });
         assertThat(server.requestCount()).isEqualTo(3);
         assertThat(client.stats(get.uri()).orElseThrow().budgetRejected()).isEqualTo(1);
         assertThat(log).last().asString().startsWith("inventory_retry_refused policy=inventory@127.0.0.1:" + server.port()
@@ -72,9 +76,12 @@ class BreakerAndBudgetTest {
 
         // the first call spends the host's only retry...
         assertThatThrownBy(() -> client.send(get, BodyHandlers.ofString())).isInstanceOf(HttpRetriesExhaustedException.class);
-        // ...so the second sees the plain failure of its one attempt, not a retry error
-        assertThatThrownBy(() -> client.send(get, BodyHandlers.ofString())).isExactlyInstanceOf(ConnectException.class);
-        assertThatThrownBy(() -> client.sendAsync(get, BodyHandlers.ofString()).join()).hasCauseExactlyInstanceOf(ConnectException.class);
+        // ...so the second ends the same way, with the budget as the reason (one outcome shape, issue 13 item 5)
+        assertThatThrownBy(() -> client.send(get, BodyHandlers.ofString())).isInstanceOfSatisfying(HttpRetriesExhaustedException.class,
+                refused -> assertThat(refused.reason()).isEqualTo(dev.endure.retry.GiveUpReason.RETRY_BUDGET))
+                .hasMessageContaining("the retry budget refused the retry").hasMessageContaining("connection refused");
+        assertThatThrownBy(() -> client.sendAsync(get, BodyHandlers.ofString()).join())
+                .hasCauseExactlyInstanceOf(HttpRetriesExhaustedException.class);
     }
 
     @Test
@@ -152,7 +159,7 @@ class BreakerAndBudgetTest {
     @Test
     void aRetryThatMeetsTheOpenBreakerPastTheDeadlineEndsAsTheSameBreakerError() throws Exception {
         server = ScriptedServer.start().otherwise(request -> respond(503));
-        ResilientHttpClient client = client().deadline(Duration.ofSeconds(10)).circuitBreakerPerHost(CircuitBreakerPolicy.builder()
+        ResilientHttpClient client = client().maxDuration(Duration.ofSeconds(10)).circuitBreakerPerHost(CircuitBreakerPolicy.builder()
                 .consecutiveFailures(2).openDuration(Duration.ofMinutes(1)).build()).build();
         HttpRequest get = HttpRequest.newBuilder(server.uri("/stock/42")).build();
 
@@ -166,7 +173,7 @@ class BreakerAndBudgetTest {
     @Test
     void aCallThatFindsTheTrialSlotTakenFailsNowInsteadOfWaitingOutItsDeadline() throws Exception {
         server = ScriptedServer.start().otherwise(request -> respond(200));
-        ResilientHttpClient client = client().deadline(Duration.ofSeconds(3)).circuitBreakerPerHost(CircuitBreakerPolicy.builder()
+        ResilientHttpClient client = client().maxDuration(Duration.ofSeconds(3)).circuitBreakerPerHost(CircuitBreakerPolicy.builder()
                 .consecutiveFailures(1).openDuration(Duration.ofSeconds(1)).halfOpenMaxTrials(1).build()).build();
         HttpRequest get = HttpRequest.newBuilder(server.uri("/stock/42")).build();
         client.send(get, BodyHandlers.discarding()); // makes the host's breaker

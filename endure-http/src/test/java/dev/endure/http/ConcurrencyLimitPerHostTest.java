@@ -27,7 +27,7 @@ class ConcurrencyLimitPerHostTest {
         }
     }
 
-    ResilientHttpClientBuilder client() {
+    ResilientHttpClient.Builder client() {
         return ResilientHttpClient.builder(BreakerAndBudgetTest.JDK).name("inventory").time(time).backoff(Backoff.fixed(Duration.ofMillis(500)));
     }
 

@@ -35,7 +35,7 @@ class IdempotencyGuardTest {
         }
     }
 
-    ResilientHttpClientBuilder client() {
+    ResilientHttpClient.Builder client() {
         return ResilientHttpClient.builder(JDK).name("payments").time(time).backoff(Backoff.none()).listener(events::add);
     }
 

@@ -29,7 +29,7 @@ class ResponseHandlingTest {
         }
     }
 
-    ResilientHttpClientBuilder client(HttpClient jdk) {
+    ResilientHttpClient.Builder client(HttpClient jdk) {
         return ResilientHttpClient.builder(jdk).name("reports").time(time).backoff(Backoff.none());
     }
 
@@ -59,7 +59,7 @@ class ResponseHandlingTest {
         assertThatThrownBy(() -> client(jdk).maxAttempts(3).build().send(HttpRequest.newBuilder(secretive).build(), BodyHandlers.ofString()))
                 .isInstanceOfSatisfying(HttpRetriesExhaustedException.class, exhausted -> {
                     assertThat(exhausted).hasMessage("GET http://127.0.0.1:" + server.port() + "/reports/1 failed after 3 attempts"
-                            + " in 0 µs (max attempts 3 reached); last outcome: HTTP 503");
+                            + " in 0 ms (max attempts 3 reached); last outcome: HTTP 503");
                     assertThat(exhausted.url()).isEqualTo("http://127.0.0.1:" + server.port() + "/reports/1");
                     assertThat(exhausted.lastResponse().orElseThrow().body()).asString(StandardCharsets.UTF_8)
                             .isEqualTo("{\"error\":\"maintenance\"}");
@@ -104,8 +104,8 @@ class ResponseHandlingTest {
                 .hasMessage("maxAttempts must be at least 1 (was 0) in ResilientHttpClient 'reports'");
         assertThatThrownBy(() -> client(jdk).attemptTimeout(java.time.Duration.ZERO).build())
                 .hasMessage("attemptTimeout must be positive (was PT0S) in ResilientHttpClient 'reports'");
-        assertThatThrownBy(() -> client(jdk).deadline(java.time.Duration.ofSeconds(-1)).build())
-                .hasMessage("deadline must be positive (was PT-1S) in ResilientHttpClient 'reports'");
+        assertThatThrownBy(() -> client(jdk).maxDuration(java.time.Duration.ofSeconds(-1)).build())
+                .hasMessage("maxDuration must be positive (was PT-1S) in ResilientHttpClient 'reports'");
         assertThatThrownBy(() -> ResilientHttpClient.builder(client(jdk).build()))
                 .hasMessageContaining("already a ResilientHttpClient");
     }

@@ -42,7 +42,7 @@ class RetryAfterEndToEndTest {
         }
     }
 
-    ResilientHttpClientBuilder client() {
+    ResilientHttpClient.Builder client() {
         return ResilientHttpClient.builder(JDK).name("rates").time(time).backoff(Backoff.exponential(Duration.ofMillis(500), 2.0));
     }
 
@@ -87,13 +87,13 @@ class RetryAfterEndToEndTest {
     @Test
     void givesUpAtOnceWhenRetryAfterEndsPastTheDeadline() throws Exception {
         server = ScriptedServer.start().then(respond(503, "", "Retry-After", "30"), respond(200, "ok"));
-        ResilientHttpClient client = client().deadline(Duration.ofSeconds(5)).build();
+        ResilientHttpClient client = client().maxDuration(Duration.ofSeconds(5)).build();
 
         assertThatThrownBy(() -> client.send(get(), BodyHandlers.ofString()))
                 .isInstanceOfSatisfying(HttpRetriesExhaustedException.class, exhausted -> {
                     assertThat(exhausted.reason()).isEqualTo(GiveUpReason.HINT_EXCEEDS_DEADLINE);
                     assertThat(exhausted.attempts()).isEqualTo(1);
-                    assertThat(exhausted).hasMessageContaining("Retry-After of 30 s ends past the deadline")
+                    assertThat(exhausted).hasMessageContaining("Retry-After of 30 s ends past the max duration")
                             .hasMessageContaining("last outcome: HTTP 503 (Retry-After: '30')");
                 });
         assertThat(server.requestCount()).isEqualTo(1);

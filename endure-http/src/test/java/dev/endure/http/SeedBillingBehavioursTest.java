@@ -44,7 +44,7 @@ class SeedBillingBehavioursTest {
     }
 
     /** Seed 004's numbers: 1 try + 3 retries, 0.5 s ×2 (0.5, 1, 2 s), no jitter so the waits are exact. */
-    ResilientHttpClientBuilder billing() {
+    ResilientHttpClient.Builder billing() {
         return ResilientHttpClient.builder(JDK)
                 .name("billing")
                 .maxAttempts(4)

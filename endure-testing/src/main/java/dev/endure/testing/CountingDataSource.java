@@ -31,6 +31,8 @@ public final class CountingDataSource implements DataSource {
     private final AtomicInteger borrowed = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
     private final List<Returned> returned = new CopyOnWriteArrayList<>();
+    private final AtomicInteger statements = new AtomicInteger();
+    private final AtomicInteger commits = new AtomicInteger();
 
     public CountingDataSource(DataSource delegate) {
         this.delegate = delegate;
@@ -44,6 +46,19 @@ public final class CountingDataSource implements DataSource {
     /** Connections handed out and not closed yet. */
     public int open() {
         return open.get();
+    }
+
+    /**
+     * Statements prepared or created so far: each is executed once or as one batch, so this is the
+     * number of database round trips apart from commits (how tests bound the cost of an operation).
+     */
+    public int statements() {
+        return statements.get();
+    }
+
+    /** Commits so far. */
+    public int commits() {
+        return commits.get();
     }
 
     /** What each closed connection looked like, in closing order. */
@@ -66,6 +81,12 @@ public final class CountingDataSource implements DataSource {
         open.incrementAndGet();
         AtomicBoolean closed = new AtomicBoolean();
         InvocationHandler handler = (proxy, method, args) -> {
+            String name = method.getName();
+            if (name.equals("prepareStatement") || name.equals("createStatement") || name.equals("prepareCall")) {
+                statements.incrementAndGet();
+            } else if (name.equals("commit")) {
+                commits.incrementAndGet();
+            }
             if (method.getName().equals("close") && method.getParameterCount() == 0) {
                 if (closed.compareAndSet(false, true)) {
                     open.decrementAndGet();

@@ -18,7 +18,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -90,23 +92,34 @@ public final class StormBench implements Callable<Integer> {
     }
 
     private int run(List<Variant> chosen, String schemaUrl) throws Exception {
-        long start = System.currentTimeMillis() + 8_000; // time for the client JVMs to start
-        Schedule schedule = new Schedule(start, flaky.toMillis(), outage.toMillis(), healed.toMillis(), 1_000, chosen);
         Map<String, long[]> results = new HashMap<>(); // "VARIANT PHASE" -> started, succeeded
         Map<Variant, Long> lastFailure = new HashMap<>();
         List<String> problems = new CopyOnWriteArrayList<>();
-        try (StormService service = new StormService(schedule)) {
+        CountDownLatch ready = new CountDownLatch(jvms);
+        AtomicLong decidedAlone = new AtomicLong();
+        try (StormService service = new StormService(chosen.size())) {
             List<Process> clients = new ArrayList<>();
             List<Thread> readers = new ArrayList<>();
+            String variantNames = String.join(",", chosen.stream().map(Variant::name).toList());
             for (int i = 0; i < jvms; i++) {
                 Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                        "-cp", System.getProperty("java.class.path"), StormClient.class.getName(), schedule.encode(),
+                        "-cp", System.getProperty("java.class.path"), StormClient.class.getName(), variantNames,
                         service.uri().toString(), String.valueOf(callers), String.valueOf(rate), schemaUrl)
                         .redirectErrorStream(true).start();
                 clients.add(process);
-                Thread reader = new Thread(() -> read(process, results, lastFailure, problems, start), "storm-client-output");
+                Thread reader = new Thread(() -> read(process, results, lastFailure, problems, ready, decidedAlone), "storm-client-output");
                 reader.start();
                 readers.add(reader);
+            }
+            if (!ready.await(120, TimeUnit.SECONDS)) {
+                problems.add("the client JVMs were not ready within 120 s");
+            }
+            Schedule schedule = new Schedule(System.currentTimeMillis() + 1_000, flaky.toMillis(), outage.toMillis(), healed.toMillis(),
+                    1_000, chosen);
+            service.start(schedule);
+            for (Process client : clients) {
+                client.getOutputStream().write(("START " + schedule.encode() + "\n").getBytes(StandardCharsets.UTF_8));
+                client.getOutputStream().flush();
             }
             long deadline = schedule.endMillis() + 60_000;
             for (Process client : clients) {
@@ -120,12 +133,14 @@ public final class StormBench implements Callable<Integer> {
             }
             problems.forEach(problem -> System.err.println("storm: " + problem));
             report(schedule, service, results, lastFailure);
+            System.out.printf(Locale.ROOT, "%nShared budgets decided without a fresh cluster view %d times (store slow or unreachable).%n",
+                    decidedAlone.get());
         }
         return problems.isEmpty() ? 0 : 1;
     }
 
     private static void read(Process process, Map<String, long[]> results, Map<Variant, Long> lastFailure, List<String> problems,
-            long start) {
+            CountDownLatch ready, AtomicLong decidedAlone) {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null) {
@@ -137,10 +152,10 @@ public final class StormBench implements Callable<Integer> {
                         sum[1] += Long.parseLong(words[4]);
                     } else if (line.startsWith("LASTFAIL ")) {
                         lastFailure.merge(Variant.valueOf(words[1]), Long.parseLong(words[2]), Math::max);
+                    } else if (line.startsWith("ALONE ")) {
+                        decidedAlone.addAndGet(Long.parseLong(words[1]));
                     } else if (line.equals("READY")) {
-                        if (System.currentTimeMillis() > start) {
-                            problems.add("a client JVM was ready only after the run had started; raise the start delay");
-                        }
+                        ready.countDown();
                     } else {
                         System.err.println("client: " + line);
                     }

@@ -20,7 +20,7 @@ final class StormService implements AutoCloseable {
 
     static final double FLAKY_FAILURE_RATE = 0.05;
 
-    private final Schedule schedule;
+    private volatile Schedule schedule;
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(16, runnable -> {
         Thread thread = new Thread(runnable, "storm-service");
@@ -30,9 +30,9 @@ final class StormService implements AutoCloseable {
     /** Per variant and phase: requests received. */
     private final AtomicLongArray received;
 
-    StormService(Schedule schedule) throws IOException {
-        this.schedule = schedule;
-        this.received = new AtomicLongArray(schedule.variants().size() * Schedule.Phase.values().length);
+    /** Serves from now; requests count from {@link #start}. */
+    StormService(int variants) throws IOException {
+        this.received = new AtomicLongArray(variants * Schedule.Phase.values().length);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
         server.setExecutor(executor);
         server.createContext("/v/", this::handle);
@@ -41,6 +41,10 @@ final class StormService implements AutoCloseable {
             exchange.close();
         });
         server.start();
+    }
+
+    void start(Schedule schedule) {
+        this.schedule = schedule;
     }
 
     URI uri() {
@@ -54,6 +58,12 @@ final class StormService implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (InputStream body = exchange.getRequestBody()) {
             body.readAllBytes();
+        }
+        Schedule schedule = this.schedule;
+        if (schedule == null) {
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+            return;
         }
         String name = exchange.getRequestURI().getPath().substring("/v/".length());
         int index = schedule.variants().indexOf(Variant.valueOf(name));

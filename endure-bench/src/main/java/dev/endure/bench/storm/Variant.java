@@ -50,7 +50,7 @@ enum Variant {
     }
 
     /** Builds this variant's call to {@code base + name()}; {@code store} pools the shared budgets. */
-    Call build(HttpClient jdk, URI base, BudgetStore store) {
+    Call build(HttpClient jdk, URI base, BudgetStore store, java.util.function.Consumer<RetryBudget> sharedBudgets) {
         HttpRequest request = HttpRequest.newBuilder(base.resolve(name())).timeout(Duration.ofSeconds(5)).build();
         Call once = () -> jdk.send(request, BodyHandlers.discarding()).statusCode() == 200;
         return switch (this) {
@@ -64,15 +64,22 @@ enum Variant {
             }
             case ENDURE_NO_BUDGET -> endure(endureClient(jdk).build(), request);
             case ENDURE_DEFAULT_BUDGET -> endure(endureClient(jdk).retryBudgetPerHost(RetryBudgetPolicy.named("storm")).build(), request);
-            case ENDURE_SHARED_BUDGET -> endure(endureClient(jdk).retryGatePerHost(host -> shared(store, "storm@" + host)).build(), request);
+            case ENDURE_SHARED_BUDGET -> {
+                // Made when the service starts, as a service would for the downstream it knows, not on the first call.
+                RetryBudget budget = shared(store, "storm", sharedBudgets);
+                yield endure(endureClient(jdk).retryGatePerHost(host -> budget).build(), request);
+            }
             case NESTED_RESILIENCE4J -> {
                 Status inner = r4jStatus("inner", status(jdk, request));
                 Status middle = r4jStatus("middle", inner);
                 yield r4j("outer", middle);
             }
             case NESTED_ENDURE -> nestedEndure(endureClient(jdk).build(), request, null);
-            case NESTED_ENDURE_SHARED_BUDGET -> nestedEndure(endureClient(jdk).retryGatePerHost(host -> shared(store, "storm-nested@" + host))
-                    .build(), request, shared(store, "storm-nested-outer"));
+            case NESTED_ENDURE_SHARED_BUDGET -> {
+                RetryBudget inner = shared(store, "storm-nested-client", sharedBudgets);
+                yield nestedEndure(endureClient(jdk).retryGatePerHost(host -> inner).build(), request,
+                        shared(store, "storm-nested-outer", sharedBudgets));
+            }
         };
     }
 
@@ -109,8 +116,10 @@ enum Variant {
         return ResilientHttpClient.builder(jdk).name("storm").maxAttempts(MAX_ATTEMPTS).backoff(Backoff.exponential(INITIAL, 2.0));
     }
 
-    private static RetryBudget shared(BudgetStore store, String name) {
-        return RetryBudget.shared(RetryBudgetPolicy.named(name), store);
+    private static RetryBudget shared(BudgetStore store, String name, java.util.function.Consumer<RetryBudget> sharedBudgets) {
+        RetryBudget budget = RetryBudget.shared(RetryBudgetPolicy.named(name), store);
+        sharedBudgets.accept(budget);
+        return budget;
     }
 
     private static Call endure(ResilientHttpClient client, HttpRequest request) {

@@ -35,7 +35,7 @@ import javax.sql.DataSource;
  * until its next sync (its share of what the cluster had left), and when they were written
  * (the database's clock, so the JVMs' clocks need not agree). Every {@link Builder#syncInterval} (default
  * 500 ms) one daemon thread reads all rows in one query and writes this JVM's rows; rows not rewritten
- * within {@link Builder#staleAfter} (default three sync intervals) belong to instances that stopped and
+ * within {@link Builder#staleAfter} (default ten sync intervals, 5 s) belong to instances that stopped and
  * are left out. Calls never touch the database: a budget decides from the last view it received. When the
  * database cannot be reached (or answers slower than {@code staleAfter}), each budget falls back to its
  * local counts once its view is stale, i.e. each instance keeps the budget alone with the full floor, and
@@ -65,7 +65,7 @@ public final class JdbcRetryBudgetStore implements BudgetStore {
         this.dataSource = builder.dataSource;
         this.table = builder.table;
         this.syncInterval = builder.syncInterval;
-        this.staleAfter = builder.staleAfter != null ? builder.staleAfter : syncInterval.multipliedBy(3);
+        this.staleAfter = builder.staleAfter != null ? builder.staleAfter : syncInterval.multipliedBy(10);
         this.loop = new SyncLoop("endure-budget-sync[" + table + "]", syncInterval, this::syncNow, LOG,
                 "cannot sync retry budgets through " + table + " (every " + syncInterval + "); after " + staleAfter
                         + " each budget decides from this instance's counts alone",
@@ -234,7 +234,8 @@ public final class JdbcRetryBudgetStore implements BudgetStore {
 
         /**
          * How long a budget trusts the last view before deciding alone, and how long an instance's row
-         * counts after it was last written (default three sync intervals; at least one).
+         * counts after it was last written (default ten sync intervals; at least one). Longer rides out a slow
+         * database on the last view (whose share is conservative); shorter falls back to local counts sooner.
          */
         public Builder staleAfter(Duration staleAfter) {
             this.staleAfter = staleAfter;

@@ -47,6 +47,12 @@ public final class EndpointAdmission {
             }
 
             @Override
+            public boolean countsInFlight(String endpointId) {
+                Endpoint endpoint = endpoints.get(endpointId);
+                return endpoint != null && endpoint.maxConcurrency() > 0;
+            }
+
+            @Override
             public Duration deferRefused() {
                 return Duration.ofSeconds(1);
             }

@@ -1,7 +1,5 @@
 package dev.endure.delivery.jdbc;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.endure.delivery.Attempt;
 import dev.endure.delivery.AttemptOutcome;
 import dev.endure.delivery.Claim;
@@ -13,7 +11,6 @@ import dev.endure.delivery.EndpointAttemptStats;
 import dev.endure.delivery.EndpointPolicy;
 import dev.endure.delivery.EnqueueResult;
 import dev.endure.delivery.NewMessage;
-import dev.endure.delivery.StaleLeaseException;
 import dev.endure.delivery.Transition;
 import dev.endure.delivery.crypto.SecretCipher;
 import dev.endure.delivery.retention.MessageRetention;
@@ -27,13 +24,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
@@ -50,20 +44,25 @@ import org.flywaydb.core.Flyway;
 public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     private static final String UNIQUE_VIOLATION = "23505"; // PostgreSQL and H2 alike
-    private static final int CANDIDATE_FACTOR = 4;
 
     private final DataSource dataSource;
     private final AutoCloseable owned;
-    private final SecretCipher cipher;
+    /** The row lock a send holds on its endpoints: shared where the database has one (see {@link EnqueueSql}). */
+    private final String shareLock;
+    private final ClaimSql claims;
+    private final CompleteSql completions = new CompleteSql(items -> transaction(connection -> CompleteSql.write(connection, items)));
     private final JdbcOperatorWrites operatorWrites;
+    private final SecretCipher cipher;
 
-    private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned) {
-        this(dataSource, owned, null);
+    private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, String shareLock) {
+        this(dataSource, owned, shareLock, null);
     }
 
-    private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, SecretCipher cipher) {
+    private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, String shareLock, SecretCipher cipher) {
         this.dataSource = dataSource;
         this.owned = owned;
+        this.shareLock = shareLock;
+        this.claims = new ClaimSql(shareLock.equals("FOR SHARE"));
         this.cipher = cipher;
         this.operatorWrites = new JdbcOperatorWrites(dataSource);
     }
@@ -74,7 +73,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
      * key still read; {@link #resealSecrets()} rewrites them under the current key.
      */
     public JdbcDeliveryStore sealingSecrets(SecretCipher cipher) {
-        return new JdbcDeliveryStore(dataSource, owned, cipher);
+        return new JdbcDeliveryStore(dataSource, owned, shareLock, cipher);
     }
 
     /** Re-encrypts every endpoint's signing keys not yet sealed under the current key (after a key rotation); returns how many. */
@@ -113,7 +112,13 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 .table("endure_delivery_schema_history")
                 .load()
                 .migrate();
-        return new JdbcDeliveryStore(dataSource, null);
+        String product;
+        try (Connection connection = dataSource.getConnection()) {
+            product = connection.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
+        } catch (SQLException e) {
+            throw new JdbcStoreException("delivery store: cannot read the database's name: " + e.getMessage(), e);
+        }
+        return new JdbcDeliveryStore(dataSource, null, product.contains("postgres") ? "FOR SHARE" : "FOR UPDATE");
     }
 
     /** An embedded H2 database in {@code directory}, pooled by HikariCP: for demos and tests, since H2 does not flush at commit (endure-server embeds a PostgreSQL instead). */
@@ -121,20 +126,23 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         return pooled("jdbc:h2:file:" + directory.toAbsolutePath().resolve("delivery") + ";DB_CLOSE_ON_EXIT=FALSE", "sa", "", 8);
     }
 
-    /** A HikariCP pool on {@code jdbcUrl} (PostgreSQL for several nodes), migrated; closed by {@link #close()}. */
+    /**
+     * A HikariCP pool on {@code jdbcUrl} (PostgreSQL for several nodes), migrated; closed by {@link #close()}.
+     * Needs HikariCP and the URL's JDBC driver on the class path (endure-delivery does not bring them).
+     */
     public static JdbcDeliveryStore pooled(String jdbcUrl, String user, String password, int poolSize) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(jdbcUrl);
-        config.setUsername(user);
-        config.setPassword(password);
-        config.setMaximumPoolSize(poolSize);
-        config.setPoolName("endure-delivery");
-        HikariDataSource pool = new HikariDataSource(config);
+        try {
+            Class.forName("com.zaxxer.hikari.HikariDataSource", false, JdbcDeliveryStore.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("JdbcDeliveryStore.pooled and embedded need HikariCP (com.zaxxer:HikariCP) on the class path;"
+                    + " add it, or pass your own DataSource to JdbcDeliveryStore.migrate", e);
+        }
+        DataSource pool = HikariPools.open(jdbcUrl, user, password, poolSize);
         try {
             JdbcDeliveryStore store = migrate(pool);
-            return new JdbcDeliveryStore(store.dataSource, pool);
+            return new JdbcDeliveryStore(store.dataSource, (AutoCloseable) pool, store.shareLock);
         } catch (RuntimeException e) {
-            pool.close();
+            HikariPools.closeQuietly(pool);
             throw e;
         }
     }
@@ -200,13 +208,13 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     @Override
     public Optional<Endpoint> endpoint(String id) {
-        List<Endpoint> found = transaction(connection -> queryEndpoints(connection, " WHERE id = ?", id));
+        List<Endpoint> found = read(connection -> queryEndpoints(connection, " WHERE id = ?", id));
         return found.stream().findFirst();
     }
 
     @Override
     public List<Endpoint> endpoints() {
-        return transaction(connection -> queryEndpoints(connection, " ORDER BY id", null));
+        return read(connection -> queryEndpoints(connection, " ORDER BY id", null));
     }
 
     @Override
@@ -244,81 +252,27 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (endpointIds.isEmpty()) {
             throw new IllegalArgumentException("message " + message.id() + " needs at least one endpoint");
         }
+        return enqueueAll(List.of(message), endpointIds, now).get(0);
+    }
+
+    /** One transaction for the whole batch; a key repeated within the batch is a duplicate of its first use. */
+    @Override
+    public List<List<EnqueueResult>> enqueueAll(List<NewMessage> messages, List<String> endpointIds, Instant now) {
+        if (messages.isEmpty()) {
+            return List.of();
+        }
+        if (endpointIds.isEmpty()) {
+            throw new IllegalArgumentException("message " + messages.get(0).id() + " needs at least one endpoint");
+        }
         try {
-            return transaction(connection -> enqueueIn(connection, message, endpointIds, now));
+            return transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(), shareLock));
         } catch (JdbcStoreException e) {
             // Two concurrent sends with one idempotency key: the loser retries once and sees the winner's delivery.
             if (e.getCause() instanceof SQLException sql && isUniqueViolation(sql)) {
-                return transaction(connection -> enqueueIn(connection, message, endpointIds, now));
+                return transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(), shareLock));
             }
             throw e;
         }
-    }
-
-    private List<EnqueueResult> enqueueIn(Connection connection, NewMessage message, List<String> endpointIds, Instant now)
-            throws SQLException {
-        // The endpoint rows are locked until this transaction ends: a disableEndpoint running at the same
-        // time either waits for these deliveries (and then moves them to HELD) or commits first (and this
-        // read sees it). Without the lock a PENDING delivery could be committed just after the disable
-        // swept PENDING to HELD, and claims skip disabled endpoints, so it would never move again.
-        // Sorted, so two sends to overlapping endpoint sets lock in the same order and cannot deadlock.
-        Map<String, Boolean> enabled = new HashMap<>();
-        for (String endpointId : new java.util.TreeSet<>(endpointIds)) {
-            try (PreparedStatement select = connection.prepareStatement("SELECT enabled FROM endure_endpoint WHERE id = ? FOR UPDATE")) {
-                select.setString(1, endpointId);
-                try (ResultSet row = select.executeQuery()) {
-                    if (!row.next()) {
-                        throw new IllegalArgumentException("unknown endpoint " + endpointId + " for message " + message.id());
-                    }
-                    enabled.put(endpointId, row.getBoolean(1));
-                }
-            }
-        }
-        Map<String, EnqueueResult> results = new LinkedHashMap<>();
-        if (message.idempotencyKey() != null) {
-            for (String endpointId : endpointIds) {
-                try (PreparedStatement select = connection.prepareStatement(
-                        "SELECT id, message_id, state FROM endure_delivery WHERE endpoint_id = ? AND idempotency_key = ?")) {
-                    select.setString(1, endpointId);
-                    select.setString(2, message.idempotencyKey());
-                    try (ResultSet row = select.executeQuery()) {
-                        if (row.next()) {
-                            results.put(endpointId, new EnqueueResult(endpointId, true, row.getString(1), row.getString(2),
-                                    DeliveryState.valueOf(row.getString(3))));
-                        }
-                    }
-                }
-            }
-        }
-        if (results.size() == endpointIds.size()) {
-            return List.copyOf(results.values());
-        }
-        boolean messageExists;
-        try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM endure_message WHERE id = ?")) {
-            select.setString(1, message.id());
-            try (ResultSet row = select.executeQuery()) {
-                messageExists = row.next();
-            }
-        }
-        if (!messageExists) {
-            update(connection, "INSERT INTO endure_message (id, event_type, payload, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?)",
-                    message.id(), message.eventType(), message.payload(), message.idempotencyKey(), now.toEpochMilli());
-        }
-        List<EnqueueResult> ordered = new ArrayList<>();
-        for (String endpointId : endpointIds) {
-            EnqueueResult duplicate = results.get(endpointId);
-            if (duplicate != null) {
-                ordered.add(duplicate);
-                continue;
-            }
-            String deliveryId = "dlv_" + UUID.randomUUID().toString().replace("-", "");
-            DeliveryState state = enabled.get(endpointId) ? DeliveryState.PENDING : DeliveryState.HELD;
-            update(connection, "INSERT INTO endure_delivery (id, message_id, endpoint_id, idempotency_key, state, attempts,"
-                    + " next_attempt_at, fencing_token, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, 0, ?)",
-                    deliveryId, message.id(), endpointId, message.idempotencyKey(), state.name(), now.toEpochMilli(), now.toEpochMilli());
-            ordered.add(new EnqueueResult(endpointId, false, deliveryId, message.id(), state));
-        }
-        return ordered;
     }
 
     @Override
@@ -326,133 +280,16 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (limit <= 0) {
             return List.of();
         }
-        long nowMillis = now.toEpochMilli();
-        long leaseUntil = now.plus(lease).toEpochMilli();
-        return transaction(connection -> {
-            List<String[]> candidates = new ArrayList<>();
-            // Ordered endpoints: a delivery waits while an earlier one to the same endpoint is unfinished.
-            try (PreparedStatement select = connection.prepareStatement("SELECT d.id, d.endpoint_id FROM endure_delivery d"
-                    + " WHERE ((d.state = 'PENDING' AND d.next_attempt_at <= ?) OR (d.state = 'IN_FLIGHT' AND d.lease_until <= ?))"
-                    + " AND d.endpoint_id IN (SELECT e.id FROM endure_endpoint e WHERE e.enabled = TRUE)"
-                    + " AND (d.endpoint_id NOT IN (SELECT o.id FROM endure_endpoint o WHERE o.ordered_delivery = TRUE)"
-                    + "      OR NOT EXISTS (SELECT 1 FROM endure_delivery p WHERE p.endpoint_id = d.endpoint_id AND p.seq < d.seq"
-                    + "                     AND p.state IN ('PENDING', 'IN_FLIGHT', 'HELD')))"
-                    + " ORDER BY d.next_attempt_at, d.seq LIMIT ? FOR UPDATE SKIP LOCKED")) {
-                select.setLong(1, nowMillis);
-                select.setLong(2, nowMillis);
-                select.setInt(3, limit * CANDIDATE_FACTOR);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        candidates.add(new String[] {rows.getString(1), rows.getString(2)});
-                    }
-                }
-            }
-            if (candidates.isEmpty()) {
-                return List.of();
-            }
-            Map<String, Integer> inFlight = new HashMap<>();
-            try (PreparedStatement count = connection.prepareStatement("SELECT endpoint_id, COUNT(*) FROM endure_delivery"
-                    + " WHERE state = 'IN_FLIGHT' AND lease_until > ? GROUP BY endpoint_id")) {
-                count.setLong(1, nowMillis);
-                try (ResultSet rows = count.executeQuery()) {
-                    while (rows.next()) {
-                        inFlight.put(rows.getString(1), rows.getInt(2));
-                    }
-                }
-            }
-            List<String> admitted = new ArrayList<>();
-            List<String> refused = new ArrayList<>();
-            for (String[] candidate : candidates) {
-                if (admitted.size() >= limit) {
-                    break;
-                }
-                int current = inFlight.getOrDefault(candidate[1], 0);
-                if (admission.admit(candidate[1], current)) {
-                    admitted.add(candidate[0]);
-                    inFlight.put(candidate[1], current + 1);
-                } else {
-                    refused.add(candidate[0]);
-                }
-            }
-            Duration defer = admission.deferRefused();
-            if (!refused.isEmpty() && !defer.isZero()) {
-                long until = now.plus(defer).toEpochMilli();
-                try (PreparedStatement push = connection.prepareStatement("UPDATE endure_delivery SET next_attempt_at = ?"
-                        + " WHERE id = ? AND state = 'PENDING' AND next_attempt_at < ?")) {
-                    for (String id : refused) {
-                        push.setLong(1, until);
-                        push.setString(2, id);
-                        push.setLong(3, until);
-                        push.addBatch();
-                    }
-                    push.executeBatch();
-                }
-            }
-            if (admitted.isEmpty()) {
-                return List.of();
-            }
-            try (PreparedStatement lease1 = connection.prepareStatement("UPDATE endure_delivery SET state = 'IN_FLIGHT', lease_owner = ?,"
-                    + " lease_until = ?, fencing_token = fencing_token + 1 WHERE id = ?")) {
-                for (String id : admitted) {
-                    lease1.setString(1, owner);
-                    lease1.setLong(2, leaseUntil);
-                    lease1.setString(3, id);
-                    lease1.addBatch();
-                }
-                lease1.executeBatch();
-            }
-            List<Claim> claims = new ArrayList<>(admitted.size());
-            try (PreparedStatement read = connection.prepareStatement("SELECT d.id, d.message_id, d.endpoint_id, d.fencing_token,"
-                    + " d.attempts, d.window_start, m.event_type, m.payload, d.previous_delay_ms FROM endure_delivery d"
-                    + " JOIN endure_message m ON m.id = d.message_id WHERE d.id = ?")) {
-                for (String id : admitted) {
-                    read.setString(1, id);
-                    try (ResultSet row = read.executeQuery()) {
-                        row.next();
-                        claims.add(new Claim(row.getString(1), row.getString(2), row.getString(3), row.getLong(4), owner,
-                                Instant.ofEpochMilli(leaseUntil), row.getInt(5) + 1, instant(row, 6), row.getString(7), row.getString(8),
-                                duration(row, 9)));
-                    }
-                }
-            }
-            return claims;
-        });
+        return transaction(connection -> claims.claim(connection, owner, limit, lease, now, admission));
     }
 
+    /**
+     * Records the result with group commit (see {@link CompleteSql}): concurrent callers share one
+     * transaction, each still told its own outcome.
+     */
     @Override
     public void complete(Claim claim, Attempt attempt, Transition transition) {
-        transaction(connection -> {
-            Instant next = transition instanceof Transition.RetryAt retry ? retry.nextAttemptAt() : null;
-            Duration delay = transition instanceof Transition.RetryAt retry ? retry.delay() : null;
-            String reason = transition instanceof Transition.Failed failed ? failed.reason()
-                    : transition instanceof Transition.Held held ? held.reason() : null;
-            boolean terminal = transition.state().isTerminal();
-            // A retry of an endpoint disabled meanwhile is held rather than left pending.
-            String state = next != null
-                    ? "CASE WHEN EXISTS (SELECT 1 FROM endure_endpoint e WHERE e.id = endpoint_id AND e.enabled = FALSE)"
-                            + " THEN 'HELD' ELSE 'PENDING' END"
-                    : "'" + transition.state().name() + "'";
-            int updated = update(connection, "UPDATE endure_delivery SET state = " + state + ", attempts = attempts + 1,"
-                    + " next_attempt_at = ?, window_start = COALESCE(window_start, ?), lease_owner = NULL, lease_until = NULL,"
-                    + " finished_at = ?, terminal_reason = ?, last_status = ?, last_error = ?, previous_delay_ms = ?"
-                    + " WHERE id = ? AND fencing_token = ? AND state = 'IN_FLIGHT'",
-                    next != null ? next.toEpochMilli() : attempt.startedAt().toEpochMilli(),
-                    claim.windowStart() != null ? claim.windowStart().toEpochMilli() : attempt.startedAt().toEpochMilli(),
-                    terminal ? attempt.startedAt().plus(attempt.latency()).toEpochMilli() : null,
-                    truncate(reason, 1000), attempt.httpStatus(), truncate(attempt.error(), 1000),
-                    delay == null ? null : delay.toMillis(), claim.deliveryId(), claim.fencingToken());
-            if (updated == 0) {
-                throw new StaleLeaseException(claim.deliveryId(), claim.fencingToken());
-            }
-            update(connection, "INSERT INTO endure_attempt (delivery_id, endpoint_id, attempt_number, fencing_token, started_at,"
-                    + " latency_ms, http_status, error_text, response_snippet, outcome, next_attempt_at, terminal_reason)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    claim.deliveryId(), claim.endpointId(), attempt.number(), claim.fencingToken(), attempt.startedAt().toEpochMilli(),
-                    attempt.latency().toMillis(), attempt.httpStatus(), truncate(attempt.error(), 1000),
-                    truncate(attempt.responseSnippet(), 4000), attempt.outcome().name(),
-                    attempt.nextAttemptAt() == null ? null : attempt.nextAttemptAt().toEpochMilli(), truncate(attempt.terminalReason(), 1000));
-            return null;
-        });
+        completions.complete(new CompleteSql.Item(claim, attempt, transition));
     }
 
     @Override
@@ -510,12 +347,12 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     @Override
     public Optional<Delivery> delivery(String id) {
-        return transaction(connection -> queryDeliveries(connection, "id = ?", id)).stream().findFirst();
+        return read(connection -> queryDeliveries(connection, "id = ?", id)).stream().findFirst();
     }
 
     @Override
     public List<Delivery> deliveriesOfMessage(String messageId) {
-        return transaction(connection -> queryDeliveries(connection, "message_id = ?", messageId));
+        return read(connection -> queryDeliveries(connection, "message_id = ?", messageId));
     }
 
     @Override
@@ -555,55 +392,42 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         });
     }
 
+    /** One statement without a transaction of its own (a failed attempt asks for this, so it stays cheap). */
     @Override
     public EndpointAttemptStats endpointStats(String endpointId, Instant since) {
-        return transaction(connection -> {
-            long total;
-            long inWindow;
-            long failures;
-            Instant firstFailure;
-            try (PreparedStatement select = connection.prepareStatement("SELECT COUNT(*),"
-                    + " SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END),"
-                    + " SUM(CASE WHEN started_at >= ? AND outcome <> 'DELIVERED' THEN 1 ELSE 0 END),"
-                    + " MIN(CASE WHEN started_at >= ? AND outcome <> 'DELIVERED' THEN started_at END)"
-                    + " FROM endure_attempt WHERE endpoint_id = ?")) {
-                select.setLong(1, since.toEpochMilli());
-                select.setLong(2, since.toEpochMilli());
+        return read(connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT"
+                    + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ?),"
+                    + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ?),"
+                    + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ? AND outcome <> 'DELIVERED'),"
+                    + " (SELECT MIN(next_attempt_at) FROM endure_delivery WHERE endpoint_id = ? AND state = 'PENDING'),"
+                    + " l.http_status, l.error_text, l.started_at, l.outcome,"
+                    + " (SELECT MIN(started_at) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ? AND outcome <> 'DELIVERED')"
+                    + " FROM endure_endpoint e LEFT JOIN endure_attempt l ON l.id = (SELECT MAX(a.id) FROM endure_attempt a"
+                    + " WHERE a.endpoint_id = e.id) WHERE e.id = ?")) {
+                select.setString(1, endpointId);
+                select.setString(2, endpointId);
                 select.setLong(3, since.toEpochMilli());
                 select.setString(4, endpointId);
+                select.setLong(5, since.toEpochMilli());
+                select.setString(6, endpointId);
+                select.setString(7, endpointId);
+                select.setLong(8, since.toEpochMilli());
+                select.setString(9, endpointId);
                 try (ResultSet row = select.executeQuery()) {
-                    row.next();
-                    total = row.getLong(1);
-                    inWindow = row.getLong(2);
-                    failures = row.getLong(3);
-                    firstFailure = instant(row, 4);
-                }
-            }
-            String lastError = null;
-            Instant lastAttempt = null;
-            try (PreparedStatement select = connection.prepareStatement("SELECT http_status, error_text, started_at, outcome"
-                    + " FROM endure_attempt WHERE endpoint_id = ? ORDER BY id DESC LIMIT 1")) {
-                select.setString(1, endpointId);
-                try (ResultSet row = select.executeQuery()) {
-                    if (row.next()) {
-                        lastAttempt = instant(row, 3);
-                        if (!"DELIVERED".equals(row.getString(4))) {
-                            Integer status = integer(row, 1);
-                            lastError = status != null ? "HTTP " + status : row.getString(2);
-                        }
+                    if (!row.next()) {
+                        return new EndpointAttemptStats(endpointId, 0, 0, 0, null, null, null, null);
                     }
+                    Instant lastAttempt = instant(row, 7);
+                    String lastError = null;
+                    if (lastAttempt != null && !"DELIVERED".equals(row.getString(8))) {
+                        Integer status = integer(row, 5);
+                        lastError = status != null ? "HTTP " + status : row.getString(6);
+                    }
+                    return new EndpointAttemptStats(endpointId, row.getLong(1), row.getLong(2), row.getLong(3), lastError, lastAttempt,
+                            instant(row, 4), instant(row, 9));
                 }
             }
-            Instant next = null;
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT MIN(next_attempt_at) FROM endure_delivery WHERE endpoint_id = ? AND state = 'PENDING'")) {
-                select.setString(1, endpointId);
-                try (ResultSet row = select.executeQuery()) {
-                    row.next();
-                    next = instant(row, 1);
-                }
-            }
-            return new EndpointAttemptStats(endpointId, total, inWindow, failures, lastError, lastAttempt, next, firstFailure);
         });
     }
 
@@ -678,6 +502,25 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         }
     }
 
+    /** One read in auto-commit mode: no BEGIN/COMMIT round trips for a single consistent statement. */
+    private <T> T read(Work<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            if (!autoCommit) {
+                connection.setAutoCommit(true);
+            }
+            try {
+                return work.run(connection);
+            } finally {
+                if (!autoCommit) {
+                    connection.setAutoCommit(false); // hand it back as it came
+                }
+            }
+        } catch (SQLException e) {
+            throw new JdbcStoreException("delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+        }
+    }
+
     private static int update(Connection connection, String sql, Object... parameters) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < parameters.length; i++) {
@@ -735,7 +578,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         return row.wasNull() ? null : value;
     }
 
-    private static String truncate(String text, int max) {
+    static String truncate(String text, int max) {
         return text == null || text.length() <= max ? text : text.substring(0, max);
     }
 

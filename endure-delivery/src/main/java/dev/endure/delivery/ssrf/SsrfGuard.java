@@ -11,7 +11,7 @@ import java.util.Objects;
 /**
  * Decides which addresses a webhook may be sent to, on by default. {@link #vet(URI)} resolves the
  * host once and returns the addresses that passed; the transport then connects to exactly those
- * addresses (see {@code PinnedHttpTransport}), so a DNS answer that changes between the check and the
+ * addresses (see {@code HttpClientTransport}), so a DNS answer that changes between the check and the
  * connect (DNS rebinding) cannot redirect the request. If any resolved address is refused, the whole
  * URL is refused: a name that mixes public and private answers is an attack, not a configuration.
  *

@@ -324,6 +324,64 @@ abstract class DeliveryStoreContract {
         assertThat(store.attempts(claims.get(0).deliveryId())).hasSize(1); // history survives a replay
     }
 
+    /**
+     * Round trips are what a delivery costs: a claim of 40 and a send to two endpoints each take a fixed
+     * number of statements, not one per row (the claim used to read each leased row on its own).
+     */
+    @Test
+    void aClaimAndASendTakeAFixedNumberOfStatementsWhateverTheirSize() {
+        dev.endure.testing.CountingDataSource counting = new dev.endure.testing.CountingDataSource(dataSource());
+        JdbcDeliveryStore counted = JdbcDeliveryStore.migrate(counting);
+        int before = counting.statements();
+        counted.enqueue(NewMessage.of("e", "{}", "key-1"), List.of("ep_a", "ep_b"), now);
+        // endpoints (locked), idempotency keys, insert message unless stored, insert deliveries
+        assertThat(counting.statements() - before).isLessThanOrEqualTo(4);
+        for (int i = 0; i < 39; i++) {
+            counted.enqueue(NewMessage.of("e", "{}"), List.of("ep_a"), now);
+        }
+        before = counting.statements();
+        assertThat(counted.claim("n", 40, LEASE, now, ClaimAdmission.all())).hasSize(40);
+        // special endpoints, expired leases, due pending (H2: pick, then lock by id), lease, read with messages
+        // (PostgreSQL: one statement); no in-flight count, since nothing asks for it
+        assertThat(counting.statements() - before).isLessThanOrEqualTo(6);
+        assertThat(counting.open()).isZero();
+    }
+
+    @Test
+    void aBatchSendIsOneTransactionAndReportsDuplicatesPerMessage() {
+        String earlier = store.enqueue(NewMessage.of("e", "{}", "k-1"), List.of("ep_a"), now).get(0).deliveryId();
+        List<NewMessage> batch = new ArrayList<>();
+        batch.add(NewMessage.of("e", "{\"n\":1}", "k-1")); // sent before: duplicate on ep_a, new on ep_b
+        for (int i = 2; i <= 50; i++) {
+            batch.add(NewMessage.of("e", "{\"n\":" + i + "}", "k-" + i));
+        }
+        batch.add(NewMessage.of("e", "{\"again\":2}", "k-2")); // repeats a key of this batch
+        dev.endure.testing.CountingDataSource counting = new dev.endure.testing.CountingDataSource(dataSource());
+        JdbcDeliveryStore counted = JdbcDeliveryStore.migrate(counting);
+        int before = counting.statements();
+        int commits = counting.commits();
+
+        List<List<EnqueueResult>> results = counted.enqueueAll(batch, List.of("ep_a", "ep_b"), now);
+
+        assertThat(counting.commits() - commits).isEqualTo(1);
+        assertThat(counting.statements() - before).isLessThanOrEqualTo(4);
+        assertThat(results).hasSize(51);
+        assertThat(results.get(0)).extracting(EnqueueResult::duplicate).containsExactly(true, false);
+        assertThat(results.get(0).get(0).deliveryId()).isEqualTo(earlier);
+        assertThat(results.get(50)).allSatisfy(r -> assertThat(r.duplicate()).isTrue());
+        assertThat(results.get(50).get(0).deliveryId()).isEqualTo(results.get(1).get(0).deliveryId());
+        assertThat(store.countsByState()).containsEntry(DeliveryState.PENDING, 1L + 1 + 49 * 2);
+    }
+
+    @Test
+    void aBatchToAnUnknownEndpointStoresNothing() {
+        List<NewMessage> batch = List.of(NewMessage.of("e", "{}"), NewMessage.of("e", "{}"));
+        assertThatThrownBy(() -> store.enqueueAll(batch, List.of("ep_a", "ep_missing"), now))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown endpoint ep_missing");
+        assertThat(store.countsByState().values().stream().mapToLong(Long::longValue).sum()).isZero();
+    }
+
     @Test
     void orderedEndpointsReleaseOneMessageAtATime() {
         store.updateEndpoint(store.endpoint("ep_a").orElseThrow().withOrdered(true));

@@ -141,7 +141,7 @@ class SsrfGuardTest {
     @Test
     void returnsTheAddressesItCheckedSoTheTransportCanConnectToThem() throws Exception {
         // A rebinding resolver: public the first time, metadata afterwards. The guard resolves once;
-        // whatever it returns is what gets connected to (see PinnedHttpTransportTest).
+        // whatever it returns is what gets connected to (see HttpClientTransportTest).
         int[] calls = {0};
         SsrfGuard guard = SsrfGuard.defaults().withResolver(host -> new InetAddress[] {
                 InetAddress.getByName(calls[0]++ == 0 ? "93.184.216.34" : "169.254.169.254")});

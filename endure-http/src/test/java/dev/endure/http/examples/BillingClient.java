@@ -2,7 +2,6 @@ package dev.endure.http.examples;
 
 import dev.endure.http.HttpRetryLogger;
 import dev.endure.http.ResilientHttpClient;
-import dev.endure.http.ResilientHttpClientBuilder;
 import dev.endure.retry.Backoff;
 import dev.endure.retry.Jitter;
 import java.io.IOException;
@@ -39,16 +38,16 @@ public final class BillingClient {
     /**
      * @param customise last say over the client, e.g. a virtual clock and a log sink in tests
      */
-    public BillingClient(URI base, UnaryOperator<ResilientHttpClientBuilder> customise) {
+    public BillingClient(URI base, UnaryOperator<ResilientHttpClient.Builder> customise) {
         this.base = base;
-        ResilientHttpClientBuilder builder = ResilientHttpClient.builder(HttpClient.newBuilder()
+        ResilientHttpClient.Builder builder = ResilientHttpClient.builder(HttpClient.newBuilder()
                         .connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build())
                 .name("billing")
                 .maxAttempts(4)                                                   // 1 try + 3 retries
                 .backoff(Backoff.exponential(Duration.ofMillis(500), 2.0)         // 0.5 s, 1 s, 2 s ...
                         .withCap(Duration.ofSeconds(8)).withJitter(Jitter.proportional(0.1)))
                 .attemptTimeout(Duration.ofSeconds(5))
-                .deadline(Duration.ofSeconds(20));
+                .maxDuration(Duration.ofSeconds(20));
         this.http = customise.apply(builder).build();
     }
 

@@ -331,10 +331,71 @@ public final class Body {
             error(field, "is required");
             return null;
         }
-        if (!prefix.isEmpty()) {
-            throw new IllegalStateException("raw JSON is kept for top-level fields only");
+        if (text == null) {
+            throw new IllegalStateException("raw JSON is kept for top-level fields and batch items only");
         }
         return rawText(text, field);
+    }
+
+    /**
+     * A required array of objects (a batch), each read by the same rules with its errors named
+     * {@code field[i].inner}; each item keeps its source text, so its {@link #requiredRawJson} is exact too.
+     */
+    public List<Body> requiredObjectList(String field, int maxItems) {
+        JsonNode node = take(field);
+        if (node == null) {
+            error(field, "is required");
+            return List.of();
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            error(field, "must be a non-empty array of objects");
+            return List.of();
+        }
+        if (node.size() > maxItems) {
+            error(field, "must have at most " + maxItems + " items (had " + node.size() + ")");
+            return List.of();
+        }
+        List<String> texts = text == null ? null : rawElements(text, field);
+        List<Body> items = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            if (!node.get(i).isObject()) {
+                errors.add(new FieldError(path(field) + "[" + i + "]", "must be an object"));
+            } else {
+                items.add(new Body(node.get(i), texts == null ? null : texts.get(i), path(field) + "[" + i + "].", errors));
+            }
+        }
+        return items;
+    }
+
+    /** The source text of each element of a top-level array field. */
+    private static List<String> rawElements(String text, String field) {
+        try (JsonParser parser = Json.MAPPER.getFactory().createParser(text)) {
+            parser.nextToken();
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (!name.equals(field)) {
+                    if (value.isStructStart()) {
+                        parser.skipChildren();
+                    }
+                    continue;
+                }
+                List<String> elements = new ArrayList<>();
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    int start = (int) parser.currentTokenLocation().getCharOffset();
+                    if (parser.currentToken().isStructStart()) {
+                        parser.skipChildren();
+                    } else {
+                        parser.finishToken();
+                    }
+                    elements.add(text.substring(start, (int) parser.currentLocation().getCharOffset()).strip());
+                }
+                return elements;
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("re-reading a parsed body failed", e);
+        }
+        throw new IllegalStateException("field " + field + " vanished between two parses");
     }
 
     /** The source text of a top-level field's value, found with the streaming parser's character offsets. */

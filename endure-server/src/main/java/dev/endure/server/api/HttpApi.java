@@ -121,6 +121,7 @@ public final class HttpApi {
             endpoints.register(config.routes, auth);
             messages.register(config.routes, auth);
             new RetentionRoutes(api).register(config.routes, auth);
+            new BatchMessageRoutes(api).register(config.routes, auth);
 
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.fieldErrors()));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> {

@@ -25,6 +25,7 @@ public final class ServerMetrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private volatile java.util.function.Supplier<WorkerHealth> workerHealth;
 
     public ServerMetrics(QueueHistory history) {
         for (DeliveryState state : DeliveryState.values()) {
@@ -72,6 +73,8 @@ public final class ServerMetrics implements AutoCloseable {
      * store writes retried, lease renewals that failed, and attempts that failed before reaching the endpoint.
      */
     public void watchWorker(java.util.function.Supplier<WorkerHealth> health) {
+        this.workerHealth = health; // meters hold their source weakly: keep it reachable for as long as the registry
+
         Gauge.builder("endure.worker.healthy", health, h -> h.get().healthy() ? 1 : 0)
                 .description("1 while the worker can claim and record; 0 while the store refuses it or claims keep failing")
                 .register(registry);

@@ -28,8 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the embedded PostgreSQL with fsync at commit. Not a test; run by hand:
  *
  * <pre>{@code
- * mvn -B -q -pl endure-server -am test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=dev.endure.server.store.EmbeddedStoreComparison -Dexec.args=3000
+ * java -cp <endure-server's test class path> dev.endure.server.store.EmbeddedStoreComparison 3000   (see RELIABILITY.md)
  * }</pre>
  */
 public final class EmbeddedStoreComparison {

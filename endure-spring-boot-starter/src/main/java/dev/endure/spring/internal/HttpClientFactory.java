@@ -6,7 +6,6 @@ import dev.endure.config.DurationText;
 import dev.endure.config.EndureConfig;
 import dev.endure.config.PolicyConfig;
 import dev.endure.http.ResilientHttpClient;
-import dev.endure.http.ResilientHttpClientBuilder;
 import dev.endure.registry.ResilienceRegistry;
 import dev.endure.retry.RetryListener;
 import dev.endure.retry.RetryPolicy;
@@ -67,14 +66,14 @@ public final class HttpClientFactory {
             delegate.connectTimeout(connectTimeout);
         }
         RetryPolicy<Object> retry = policy.retryPolicy();
-        ResilientHttpClientBuilder builder = ResilientHttpClient.builder(delegate.build())
+        ResilientHttpClient.Builder builder = ResilientHttpClient.builder(delegate.build())
                 .name(name)
                 .maxAttempts(retry.maxAttempts())
                 .backoff(retry.backoff())
                 .maxRetryAfter(retry.maxRetryAfter())
                 .clock(registry.clock())
                 .scheduler(registry.scheduler());
-        retry.maxDuration().ifPresent(builder::deadline);
+        retry.maxDuration().ifPresent(builder::maxDuration);
         policy.attemptTimeout().ifPresent(builder::attemptTimeout);
         if (policy.breaker().isPresent()) {
             CircuitBreakerPolicy breaker = config.breaker(policy.breaker().get());

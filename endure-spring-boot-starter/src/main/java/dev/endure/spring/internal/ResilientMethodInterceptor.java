@@ -1,10 +1,9 @@
 package dev.endure.spring.internal;
 
+import dev.endure.Failures;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.springframework.aop.ProxyMethodInvocation;
@@ -51,7 +50,7 @@ public final class ResilientMethodInterceptor implements MethodInterceptor {
             return outcome;
         }
         return outcome.handle((result, failure) -> {
-            Throwable cause = unwrap(failure);
+            Throwable cause = Failures.unwrap(failure);
             if (cause == null) {
                 return CompletableFuture.completedFuture(result);
             }
@@ -75,13 +74,5 @@ public final class ResilientMethodInterceptor implements MethodInterceptor {
         } catch (Throwable other) {
             throw new UndeclaredThrowableException(other);
         }
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        Throwable current = failure;
-        while ((current instanceof CompletionException || current instanceof ExecutionException) && current.getCause() != null) {
-            current = current.getCause();
-        }
-        return current;
     }
 }

@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -31,15 +33,26 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PinnedHttpTransportTest {
+class HttpClientTransportTest {
 
     private final List<String> seen = new CopyOnWriteArrayList<>();
     private final CountDownLatch release = new CountDownLatch(1);
     private HttpServer server;
+    private HttpClientTransport transport;
+
+    private HttpClientTransport transport() {
+        if (transport == null) {
+            transport = HttpClientTransport.create();
+        }
+        return transport;
+    }
 
     @AfterEach
     void stop() {
         release.countDown();
+        if (transport != null) {
+            transport.close();
+        }
         if (server != null) {
             server.stop(0);
         }
@@ -71,8 +84,8 @@ class PinnedHttpTransportTest {
         URI url = URI.create("http://hooks.example.test:" + port + "/in?x=1");
         List<InetAddress> vetted = guard.vet(url);
 
-        WebhookResponse response = PinnedHttpTransport.create().withSnippetBytes(100)
-                .send(new WebhookRequest(url, vetted, Map.of("webhook-id", "msg_1"), "{\"a\":1}", Duration.ofSeconds(5)));
+        transport = HttpClientTransport.builder().snippetBytes(100).build();
+        WebhookResponse response = transport.send(new WebhookRequest(url, vetted, Map.of("webhook-id", "msg_1"), "{\"a\":1}", Duration.ofSeconds(5)));
 
         assertThat(seen).containsExactly("hooks.example.test:" + port + " /in?x=1 msg_1 {\"a\":1}");
         assertThat(response.status()).isEqualTo(503);
@@ -92,7 +105,7 @@ class PinnedHttpTransportTest {
         });
         server.start();
         URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
-        WebhookResponse response = PinnedHttpTransport.create()
+        WebhookResponse response = transport()
                 .send(new WebhookRequest(url, List.of(InetAddress.getByName("127.0.0.1")), Map.of(), "{}", Duration.ofSeconds(5)));
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.bodySnippet()).isEqualTo("accepted");
@@ -111,7 +124,7 @@ class PinnedHttpTransportTest {
         });
         server.start();
         URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
-        assertThatThrownBy(() -> PinnedHttpTransport.create()
+        assertThatThrownBy(() -> transport()
                 .send(new WebhookRequest(url, List.of(InetAddress.getByName("127.0.0.1")), Map.of(), "{}", Duration.ofMillis(300))))
                 .isInstanceOf(SocketTimeoutException.class);
     }
@@ -119,7 +132,7 @@ class PinnedHttpTransportTest {
     @Test
     void refusesHeaderInjection() throws Exception {
         URI url = URI.create("http://127.0.0.1:9/");
-        assertThatThrownBy(() -> PinnedHttpTransport.create().send(new WebhookRequest(url, List.of(InetAddress.getByName("127.0.0.1")),
+        assertThatThrownBy(() -> transport().send(new WebhookRequest(url, List.of(InetAddress.getByName("127.0.0.1")),
                 Map.of("x-evil", "a\r\nHost: other"), "{}", Duration.ofSeconds(1))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("x-evil");
@@ -149,7 +162,22 @@ class PinnedHttpTransportTest {
         clientContext.init(null, trust.getTrustManagers(), null);
 
         HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        https.setHttpsConfigurator(new HttpsConfigurator(serverContext));
+        List<String> serverNames = new CopyOnWriteArrayList<>();
+        https.setHttpsConfigurator(new HttpsConfigurator(serverContext) {
+            @Override
+            public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                javax.net.ssl.SSLParameters parameters = serverContext.getDefaultSSLParameters();
+                // Records the SNI name the client sent (and accepts it): the name must be the URL's, not the IP.
+                parameters.setSNIMatchers(List.of(new javax.net.ssl.SNIMatcher(javax.net.ssl.StandardConstants.SNI_HOST_NAME) {
+                    @Override
+                    public boolean matches(javax.net.ssl.SNIServerName name) {
+                        serverNames.add(new String(name.getEncoded(), StandardCharsets.US_ASCII));
+                        return true;
+                    }
+                }));
+                params.setSSLParameters(parameters);
+            }
+        });
         https.createContext("/", exchange -> {
             seen.add(exchange.getRequestHeaders().getFirst("Host"));
             exchange.getRequestBody().readAllBytes();
@@ -160,16 +188,89 @@ class PinnedHttpTransportTest {
         server = https;
         int port = https.getAddress().getPort();
         List<InetAddress> loopback = List.of(InetAddress.getByName("127.0.0.1"));
-        PinnedHttpTransport transport = PinnedHttpTransport.create().withTls(clientContext);
+        transport = HttpClientTransport.builder().tls(clientContext).build();
 
         WebhookResponse response = transport.send(new WebhookRequest(URI.create("https://hooks.example.test:" + port + "/"),
                 loopback, Map.of(), "{}", Duration.ofSeconds(10)));
         assertThat(response.status()).isEqualTo(204);
         assertThat(seen).containsExactly("hooks.example.test:" + port);
+        assertThat(serverNames).containsExactly("hooks.example.test");
         // Same IP, a name the certificate does not cover: the hostname check must fail.
         assertThatThrownBy(() -> transport.send(new WebhookRequest(URI.create("https://other.example.test:" + port + "/"),
                 loopback, Map.of(), "{}", Duration.ofSeconds(10))))
                 .isInstanceOf(SSLHandshakeException.class);
         Files.deleteIfExists(keystore);
+    }
+
+    @Test
+    void reusesOneConnectionForManySendsAndOpensOnePerHostName() throws Exception {
+        Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            clientPorts.add(exchange.getRemoteAddress().getPort());
+            seen.add(exchange.getRequestHeaders().getFirst("Host"));
+            exchange.getRequestBody().readAllBytes();
+            byte[] answer = "ok".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        server.start();
+        int port = server.getAddress().getPort();
+        List<InetAddress> loopback = List.of(InetAddress.getByName("127.0.0.1"));
+        for (int i = 0; i < 20; i++) {
+            transport().send(new WebhookRequest(URI.create("http://hooks.example.test:" + port + "/"), loopback, Map.of(), "{}",
+                    Duration.ofSeconds(5)));
+        }
+        assertThat(clientPorts).hasSize(1);
+        assertThat(transport().connectionsOpened()).isEqualTo(1);
+        // Same address, another name: its own connection, so a connection never serves a name it was not opened for.
+        transport().send(new WebhookRequest(URI.create("http://other.example.test:" + port + "/"), loopback, Map.of(), "{}",
+                Duration.ofSeconds(5)));
+        assertThat(clientPorts).hasSize(2);
+        assertThat(seen).last().isEqualTo("other.example.test:" + port);
+    }
+
+    @Test
+    void doesNotFollowRedirects() throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            seen.add(exchange.getRequestURI().toString());
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().add("Location", "http://169.254.169.254/latest/meta-data/");
+            exchange.sendResponseHeaders(302, -1);
+            exchange.close();
+        });
+        server.start();
+        URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/in");
+        WebhookResponse response = transport().send(new WebhookRequest(url, List.of(InetAddress.getByName("127.0.0.1")), Map.of(), "{}",
+                Duration.ofSeconds(5)));
+        assertThat(response.status()).isEqualTo(302);
+        assertThat(seen).containsExactly("/in");
+    }
+
+    @Test
+    void sendsThroughAForwardProxy() throws Exception {
+        // A loopback stand-in for an egress proxy: it sees the absolute request target and answers itself.
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            seen.add(exchange.getRequestMethod() + " " + exchange.getRequestURI() + " " + exchange.getRequestHeaders().getFirst("webhook-id"));
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        server.start();
+        transport = HttpClientTransport.builder().proxy(URI.create("http://127.0.0.1:" + server.getAddress().getPort())).build();
+        WebhookResponse response = transport.send(new WebhookRequest(URI.create("http://hooks.example.test:8080/in?x=1"),
+                List.of(InetAddress.getByName("203.0.113.7")), Map.of("webhook-id", "msg_1"), "{}", Duration.ofSeconds(5)));
+        assertThat(response.status()).isEqualTo(204);
+        assertThat(seen).containsExactly("POST http://hooks.example.test:8080/in?x=1 msg_1");
+    }
+
+    @Test
+    void refusesAProxyThatIsNotHostAndPort() {
+        assertThatThrownBy(() -> HttpClientTransport.builder().proxy(URI.create("socks://proxy")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("proxy must look like http://host:port");
     }
 }

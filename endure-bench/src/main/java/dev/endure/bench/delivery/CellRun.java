@@ -1,0 +1,299 @@
+package dev.endure.bench.delivery;
+
+import com.github.kagkarlsson.scheduler.SchedulerClient;
+import com.github.kagkarlsson.scheduler.task.TaskInstance;
+import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.endure.delivery.DeliveryService;
+import dev.endure.delivery.DeliveryWorker;
+import dev.endure.delivery.Endpoint;
+import dev.endure.delivery.NewMessage;
+import dev.endure.delivery.jdbc.JdbcDeliveryStore;
+import dev.endure.delivery.signing.WebhookSecret;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/** One cell of the harness: a fresh store, its workers, the saturation drain, then the fixed-load phase. */
+final class CellRun implements AutoCloseable {
+
+    private static final long DRAIN_CAP_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final int PRODUCERS = 4;
+
+    private final DeliveryHarness.Cell cell;
+    private final DeliveryHarness options;
+    private final LoopbackReceiver receiver;
+    private final URI url;
+    private final Path logs;
+    private final WebhookSecret secret = WebhookSecret.generate();
+    private final List<Process> processes = new ArrayList<>();
+    private String database;
+    private String jdbcUrl;
+    private JdbcDeliveryStore store;
+    private DeliveryService service;
+    private DeliveryWorker localWorker;
+    private HikariDataSource schedulerPool;
+    private SchedulerClient schedulerClient;
+    private OneTimeTask<String> task;
+    private Path embeddedDir;
+
+    CellRun(DeliveryHarness.Cell cell, DeliveryHarness options, LoopbackReceiver receiver, URI url, Path logs) {
+        this.cell = cell;
+        this.options = options;
+        this.receiver = receiver;
+        this.url = url;
+        this.logs = logs;
+    }
+
+    CellResult execute() throws Exception {
+        prepareStore();
+        receiver.reset();
+        // Saturation: queue everything first, then start the workers and time the drain at the receiver.
+        long fillStart = System.nanoTime();
+        enqueueBacklog(options.messages);
+        double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
+        System.err.printf("  queued %d in %.1f s; starting workers%n", options.messages, fillSeconds);
+        long commitsBefore = commits();
+        startWorkers();
+        long deadline = System.nanoTime() + DRAIN_CAP_NANOS;
+        awaitUntil(() -> receiver.distinctMessages() >= options.messages, deadline);
+        long first = Long.MAX_VALUE;
+        for (int i = 0; i < options.messages; i++) {
+            Long arrival = receiver.firstArrival("sat" + i);
+            if (arrival != null && arrival < first) {
+                first = arrival;
+            }
+        }
+        int drained = receiver.distinctMessages();
+        double drainSeconds = (receiver.lastArrivalNanos() - first) / 1e9;
+        double saturation = drained / Math.max(drainSeconds, 1e-3);
+        long satRequests = receiver.requests();
+        long satConnections = receiver.connectionsOpened();
+        double commitsPerDelivery = database == null ? Double.NaN : (commits() - commitsBefore) / (double) Math.max(1, drained);
+        System.err.printf("  drained %d in %.2f s: %.0f/s (%d connections, %.2f commits per delivery)%n", drained, drainSeconds,
+                saturation, satConnections, commitsPerDelivery);
+
+        // Fixed offered load: accept time per message, first arrival at the receiver, lateness of the 10 % that fail once.
+        receiver.reset();
+        Map<String, Long> accepted = new ConcurrentHashMap<>();
+        long total = (long) options.rate * options.seconds;
+        long intervalNanos = 1_000_000_000L * PRODUCERS / options.rate;
+        AtomicLong next = new AtomicLong();
+        ExecutorService producers = Executors.newFixedThreadPool(PRODUCERS);
+        long phaseStart = System.nanoTime();
+        List<Future<?>> running = new ArrayList<>();
+        for (int p = 0; p < PRODUCERS; p++) {
+            int offset = p;
+            running.add(producers.submit(() -> {
+                long due = phaseStart + offset * intervalNanos / PRODUCERS;
+                while (true) {
+                    long n = next.getAndIncrement();
+                    if (n >= total) {
+                        return null;
+                    }
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    String id = "lat" + n;
+                    send(id, BenchWork.payload(n, n % 10 == 0));
+                    accepted.put(id, System.nanoTime());
+                    due += intervalNanos;
+                }
+            }));
+        }
+        for (Future<?> producer : running) {
+            producer.get();
+        }
+        producers.shutdown();
+        double offered = total / ((System.nanoTime() - phaseStart) / 1e9);
+        long retries = total / 10;
+        awaitUntil(() -> receiver.distinctMessages() >= total && receiver.retryLateness().size() >= retries,
+                System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+        List<Long> latencies = new ArrayList<>();
+        for (Map.Entry<String, Long> entry : accepted.entrySet()) {
+            Long arrival = receiver.firstArrival(entry.getKey());
+            if (arrival != null) {
+                // Negative when the worker sent before the producer's clock read after the commit: count it as 0.
+                latencies.add(Math.max(0, arrival - entry.getValue()));
+            }
+        }
+        List<Long> lateness = new ArrayList<>(receiver.retryLateness().values());
+        return new CellResult(cell.name(), null, fillSeconds, options.messages, drained, saturation, commitsPerDelivery, satConnections, satRequests,
+                offered, total, latencies, lateness, retries, receiver.connectionsOpened(), receiver.requests());
+    }
+
+    /** Transactions committed in the cell's database so far (PostgreSQL's statistics lag by up to a second). */
+    private long commits() throws Exception {
+        if (database == null) {
+            return 0;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1200));
+        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement();
+                java.sql.ResultSet row = statement.executeQuery("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    private void prepareStore() throws Exception {
+        if (cell.embedded()) {
+            embeddedDir = java.nio.file.Files.createTempDirectory("endure-bench-embedded");
+            store = JdbcDeliveryStore.embedded(embeddedDir);
+        } else {
+            database = "endure_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+            try (Connection admin = DriverManager.getConnection(options.postgres); Statement statement = admin.createStatement()) {
+                statement.execute("CREATE DATABASE " + database);
+            }
+            URI admin = URI.create(options.postgres.substring("jdbc:".length()));
+            jdbcUrl = "jdbc:postgresql://" + admin.getHost() + ":" + (admin.getPort() > 0 ? admin.getPort() : 5432) + "/" + database
+                    + (admin.getQuery() == null ? "" : "?" + admin.getQuery());
+            if (cell.endure()) {
+                store = JdbcDeliveryStore.pooled(jdbcUrl, null, null, 12);
+            } else {
+                HikariConfig config = new HikariConfig();
+                config.setJdbcUrl(jdbcUrl);
+                config.setMaximumPoolSize(12);
+                config.setPoolName("bench-producer");
+                schedulerPool = new HikariDataSource(config);
+                BenchWork.createDbSchedulerTable(schedulerPool);
+                task = BenchWork.dbSchedulerTask(url, secret, BenchWork.transport(), BenchWork.guard());
+                schedulerClient = SchedulerClient.Builder.create(schedulerPool, task).build();
+            }
+        }
+        if (store != null) {
+            service = DeliveryService.builder(store).ssrfGuard(BenchWork.guard()).build();
+            service.createEndpoint(Endpoint.of("ep_bench", url, secret));
+        }
+    }
+
+    private void enqueueBacklog(int count) throws Exception {
+        if (schedulerClient != null) {
+            Instant now = Instant.now();
+            for (int start = 0; start < count; start += 1000) {
+                List<TaskInstance<?>> batch = new ArrayList<>();
+                for (int i = start; i < Math.min(count, start + 1000); i++) {
+                    batch.add(task.instance("sat" + i, BenchWork.payload(i, false)));
+                }
+                schedulerClient.scheduleBatch(batch, now);
+            }
+            return;
+        }
+        ExecutorService fill = Executors.newFixedThreadPool(8);
+        List<Future<?>> parts = new ArrayList<>();
+        for (int p = 0; p < 8; p++) {
+            int part = p;
+            parts.add(fill.submit(() -> {
+                for (int i = part; i < count; i += 8) {
+                    service.send(new NewMessage("sat" + i, "invoice.paid", BenchWork.payload(i, false), null), "ep_bench");
+                }
+                return null;
+            }));
+        }
+        for (Future<?> part : parts) {
+            part.get();
+        }
+        fill.shutdown();
+    }
+
+    private void send(String id, String payload) {
+        if (schedulerClient != null) {
+            schedulerClient.schedule(task.instance(id, payload), Instant.now());
+        } else {
+            service.send(new NewMessage(id, "invoice.paid", payload, null), "ep_bench");
+        }
+    }
+
+    private void startWorkers() throws Exception {
+        if (cell.embedded()) {
+            localWorker = DeliveryWorker.builder(store).owner("bench-embedded").policy(BenchWork.policy()).ssrfGuard(BenchWork.guard())
+                    .transport(BenchWork.transport()).concurrency(options.concurrency).pollInterval(BenchWork.POLL_INTERVAL).build();
+            localWorker.start();
+            return;
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String jar = Path.of(WorkerNode.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        for (int i = 0; i < cell.processes(); i++) {
+            List<String> command = new ArrayList<>(List.of(java, "-Xmx768m", "-cp", jar, WorkerNode.class.getName(),
+                    cell.endure() ? "endure" : "db-scheduler", jdbcUrl, Integer.toString(options.concurrency), cell.name() + "-" + i));
+            if (!cell.endure()) {
+                command.add(url.toString());
+                command.add(secret.encoded());
+            }
+            String extra = System.getenv("BENCH_WORKER_JAVA_OPTS");
+            if (extra != null && !extra.isBlank()) {
+                command.addAll(1, List.of(extra.trim().split("\\s+")));
+            }
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.appendTo(logs.resolve(cell.name() + "-" + i + ".log").toFile()));
+            Process process = builder.start();
+            processes.add(process);
+        }
+        for (Process process : processes) {
+            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("READY")) {
+                // startup chatter
+            }
+            if (line == null) {
+                throw new IllegalStateException("worker process exited before READY; see " + logs);
+            }
+        }
+    }
+
+    private static void awaitUntil(BooleanSupplier condition, long deadline) {
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (localWorker != null) {
+            localWorker.close();
+        }
+        for (Process process : processes) {
+            process.getOutputStream().close(); // the node stops when its standard input closes
+        }
+        for (Process process : processes) {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+        if (store != null) {
+            store.close();
+        }
+        if (schedulerPool != null) {
+            schedulerPool.close();
+        }
+        if (database != null) {
+            try (Connection admin = DriverManager.getConnection(options.postgres); Statement statement = admin.createStatement()) {
+                statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            }
+        }
+        if (embeddedDir != null) {
+            try (var files = java.nio.file.Files.walk(embeddedDir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+}

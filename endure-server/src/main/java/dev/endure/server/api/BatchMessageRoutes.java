@@ -1,0 +1,127 @@
+package dev.endure.server.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.endure.delivery.Endpoint;
+import dev.endure.delivery.EnqueueResult;
+import dev.endure.delivery.NewMessage;
+import dev.endure.delivery.StoredMessage;
+import dev.endure.server.auth.Scope;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code POST /api/messages/batch}: many messages, each with its own idempotency key, to the same endpoints
+ * (all of them when {@code endpoints} is left out), stored in one transaction. Per message the answer says
+ * accepted or duplicate; a duplicate whose key was first used with a different event type or payload says
+ * so in {@code conflict} (the rest of the batch is still accepted).
+ *
+ * <pre>
+ * {"endpoints": ["ep_1"], "messages": [{"eventType": "invoice.paid", "payload": {...}, "idempotencyKey": "inv-42"}, ...]}
+ * </pre>
+ */
+final class BatchMessageRoutes {
+
+    static final int MAX_MESSAGES = 500;
+
+    private final ApiContext api;
+
+    BatchMessageRoutes(ApiContext api) {
+        this.api = api;
+    }
+
+    void register(RoutesConfig routes, Auth auth) {
+        routes.post("/api/messages/batch", auth.require(Scope.SEND, Routes.noQuery(this::sendBatch)));
+    }
+
+    private record Item(String eventType, String payload, String idempotencyKey) {}
+
+    private void sendBatch(Context ctx) {
+        Body body = Routes.body(ctx, api);
+        List<String> endpointIds = body.optionalStringList("endpoints", 100);
+        boolean endpointsGiven = body.has("endpoints");
+        List<Item> items = new ArrayList<>();
+        for (Body message : body.requiredObjectList("messages", MAX_MESSAGES)) {
+            String eventType = message.requiredString("eventType");
+            if (eventType != null && eventType.length() > 255) {
+                message.reject("eventType", "must be at most 255 characters");
+            }
+            String payload = message.requiredRawJson("payload");
+            Optional<String> key = message.optionalString("idempotencyKey", 1, 255);
+            message.finishNested();
+            items.add(new Item(eventType, payload, key.orElse(null)));
+        }
+        List<String> targets = new ArrayList<>(new LinkedHashSet<>(endpointIds));
+        if (endpointsGiven && targets.isEmpty()) {
+            body.reject("endpoints", "must name at least one endpoint (leave it out to send to every endpoint)");
+        }
+        for (String target : targets) {
+            if (!Routes.ID.matcher(target).matches()) {
+                body.reject("endpoints[" + endpointIds.indexOf(target) + "]", "is not an endpoint id (1 to 64 letters, digits, '_' or '-')");
+            } else if (api.deliveries().endpoint(target).isEmpty()) {
+                body.reject("endpoints[" + endpointIds.indexOf(target) + "]", "endpoint " + target + " does not exist");
+            }
+        }
+        if (!endpointsGiven) {
+            targets = api.deliveries().endpoints().stream().map(Endpoint::id).toList();
+            if (targets.isEmpty()) {
+                body.reject("endpoints", "no endpoint exists yet; create one with POST /api/endpoints first");
+            }
+        }
+        body.finish();
+        List<NewMessage> messages = new ArrayList<>(items.size());
+        for (Item item : items) {
+            messages.add(NewMessage.of(item.eventType(), item.payload(), item.idempotencyKey()));
+        }
+        List<List<EnqueueResult>> results = api.deliveries().sendAll(messages, targets);
+        ObjectNode json = Json.object();
+        ArrayNode answers = json.putArray("messages");
+        for (int i = 0; i < messages.size(); i++) {
+            List<EnqueueResult> forMessage = results.get(i);
+            boolean duplicate = forMessage.stream().allMatch(EnqueueResult::duplicate);
+            ObjectNode answer = answers.addObject();
+            answer.put("id", duplicate ? forMessage.get(0).messageId() : messages.get(i).id());
+            answer.put("duplicate", duplicate);
+            conflict(forMessage, items.get(i)).ifPresent(text -> answer.put("conflict", text));
+            ArrayNode deliveries = answer.putArray("deliveries");
+            for (EnqueueResult result : forMessage) {
+                ObjectNode entry = deliveries.addObject();
+                entry.put("endpointId", result.endpointId());
+                entry.put("deliveryId", result.deliveryId());
+                entry.put("state", result.state() == null ? null : result.state().name());
+                entry.put("duplicate", result.duplicate());
+            }
+        }
+        Routes.json(ctx, 202, json);
+    }
+
+    /** For a duplicate: whether its key was first used with a different event type or payload. */
+    private Optional<String> conflict(List<EnqueueResult> results, Item item) {
+        for (EnqueueResult result : results) {
+            if (!result.duplicate()) {
+                continue;
+            }
+            StoredMessage original = api.queries().message(result.messageId()).orElse(null);
+            if (original == null) {
+                continue;
+            }
+            // The same JSON value counts as the same payload, however it is spaced.
+            boolean same;
+            try {
+                same = original.eventType().equals(item.eventType())
+                        && (original.payload().equals(item.payload()) || Json.read(original.payload()).equals(Json.read(item.payload())));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                same = false;
+            }
+            if (!same) {
+                return Optional.of("idempotency key '" + item.idempotencyKey() + "' was already used for message " + result.messageId()
+                        + " with a different event type or payload; this message was not enqueued");
+            }
+        }
+        return Optional.empty();
+    }
+}
