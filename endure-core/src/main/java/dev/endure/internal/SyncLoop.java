@@ -39,6 +39,19 @@ public final class SyncLoop implements AutoCloseable {
         this.recovered = recovered;
     }
 
+    /**
+     * Checks a store's {@code syncInterval} setting.
+     *
+     * @throws IllegalArgumentException naming the value unless it is positive
+     */
+    public static Duration checkInterval(Duration syncInterval) {
+        Objects.requireNonNull(syncInterval, "syncInterval");
+        if (syncInterval.isNegative() || syncInterval.isZero()) {
+            throw new IllegalArgumentException("syncInterval must be positive (was " + syncInterval + ")");
+        }
+        return syncInterval;
+    }
+
     /** Starts the loop unless it runs or was closed; the first sync comes after one interval. */
     public void start() {
         lock.lock();

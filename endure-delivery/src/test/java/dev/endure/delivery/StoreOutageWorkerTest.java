@@ -119,6 +119,8 @@ class StoreOutageWorkerTest {
         long failuresSoFar = worker.health().claimFailures();
         await("more failed polls").atMost(Duration.ofSeconds(20)).until(() -> worker.health().claimFailures() >= failuresSoFar + 3);
         proxy.restore();
+        // A loaded machine may take a moment to open the first connection again: send once the store answers.
+        await("store answers again").atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> store.countsByState() != null);
         String delivery = service.send(NewMessage.of("e", "{}"), "ep_loop").get(0).deliveryId();
 
         await("delivered after the outage").atMost(Duration.ofSeconds(20))

@@ -4,7 +4,6 @@ import dev.endure.budget.BudgetStore;
 import dev.endure.budget.RetryBudget;
 import dev.endure.budget.RetryBudgetPolicy;
 import dev.endure.http.ResilientHttpClient;
-import dev.endure.http.ResilientHttpClientBuilder;
 import dev.endure.retry.Backoff;
 import dev.endure.retry.Retrier;
 import dev.endure.retry.RetryPolicy;
@@ -112,7 +111,7 @@ enum Variant {
         return () -> retried.get() == 200;
     }
 
-    private static ResilientHttpClientBuilder endureClient(HttpClient jdk) {
+    private static ResilientHttpClient.Builder endureClient(HttpClient jdk) {
         return ResilientHttpClient.builder(jdk).name("storm").maxAttempts(MAX_ATTEMPTS).backoff(Backoff.exponential(INITIAL, 2.0));
     }
 

@@ -283,10 +283,7 @@ public final class JdbcBreakerStore implements BreakerStore {
          */
         public JdbcBreakerStore build() {
             SqlNames.checkTable(table);
-            Objects.requireNonNull(syncInterval, "syncInterval");
-            if (syncInterval.isNegative() || syncInterval.isZero()) {
-                throw new IllegalArgumentException("syncInterval must be positive (was " + syncInterval + ")");
-            }
+            SyncLoop.checkInterval(syncInterval);
             return new JdbcBreakerStore(this);
         }
     }

@@ -249,10 +249,7 @@ public final class JdbcRetryBudgetStore implements BudgetStore {
          */
         public JdbcRetryBudgetStore build() {
             SqlNames.checkTable(table);
-            Objects.requireNonNull(syncInterval, "syncInterval");
-            if (syncInterval.isNegative() || syncInterval.isZero()) {
-                throw new IllegalArgumentException("syncInterval must be positive (was " + syncInterval + ")");
-            }
+            SyncLoop.checkInterval(syncInterval);
             if (staleAfter != null && staleAfter.compareTo(syncInterval) < 0) {
                 throw new IllegalArgumentException("staleAfter must be at least the syncInterval of " + syncInterval
                         + " (was " + staleAfter + ")");

@@ -517,7 +517,11 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            throw new JdbcStoreException("delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+            String message = "delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")";
+            if (dev.endure.delivery.StoreUnavailableException.isStoreOutage(e)) {
+                throw new dev.endure.delivery.StoreUnavailableException(message, e); // as transaction(): the worker retries it
+            }
+            throw new JdbcStoreException(message, e);
         }
     }
 
