@@ -95,6 +95,11 @@ public final class DeliveryService {
         return store.deleteEndpoint(endpointId, clock.instant());
     }
 
+    /** Removes one message's payload at once (see {@link DeliveryStore#expungePayload}); false if there is no such message. */
+    public boolean expungePayload(String messageId) {
+        return store.expungePayload(messageId, clock.instant());
+    }
+
     public Optional<Endpoint> endpoint(String endpointId) {
         return store.endpoint(endpointId);
     }

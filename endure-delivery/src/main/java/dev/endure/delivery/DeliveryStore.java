@@ -133,6 +133,14 @@ public interface DeliveryStore {
      */
     int holdPendingOfDisabledEndpoints();
 
+    /**
+     * Removes one message's payload now (it reads as JSON {@code null}); its unfinished deliveries fail with
+     * reason "payload expunged" and one in flight loses its lease.
+     *
+     * @return false if there is no such message
+     */
+    boolean expungePayload(String messageId, Instant now);
+
     /** Decides, inside the claim transaction, whether a candidate may be leased now. Must be quick and never block. */
     @FunctionalInterface
     interface ClaimAdmission {

@@ -8,6 +8,8 @@ import dev.endure.delivery.DeliveryPolicy;
 import dev.endure.delivery.DeliveryService;
 import dev.endure.delivery.DeliveryStore;
 import dev.endure.delivery.DeliveryWorker;
+import dev.endure.delivery.crypto.SecretCipher;
+import dev.endure.delivery.retention.MessageRetention;
 import dev.endure.delivery.jdbc.JdbcDeliveryQueries;
 import dev.endure.delivery.jdbc.JdbcDeliveryStore;
 import dev.endure.delivery.ssrf.SsrfGuard;
@@ -23,6 +25,8 @@ import dev.endure.server.metrics.DeliveryEventRecorder;
 import dev.endure.server.metrics.QueueHistory;
 import dev.endure.server.metrics.ServerMetrics;
 import dev.endure.server.store.EmbeddedPostgresStore;
+import dev.endure.server.store.RetentionTask;
+import dev.endure.server.store.StoreSecrets;
 import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.List;
@@ -78,10 +82,12 @@ public final class EndureServer implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicReference<>();
     private final Clock clock;
     private final DeliveryWorker worker;
+    private volatile RetentionTask retention;
 
     private EndureServer(ServerConfig config, Clock clock, List<DeliveryListener> listeners) {
         this.config = config;
         this.clock = clock;
+        SecretCipher cipher = StoreSecrets.cipher(config);
         this.embedded = config.embeddedStore() ? EmbeddedPostgresStore.start(config.dataDir()) : null;
         HikariDataSource opened;
         try {
@@ -94,7 +100,7 @@ public final class EndureServer implements AutoCloseable {
         }
         this.pool = opened;
         try {
-            this.store = JdbcDeliveryStore.migrate(pool);
+            this.store = StoreSecrets.seal(JdbcDeliveryStore.migrate(pool), cipher);
             this.queries = new JdbcDeliveryQueries(pool);
             this.history = new QueueHistory(config.integer(ConfigKey.DASHBOARD_HISTORY));
             this.metrics = new ServerMetrics(history);
@@ -159,6 +165,8 @@ public final class EndureServer implements AutoCloseable {
             }
             long sampleMillis = Math.max(100, config.duration(ConfigKey.DASHBOARD_SAMPLE_INTERVAL).toMillis());
             server.sampler.scheduleWithFixedDelay(server::sample, 0, sampleMillis, TimeUnit.MILLISECONDS);
+            server.retention = RetentionTask.start(new MessageRetention(server.pool, config.duration(ConfigKey.RETENTION_PERIOD),
+                    config.integer(ConfigKey.RETENTION_BATCH_SIZE)), clock, config.duration(ConfigKey.RETENTION_INTERVAL));
             LOG.info("endure server listening on {} (store: {})", server.baseUrl(), config.embeddedStore() ? "embedded PostgreSQL in "
                     + server.embedded.directory() : "shared database");
             return server;
@@ -315,6 +323,9 @@ public final class EndureServer implements AutoCloseable {
         long deadline = System.nanoTime() + grace.toNanos();
         LOG.info("endure server shutting down: refusing new requests, answering those in flight (grace {} s)", grace.toSeconds());
         sampler.shutdownNow();
+        if (retention != null) {
+            retention.close();
+        }
         readinessProbe.shutdownNow();
         if (!gate.closeAndAwait(grace)) {
             LOG.warn("{} API requests were still running after {} s; stopping HTTP anyway", gate.inFlight(), grace.toSeconds());

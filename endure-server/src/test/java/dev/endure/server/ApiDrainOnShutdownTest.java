@@ -23,12 +23,15 @@ import org.junit.jupiter.api.Test;
  */
 class ApiDrainOnShutdownTest {
 
+    private static final String TEST_SECRET_KEY = dev.endure.delivery.crypto.SecretCipher.newKeyText();
+
     @Test
     void aRequestInFlightIsAnsweredAndNewOnesAreRefusedWhileShuttingDown() throws Exception {
         TestKeys keys = new TestKeys();
         ServerConfig config = ServerConfig.defaults()
                 .with(ConfigKey.SERVER_PORT, 0)
                 .with(ConfigKey.STORE_URL, TestDatabases.postgres().url())
+                .with(ConfigKey.SECRET_KEY, TEST_SECRET_KEY)
                 .with(ConfigKey.WORKER_ENABLED, false)
                 .with(ConfigKey.DELIVERY_ALLOW_TARGETS, "127.0.0.0/8")
                 .withApiKeys(keys.stored());

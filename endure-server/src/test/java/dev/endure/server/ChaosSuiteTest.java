@@ -63,7 +63,8 @@ class ChaosSuiteTest {
     void nothingAcceptedIsLostThroughKillsRestartsOutagesAndAbsentReceivers() throws Exception {
         TestKeys keys = new TestKeys();
         try (ChaosPostgres postgres = new ChaosPostgres(dir.resolve("pg")); ChaosReceiver receiver = new ChaosReceiver()) {
-            String yaml = ServerProcess.config(keys.admin, "store: { url: '" + postgres.url() + "', user: postgres, poolSize: 8 }",
+            String yaml = ServerProcess.config(keys.admin, "store: { url: '" + postgres.url() + "', user: postgres, poolSize: 8 }\nsecret: { key: '"
+                    + dev.endure.delivery.crypto.SecretCipher.newKeyText() + "' }",
                     String.join("\n", "worker: { concurrency: 8, pollInterval: 100ms, lease: " + LEASE + " }",
                             "policy: { initialInterval: 200ms, maxInterval: 2s, floor: 100ms, maxDuration: 30m, maxAttempts: 200,"
                                     + " timeout: 2s, minFailureSpan: 24h }"));

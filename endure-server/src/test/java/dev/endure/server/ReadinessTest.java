@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
 /** /health/ready says "ready" only while the store answers, and says "not ready" in time when it stops. */
 class ReadinessTest {
 
+    private static final String TEST_SECRET_KEY = dev.endure.delivery.crypto.SecretCipher.newKeyText();
+
     @Test
     void readyOnlyWhileTheStoreAnswersAndNotReadyPromptlyWhenItStops() throws Exception {
         TestDatabases.TestDatabase database = TestDatabases.postgres();
@@ -28,6 +30,7 @@ class ReadinessTest {
         ServerConfig config = ServerConfig.defaults()
                 .with(ConfigKey.SERVER_PORT, 0)
                 .with(ConfigKey.STORE_URL, throughProxy)
+                .with(ConfigKey.SECRET_KEY, TEST_SECRET_KEY)
                 .with(ConfigKey.WORKER_ENABLED, false)
                 .withApiKeys(new TestKeys().stored());
         HttpClient probe = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

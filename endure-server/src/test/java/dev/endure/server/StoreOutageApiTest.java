@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 class StoreOutageApiTest {
 
+    private static final String TEST_SECRET_KEY = dev.endure.delivery.crypto.SecretCipher.newKeyText();
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
@@ -35,6 +37,7 @@ class StoreOutageApiTest {
             ServerConfig config = ServerConfig.defaults()
                     .with(ConfigKey.SERVER_PORT, 0)
                     .with(ConfigKey.STORE_URL, database.url().replaceFirst("//[^/]+/", "//127.0.0.1:" + proxy.port() + "/"))
+                    .with(ConfigKey.SECRET_KEY, TEST_SECRET_KEY)
                     .with(ConfigKey.WORKER_POLL_INTERVAL, "50ms")
                     .with(ConfigKey.DELIVERY_ALLOW_TARGETS, "127.0.0.0/8")
                     .withApiKeys(keys.stored());

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 /** Two server processes' worth of servers (one JVM) on one PostgreSQL share the work and deliver each message once. */
 class TwoServersOnPostgresTest {
 
+    private static final String TEST_SECRET_KEY = dev.endure.delivery.crypto.SecretCipher.newKeyText();
+
     private static final int MESSAGES = 200;
 
     @Test
@@ -39,6 +41,7 @@ class TwoServersOnPostgresTest {
         ServerConfig config = ServerConfig.defaults()
                 .with(ConfigKey.SERVER_PORT, 0)
                 .with(ConfigKey.STORE_URL, database.url())
+                .with(ConfigKey.SECRET_KEY, TEST_SECRET_KEY)
                 .with(ConfigKey.STORE_POOL_SIZE, 4)
                 .with(ConfigKey.DELIVERY_ALLOW_TARGETS, "127.0.0.0/8")
                 .with(ConfigKey.WORKER_CONCURRENCY, 4)

@@ -44,6 +44,7 @@ final class IngestRun {
         String key = ApiKeys.generate();
         ServerConfig config = ServerConfig.defaults().with(ConfigKey.SERVER_PORT, 0).with(ConfigKey.STORE_URL, jdbcUrl)
                 .with(ConfigKey.STORE_USER, "postgres").with(ConfigKey.WORKER_ENABLED, false).with(ConfigKey.STORE_POOL_SIZE, 20)
+                .with(ConfigKey.SECRET_KEY, dev.endure.delivery.crypto.SecretCipher.newKeyText())
                 .with(ConfigKey.DELIVERY_ALLOW_TARGETS, List.of("127.0.0.0/8"))
                 .withApiKeys(List.of(new ApiKey("bench", ApiKeys.sha256(key), Set.of(Scope.values()))));
         StringBuilder out = new StringBuilder("| API ingest, PostgreSQL, " + clients + " clients | messages/s | p50 ms | p99 ms |\n|---|---:|---:|---:|\n");

@@ -12,6 +12,8 @@ import dev.endure.delivery.EndpointPolicy;
 import dev.endure.delivery.EnqueueResult;
 import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.Transition;
+import dev.endure.delivery.crypto.SecretCipher;
+import dev.endure.delivery.retention.MessageRetention;
 import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -50,13 +52,36 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     private final ClaimSql claims;
     private final CompleteSql completions = new CompleteSql(items -> transaction(connection -> CompleteSql.write(connection, items)));
     private final JdbcOperatorWrites operatorWrites;
+    private final SecretCipher cipher;
 
     private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, String shareLock) {
+        this(dataSource, owned, shareLock, null);
+    }
+
+    private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, String shareLock, SecretCipher cipher) {
         this.dataSource = dataSource;
         this.owned = owned;
         this.shareLock = shareLock;
         this.claims = new ClaimSql(shareLock.equals("FOR SHARE"));
+        this.cipher = cipher;
         this.operatorWrites = new JdbcOperatorWrites(dataSource);
+    }
+
+    /**
+     * This store with signing secrets encrypted at rest under {@code cipher} (null: in clear). The returned
+     * store takes over closing the pool; use it instead of this one. Rows written in clear or under an older
+     * key still read; {@link #resealSecrets()} rewrites them under the current key.
+     */
+    public JdbcDeliveryStore sealingSecrets(SecretCipher cipher) {
+        return new JdbcDeliveryStore(dataSource, owned, shareLock, cipher);
+    }
+
+    /** Re-encrypts every endpoint's signing keys not yet sealed under the current key (after a key rotation); returns how many. */
+    public int resealSecrets() {
+        if (cipher == null) {
+            throw new IllegalStateException("no encryption key configured; nothing to re-encrypt with");
+        }
+        return transaction(connection -> SecretResealer.reseal(connection, cipher));
     }
 
     @Override
@@ -72,6 +97,11 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     @Override
     public int holdPendingOfDisabledEndpoints() {
         return operatorWrites.holdPendingOfDisabledEndpoints();
+    }
+
+    @Override
+    public boolean expungePayload(String messageId, Instant now) {
+        return MessageRetention.expungePayload(dataSource, messageId, now);
     }
 
     /** A store on {@code dataSource}, migrated to the latest schema. The caller keeps owning the pool. */
@@ -135,7 +165,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                     + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 insert.setString(1, endpoint.id());
                 insert.setString(2, endpoint.url().toString());
-                insert.setString(3, SigningKeysCodec.encode(endpoint.signingKeys()));
+                insert.setString(3, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
                 insert.setBoolean(4, endpoint.enabled());
                 insert.setString(5, endpoint.disabledReason());
                 setMillis(insert, 6, endpoint.disabledAt());
@@ -162,7 +192,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                     + " initial_interval_ms = ?, multiplier = ?, max_interval_ms = ?, max_duration_ms = ?, max_attempts = ?, timeout_ms = ?,"
                     + " rate_limit_per_second = ?, max_concurrency = ?, ordered_delivery = ? WHERE id = ?")) {
                 update.setString(1, endpoint.url().toString());
-                update.setString(2, SigningKeysCodec.encode(endpoint.signingKeys()));
+                update.setString(2, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
                 setPolicy(update, 3, endpoint.policy());
                 update.setDouble(9, endpoint.rateLimitPerSecond());
                 update.setInt(10, endpoint.maxConcurrency());
@@ -432,7 +462,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                     Double multiplier = row.getObject(8) == null ? null : row.getDouble(8);
                     EndpointPolicy policy = new EndpointPolicy(duration(row, 7), multiplier, duration(row, 9), duration(row, 10),
                             integer(row, 11), duration(row, 12));
-                    endpoints.add(new Endpoint(id, URI.create(row.getString(2)), SigningKeysCodec.decode(id, row.getString(3)),
+                    endpoints.add(new Endpoint(id, URI.create(row.getString(2)), SigningKeysCodec.decode(id, row.getString(3), cipher),
                             row.getBoolean(4), row.getString(5), instant(row, 6), policy, row.getDouble(13), row.getInt(14),
                             row.getBoolean(15)));
                 }

@@ -1,15 +1,32 @@
 package dev.endure.delivery.jdbc;
 
+import dev.endure.delivery.crypto.SecretCipher;
 import dev.endure.delivery.signing.SigningKeys;
 import dev.endure.delivery.signing.WebhookSecret;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Stores signing keys in one column: {@code whsec_...|<signs-until epoch ms or empty>}, comma-separated. */
+/**
+ * Stores signing keys in one column: {@code whsec_...|<signs-until epoch ms or empty>}, comma-separated,
+ * sealed as a whole by a {@link SecretCipher} when the store has one (bound to the endpoint id).
+ */
 final class SigningKeysCodec {
 
     private SigningKeysCodec() {}
+
+    static String encode(String endpointId, SigningKeys keys, SecretCipher cipher) {
+        String clear = encode(keys);
+        return cipher == null ? clear : cipher.seal(clear, endpointId);
+    }
+
+    static SigningKeys decode(String endpointId, String stored, SecretCipher cipher) {
+        if (SecretCipher.isSealed(stored) && cipher == null) {
+            throw new IllegalStateException("the signing keys of endpoint " + endpointId
+                    + " are encrypted, and no encryption key is configured (ENDURE_SECRET_KEY or secret.keyFile)");
+        }
+        return decode(endpointId, cipher == null ? stored : cipher.open(stored, endpointId));
+    }
 
     static String encode(SigningKeys keys) {
         StringBuilder text = new StringBuilder();

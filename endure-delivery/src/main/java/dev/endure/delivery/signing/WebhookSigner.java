@@ -63,6 +63,13 @@ public final class WebhookSigner {
         return headers;
     }
 
+    /** The bytes every scheme signs: {@code id.timestamp.payload}. */
+    static byte[] signedContent(String messageId, long timestampSeconds, String payload) {
+        checkId(messageId);
+        Objects.requireNonNull(payload, "payload");
+        return (messageId + "." + timestampSeconds + "." + payload).getBytes(StandardCharsets.UTF_8);
+    }
+
     static byte[] hmac(byte[] key, String content) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

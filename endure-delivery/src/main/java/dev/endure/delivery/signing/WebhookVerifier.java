@@ -69,6 +69,41 @@ public final class WebhookVerifier {
      * @throws WebhookVerificationException naming what is missing or wrong
      */
     public void verify(String payload, String id, String timestamp, String signatureHeader) throws WebhookVerificationException {
+        long seconds = checkedSeconds(id, timestamp, signatureHeader, tolerance, clock);
+        byte[][] candidates = new byte[secrets.size()][];
+        for (int i = 0; i < secrets.size(); i++) {
+            candidates[i] = WebhookSigner.hmac(secrets.get(i).key(), id + "." + seconds + "." + payload);
+        }
+        int v1Seen = 0;
+        for (String part : signatureHeader.trim().split(" +")) {
+            int comma = part.indexOf(',');
+            if (comma < 0 || !part.substring(0, comma).equals("v1")) {
+                continue; // other schemes (v1a, future versions) are ignored, as the spec asks
+            }
+            v1Seen++;
+            byte[] given;
+            try {
+                given = Base64.getDecoder().decode(part.substring(comma + 1));
+            } catch (IllegalArgumentException notBase64) {
+                continue;
+            }
+            for (byte[] expected : candidates) {
+                if (MessageDigest.isEqual(expected, given)) {
+                    return;
+                }
+            }
+        }
+        throw new WebhookVerificationException(v1Seen == 0
+                ? "no v1 signature in " + WebhookSigner.SIGNATURE_HEADER
+                : "none of " + v1Seen + " v1 signatures matches any of " + secrets.size() + " secrets");
+    }
+
+    /**
+     * The checks every scheme shares: the three headers present, the timestamp canonical and within
+     * {@code tolerance} of now. Returns the timestamp in seconds.
+     */
+    static long checkedSeconds(String id, String timestamp, String signatureHeader, Duration tolerance, Clock clock)
+            throws WebhookVerificationException {
         if (id == null || id.isEmpty()) {
             throw new WebhookVerificationException("missing " + WebhookSigner.ID_HEADER + " header");
         }
@@ -106,35 +141,10 @@ public final class WebhookVerifier {
             throw new WebhookVerificationException("webhook timestamp " + seconds + " is " + skew + " s "
                     + (seconds < now ? "old" : "in the future") + ", beyond the tolerance of " + tolerance.getSeconds() + " s");
         }
-        byte[][] candidates = new byte[secrets.size()][];
-        for (int i = 0; i < secrets.size(); i++) {
-            candidates[i] = WebhookSigner.hmac(secrets.get(i).key(), id + "." + seconds + "." + payload);
-        }
-        int v1Seen = 0;
-        for (String part : signatureHeader.trim().split(" +")) {
-            int comma = part.indexOf(',');
-            if (comma < 0 || !part.substring(0, comma).equals("v1")) {
-                continue; // other schemes (v1a, future versions) are ignored, as the spec asks
-            }
-            v1Seen++;
-            byte[] given;
-            try {
-                given = Base64.getDecoder().decode(part.substring(comma + 1));
-            } catch (IllegalArgumentException notBase64) {
-                continue;
-            }
-            for (byte[] expected : candidates) {
-                if (MessageDigest.isEqual(expected, given)) {
-                    return;
-                }
-            }
-        }
-        throw new WebhookVerificationException(v1Seen == 0
-                ? "no v1 signature in " + WebhookSigner.SIGNATURE_HEADER
-                : "none of " + v1Seen + " v1 signatures matches any of " + secrets.size() + " secrets");
+        return seconds;
     }
 
-    private static String header(Map<String, String> headers, String name) {
+    static String header(Map<String, String> headers, String name) {
         for (Map.Entry<String, String> entry : headers.entrySet()) {
             if (entry.getKey() != null && entry.getKey().toLowerCase(Locale.ROOT).equals(name)) {
                 return entry.getValue();

@@ -120,6 +120,7 @@ public final class HttpApi {
             config.routes.get("/api/stats", auth.require(Scope.READ, Routes.noQuery(ctx -> stats(ctx, api))));
             endpoints.register(config.routes, auth);
             messages.register(config.routes, auth);
+            new RetentionRoutes(api).register(config.routes, auth);
             new BatchMessageRoutes(api).register(config.routes, auth);
 
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.fieldErrors()));

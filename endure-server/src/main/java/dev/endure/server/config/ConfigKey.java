@@ -42,7 +42,17 @@ public enum ConfigKey {
     POLICY_MAX_RETRY_AFTER("policy.maxRetryAfter", Type.DURATION, "1h", "1ms", "365d", "cap on a receiver's Retry-After"),
     DASHBOARD_SAMPLE_INTERVAL("dashboard.sampleInterval", Type.DURATION, "5s", "100ms", "1d", "how often the queue-depth chart samples"),
     DASHBOARD_HISTORY("dashboard.historySamples", Type.INT, "720", "1", "1000000", "samples kept for the chart"),
-    METRICS_REQUIRE_KEY("metrics.requireKey", Type.BOOLEAN, "false", null, null, "whether /metrics needs an API key with the read scope");
+    METRICS_REQUIRE_KEY("metrics.requireKey", Type.BOOLEAN, "false", null, null, "whether /metrics needs an API key with the read scope"),
+    RETENTION_PERIOD("retention.period", Type.DURATION, "30d", "1m", "3650d",
+            "delivered and failed messages, with their attempts, are purged this long after they finished"),
+    RETENTION_INTERVAL("retention.interval", Type.DURATION, "1m", "1s", "1d", "how often the purge runs"),
+    RETENTION_BATCH_SIZE("retention.batchSize", Type.INT, "500", "1", "100000", "deliveries deleted per purge transaction"),
+    SECRET_KEY("secret.key", Type.SECRET, "", null, null,
+            "AES keys sealing signing secrets at rest: base64 of 32 bytes each, comma-separated, the current one first (rotation: new,old)"),
+    SECRET_KEY_FILE("secret.keyFile", Type.STRING, "", null, null,
+            "file holding those keys instead (one per line); the embedded store creates store.dataDir/secret.key when neither is set"),
+    SECRET_ALLOW_CLEAR("secret.allowClear", Type.BOOLEAN, "false", null, null,
+            "let a server on store.url keep signing secrets in clear when no key is set (otherwise it refuses to start)");
 
     /** How a value is written and checked. */
     public enum Type { STRING, SECRET, INT, DOUBLE, BOOLEAN, DURATION, LIST }
