@@ -43,6 +43,9 @@ public final class HttpApi {
     /** Seconds a client is told to wait (Retry-After) when the store is unreachable or the node is shutting down. */
     static final String RETRY_AFTER_SECONDS = "2";
 
+    /** How long stopping HTTP waits for responses still being written after the request gate drained. */
+    static final long RESPONSE_FLUSH_GRACE_MILLIS = 5_000;
+
     /**
      * @param readiness why this node should not get traffic (store not answering, worker failing, shutting
      *     down), or null when it should
@@ -65,10 +68,17 @@ public final class HttpApi {
                 files.headers = SECURITY_HEADERS;
             });
             // Requests Jetty refuses before routing (bad path bytes, long URIs, big headers) answer JSON too.
-            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorPages()));
+            config.jetty.modifyServer(server -> {
+                server.setErrorHandler(new JsonErrorPages());
+                // Stopping waits (this long at most) for answers still being written: the request gate lets a
+                // shutdown go on once the last route has returned, which can be before its response is flushed.
+                server.setStopTimeout(RESPONSE_FLUSH_GRACE_MILLIS);
+            });
             config.jetty.modifyServletContextHandler(context -> {
                 context.setErrorHandler(new JsonErrorPages());
                 context.insertHandler(new MethodGate());
+                // Counts each request until its response is complete, so Jetty's graceful stop never cuts one.
+                context.insertHandler(new org.eclipse.jetty.server.handler.GracefulHandler());
             });
             config.routes.before(ctx -> {
                 ctx.attribute("endure.start", System.nanoTime());
