@@ -109,14 +109,15 @@ public final class Retrier<T> {
         long start = begin();
         T result = null;
         Throwable failure = null;
-        RetryContext outer = marksAttempts ? NestedRetries.enter(firstAttempt, yieldsToOuterRetry) : null;
+        NestedRetries.Mark mark = marksAttempts ? NestedRetries.mark() : null;
+        RetryContext outer = mark != null ? mark.enter(firstAttempt, yieldsToOuterRetry) : null;
         try {
             result = supplier.get();
         } catch (Throwable thrown) {
             failure = thrown;
         } finally {
-            if (marksAttempts) {
-                NestedRetries.exit(outer);
+            if (mark != null) {
+                mark.exit(outer);
             }
         }
         if (failure == null && everyResultSucceeds) {
@@ -135,14 +136,15 @@ public final class Retrier<T> {
         long start = begin();
         T result = null;
         Throwable failure = null;
-        RetryContext outer = marksAttempts ? NestedRetries.enter(firstAttempt, yieldsToOuterRetry) : null;
+        NestedRetries.Mark mark = marksAttempts ? NestedRetries.mark() : null;
+        RetryContext outer = mark != null ? mark.enter(firstAttempt, yieldsToOuterRetry) : null;
         try {
             result = callable.call();
         } catch (Throwable thrown) {
             failure = thrown;
         } finally {
-            if (marksAttempts) {
-                NestedRetries.exit(outer);
+            if (mark != null) {
+                mark.exit(outer);
             }
         }
         if (failure == null && everyResultSucceeds) {
@@ -173,14 +175,15 @@ public final class Retrier<T> {
         long start = begin();
         T result = null;
         Throwable failure = null;
-        RetryContext outer = marksAttempts ? NestedRetries.enter(firstAttempt, yieldsToOuterRetry) : null;
+        NestedRetries.Mark mark = marksAttempts ? NestedRetries.mark() : null;
+        RetryContext outer = mark != null ? mark.enter(firstAttempt, yieldsToOuterRetry) : null;
         try {
             result = operation.run(firstAttempt);
         } catch (Throwable thrown) {
             failure = thrown;
         } finally {
-            if (marksAttempts) {
-                NestedRetries.exit(outer);
+            if (mark != null) {
+                mark.exit(outer);
             }
         }
         if (failure == null && everyResultSucceeds) {
