@@ -473,46 +473,12 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     // ---- JDBC plumbing ---------------------------------------------------------------------------
 
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection connection) throws SQLException;
-    }
-
-    private <T> T transaction(Work<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                T result = work.run(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException | Error e) {
-                try {
-                    connection.rollback();
-                } catch (SQLException rollbackFailure) {
-                    if (dev.endure.delivery.StoreUnavailableException.isStoreOutage(rollbackFailure)) {
-                        // The connection died under the work: whatever the driver threw (some throw an AssertionError
-                        // or an unchecked exception on a closed connection), the store is what failed, so the caller
-                        // retries it as an outage instead of blaming the delivery.
-                        var outage = new dev.endure.delivery.StoreUnavailableException("delivery store: connection lost ("
-                                + rollbackFailure.getMessage() + ", SQLState " + rollbackFailure.getSQLState() + ")", rollbackFailure);
-                        outage.addSuppressed(e);
-                        throw outage;
-                    }
-                    e.addSuppressed(rollbackFailure);
-                }
-                throw e;
-            }
-        } catch (SQLException e) {
-            String message = "delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")";
-            if (dev.endure.delivery.StoreUnavailableException.isStoreOutage(e)) {
-                throw new dev.endure.delivery.StoreUnavailableException(message, e);
-            }
-            throw new JdbcStoreException(message, e);
-        }
+    private <T> T transaction(JdbcTransactions.Work<T> work) {
+        return JdbcTransactions.inTransaction(dataSource, work);
     }
 
     /** One read in auto-commit mode: no BEGIN/COMMIT round trips for a single consistent statement. */
-    private <T> T read(Work<T> work) {
+    private <T> T read(JdbcTransactions.Work<T> work) {
         try (Connection connection = dataSource.getConnection()) {
             boolean autoCommit = connection.getAutoCommit();
             if (!autoCommit) {
@@ -526,11 +492,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            String message = "delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")";
-            if (dev.endure.delivery.StoreUnavailableException.isStoreOutage(e)) {
-                throw new dev.endure.delivery.StoreUnavailableException(message, e); // as transaction(): the worker retries it
-            }
-            throw new JdbcStoreException(message, e);
+            throw JdbcTransactions.failure(e); // as transaction(): an outage is retried by the worker
         }
     }
 

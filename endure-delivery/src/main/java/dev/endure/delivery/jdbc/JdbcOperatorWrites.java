@@ -28,43 +28,31 @@ final class JdbcOperatorWrites {
      * @throws IllegalStateException if a delivery to it is in flight now (delete after it ends, or disable first)
      */
     boolean deleteEndpoint(String id, Instant now) {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                try (PreparedStatement check = connection.prepareStatement(
-                        "SELECT COUNT(*) FROM endure_delivery WHERE endpoint_id = ? AND state = 'IN_FLIGHT' AND lease_until > ?")) {
-                    check.setString(1, id);
-                    check.setLong(2, now.toEpochMilli());
-                    try (ResultSet row = check.executeQuery()) {
-                        row.next();
-                        if (row.getLong(1) > 0) {
-                            connection.rollback();
-                            throw new IllegalStateException("endpoint " + id + " has " + row.getLong(1)
-                                    + " deliveries in flight; disable it and delete it once they end");
-                        }
+        return JdbcTransactions.inTransaction(dataSource, connection -> {
+            try (PreparedStatement check = connection.prepareStatement(
+                    "SELECT COUNT(*) FROM endure_delivery WHERE endpoint_id = ? AND state = 'IN_FLIGHT' AND lease_until > ?")) {
+                check.setString(1, id);
+                check.setLong(2, now.toEpochMilli());
+                try (ResultSet row = check.executeQuery()) {
+                    row.next();
+                    if (row.getLong(1) > 0) {
+                        throw new IllegalStateException("endpoint " + id + " has " + row.getLong(1)
+                                + " deliveries in flight; disable it and delete it once they end");
                     }
                 }
-                for (String sql : List.of("DELETE FROM endure_attempt WHERE delivery_id IN (SELECT id FROM endure_delivery WHERE endpoint_id = ?)",
-                        "DELETE FROM endure_delivery WHERE endpoint_id = ?")) {
-                    try (PreparedStatement delete = connection.prepareStatement(sql)) {
-                        delete.setString(1, id);
-                        delete.executeUpdate();
-                    }
-                }
-                int deleted;
-                try (PreparedStatement delete = connection.prepareStatement("DELETE FROM endure_endpoint WHERE id = ?")) {
-                    delete.setString(1, id);
-                    deleted = delete.executeUpdate();
-                }
-                connection.commit();
-                return deleted > 0;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
             }
-        } catch (SQLException e) {
-            throw new JdbcStoreException("deleting endpoint " + id + " failed: " + e.getMessage(), e);
-        }
+            for (String sql : List.of("DELETE FROM endure_attempt WHERE delivery_id IN (SELECT id FROM endure_delivery WHERE endpoint_id = ?)",
+                    "DELETE FROM endure_delivery WHERE endpoint_id = ?")) {
+                try (PreparedStatement delete = connection.prepareStatement(sql)) {
+                    delete.setString(1, id);
+                    delete.executeUpdate();
+                }
+            }
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM endure_endpoint WHERE id = ?")) {
+                delete.setString(1, id);
+                return delete.executeUpdate() > 0;
+            }
+        });
     }
 
     /**

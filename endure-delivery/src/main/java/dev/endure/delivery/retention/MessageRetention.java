@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import dev.endure.delivery.jdbc.JdbcTransactions;
 import javax.sql.DataSource;
 
 /**
@@ -62,7 +63,7 @@ public final class MessageRetention {
         int messages = 0;
         int batches = 0;
         while (batches < maxBatches) {
-            int[] batch = inTransaction(dataSource, connection -> purgeBatch(connection, cutoff));
+            int[] batch = JdbcTransactions.inTransaction(dataSource, connection -> purgeBatch(connection, cutoff));
             batches++;
             deliveries += batch[0];
             attempts += batch[1];
@@ -85,7 +86,7 @@ public final class MessageRetention {
 
     /** {@link #expungePayload(String, Instant)} on {@code dataSource}, needing no retention period. */
     public static boolean expungePayload(DataSource dataSource, String messageId, Instant now) {
-        return inTransaction(dataSource, connection -> {
+        return JdbcTransactions.inTransaction(dataSource, connection -> {
             int found;
             try (PreparedStatement update = connection.prepareStatement("UPDATE endure_message SET payload = ? WHERE id = ?")) {
                 update.setString(1, EXPUNGED_PAYLOAD);
@@ -137,27 +138,6 @@ public final class MessageRetention {
                 delete.setString(i + 1, ids.get(i));
             }
             return delete.executeUpdate();
-        }
-    }
-
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection connection) throws SQLException;
-    }
-
-    private static <T> T inTransaction(DataSource dataSource, Work<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                T result = work.run(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("retention on the delivery store failed: " + e.getMessage(), e);
         }
     }
 }
