@@ -1,7 +1,7 @@
 package dev.endure.delivery;
 
 import dev.endure.Clock;
-import dev.endure.delivery.signing.WebhookSecret;
+import dev.endure.delivery.signing.SigningSecret;
 import dev.endure.delivery.ssrf.SsrfGuard;
 import java.io.IOException;
 import java.time.Duration;
@@ -18,7 +18,7 @@ import java.util.Optional;
  *
  * <pre>{@code
  * DeliveryService deliveries = DeliveryService.builder(store).build();
- * deliveries.createEndpoint(Endpoint.of("ep_1", URI.create("https://hooks.example.com/in"), WebhookSecret.generate()));
+ * deliveries.createEndpoint(Endpoint.of("ep_1", URI.create("https://hooks.example.com/in"), SignatureScheme.V1.generate()));
  * List<EnqueueResult> sent = deliveries.send(NewMessage.of("invoice.paid", json, "invoice-42"), "ep_1");
  * }</pre>
  */
@@ -143,7 +143,7 @@ public final class DeliveryService {
     }
 
     /** Makes {@code next} the current secret; the old one keeps signing for {@code overlap} from now. */
-    public Endpoint rotateSecret(String endpointId, WebhookSecret next, Duration overlap) {
+    public Endpoint rotateSecret(String endpointId, SigningSecret next, Duration overlap) {
         Endpoint endpoint = requireEndpoint(endpointId);
         Endpoint rotated = endpoint.withSigningKeys(endpoint.signingKeys().rotate(next, overlap, clock.instant()));
         store.updateEndpoint(rotated);

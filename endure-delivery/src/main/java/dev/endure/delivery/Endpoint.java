@@ -1,7 +1,7 @@
 package dev.endure.delivery;
 
 import dev.endure.delivery.signing.SigningKeys;
-import dev.endure.delivery.signing.WebhookSecret;
+import dev.endure.delivery.signing.SigningSecret;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Objects;
@@ -12,7 +12,7 @@ import java.util.Objects;
  * (0 for none) and whether messages must arrive in order.
  *
  * <pre>{@code
- * Endpoint endpoint = Endpoint.of("ep_billing", URI.create("https://hooks.example.com/billing"), WebhookSecret.generate())
+ * Endpoint endpoint = Endpoint.of("ep_billing", URI.create("https://hooks.example.com/billing"), dev.endure.delivery.signing.WebhookSecret.generate())
  *     .withRateLimit(10).withMaxConcurrency(4).withOrdered(true);
  * }</pre>
  */
@@ -36,8 +36,8 @@ public record Endpoint(String id, URI url, SigningKeys signingKeys, boolean enab
         }
     }
 
-    /** An enabled endpoint with one secret, default policy, no limits, unordered. */
-    public static Endpoint of(String id, URI url, WebhookSecret secret) {
+    /** An enabled endpoint with one secret ({@code v1} or {@code v1a}), default policy, no limits, unordered. */
+    public static Endpoint of(String id, URI url, SigningSecret secret) {
         return new Endpoint(id, url, SigningKeys.of(secret), true, null, null, EndpointPolicy.NONE, 0, 0, false);
     }
 

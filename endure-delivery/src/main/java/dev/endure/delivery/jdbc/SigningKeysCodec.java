@@ -2,13 +2,14 @@ package dev.endure.delivery.jdbc;
 
 import dev.endure.delivery.crypto.SecretCipher;
 import dev.endure.delivery.signing.SigningKeys;
-import dev.endure.delivery.signing.WebhookSecret;
+import dev.endure.delivery.signing.SigningSecret;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Stores signing keys in one column: {@code whsec_...|<signs-until epoch ms or empty>}, comma-separated,
+ * Stores signing keys in one column: {@code whsec_...|<signs-until epoch ms or empty>} (or {@code whsk_...} for a
+ * {@code v1a} key pair, private half included), comma-separated,
  * sealed as a whole by a {@link SecretCipher} when the store has one (bound to the endpoint id).
  */
 final class SigningKeysCodec {
@@ -50,7 +51,7 @@ final class SigningKeysCodec {
                 throw new IllegalStateException("endpoint " + endpointId + " has a malformed signing_keys column");
             }
             String until = entry.substring(bar + 1);
-            keys.add(new SigningKeys.Key(WebhookSecret.parse(entry.substring(0, bar)),
+            keys.add(new SigningKeys.Key(SigningSecret.parse(entry.substring(0, bar)),
                     until.isEmpty() ? null : Instant.ofEpochMilli(Long.parseLong(until))));
         }
         return SigningKeys.of(keys);

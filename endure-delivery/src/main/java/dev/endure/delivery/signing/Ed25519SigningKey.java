@@ -19,7 +19,7 @@ import java.util.Objects;
  * String forReceiver = key.publicKey().encoded();         // "whpk_..."
  * }</pre>
  */
-public final class Ed25519SigningKey {
+public final class Ed25519SigningKey implements SigningSecret {
 
     public static final String PREFIX = "whsk_";
 
@@ -67,6 +67,7 @@ public final class Ed25519SigningKey {
     }
 
     /** {@code whsk_...}, for the sender's store only. */
+    @Override
     public String encoded() {
         return PREFIX + Base64.getEncoder().encodeToString(seedAndPublic);
     }
@@ -76,7 +77,13 @@ public final class Ed25519SigningKey {
         return publicKey;
     }
 
+    @Override
+    public SignatureScheme scheme() {
+        return SignatureScheme.V1A;
+    }
+
     /** The {@code v1a,<base64>} signature of {@code id.timestamp.payload}. */
+    @Override
     public String sign(String messageId, long timestampSeconds, String payload) {
         byte[] content = WebhookSigner.signedContent(messageId, timestampSeconds, payload);
         try {

@@ -9,7 +9,9 @@ import java.util.Objects;
 /**
  * An endpoint's signing secrets over time: the current one, plus retired ones that still sign until
  * their overlap ends. During the overlap every message carries one signature per live secret, so the
- * receiver can switch secrets whenever it likes. Immutable.
+ * receiver can switch secrets whenever it likes. A secret is a {@code v1} {@link WebhookSecret} or a {@code v1a}
+ * {@link Ed25519SigningKey}; a rotation may switch the scheme (the header then carries both during the overlap).
+ * Immutable.
  *
  * <pre>{@code
  * SigningKeys keys = SigningKeys.of(WebhookSecret.generate());
@@ -19,7 +21,7 @@ import java.util.Objects;
 public final class SigningKeys {
 
     /** One secret and when it stops signing ({@code null}: the current secret, no end). */
-    public record Key(WebhookSecret secret, Instant signsUntil) {
+    public record Key(SigningSecret secret, Instant signsUntil) {
         public Key {
             Objects.requireNonNull(secret, "secret");
         }
@@ -39,7 +41,7 @@ public final class SigningKeys {
     }
 
     /** One current secret. */
-    public static SigningKeys of(WebhookSecret current) {
+    public static SigningKeys of(SigningSecret current) {
         return new SigningKeys(List.of(new Key(current, null)));
     }
 
@@ -52,7 +54,7 @@ public final class SigningKeys {
      * Makes {@code next} the current secret; the previous current one keeps signing until
      * {@code now + overlap}. Keys whose overlap has already ended are dropped.
      */
-    public SigningKeys rotate(WebhookSecret next, Duration overlap, Instant now) {
+    public SigningKeys rotate(SigningSecret next, Duration overlap, Instant now) {
         if (overlap.isNegative()) {
             throw new IllegalArgumentException("rotation overlap must not be negative (was " + overlap + ")");
         }
@@ -67,8 +69,13 @@ public final class SigningKeys {
         return new SigningKeys(rotated);
     }
 
-    public WebhookSecret current() {
+    public SigningSecret current() {
         return keys.get(0).secret();
+    }
+
+    /** The current secret's scheme: what a rotation generates by default. */
+    public SignatureScheme scheme() {
+        return current().scheme();
     }
 
     /** Every key, current first, including ones whose overlap has ended but were not yet dropped. */
@@ -77,8 +84,8 @@ public final class SigningKeys {
     }
 
     /** The secrets that sign a message sent at {@code now}: the current one first. */
-    public List<WebhookSecret> signingAt(Instant now) {
-        List<WebhookSecret> live = new ArrayList<>(keys.size());
+    public List<SigningSecret> signingAt(Instant now) {
+        List<SigningSecret> live = new ArrayList<>(keys.size());
         for (Key key : keys) {
             if (key.liveAt(now)) {
                 live.add(key.secret());

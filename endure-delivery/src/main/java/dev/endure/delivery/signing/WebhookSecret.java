@@ -16,7 +16,7 @@ import java.util.Objects;
  * WebhookSecret again = WebhookSecret.parse(stored);
  * }</pre>
  */
-public final class WebhookSecret {
+public final class WebhookSecret implements SigningSecret {
 
     /** The spec's lower bound: shorter keys make HMAC-SHA256 easier to brute-force. */
     public static final int MIN_BYTES = 24;
@@ -81,8 +81,20 @@ public final class WebhookSecret {
     }
 
     /** The {@code whsec_...} form, for storage and for handing to the receiver. */
+    @Override
     public String encoded() {
         return PREFIX + Base64.getEncoder().encodeToString(key);
+    }
+
+    /** The {@code v1,<base64>} HMAC-SHA256 signature of {@code id.timestamp.payload}. */
+    @Override
+    public String sign(String messageId, long timestampSeconds, String payload) {
+        return WebhookSigner.sign(this, messageId, timestampSeconds, payload);
+    }
+
+    @Override
+    public SignatureScheme scheme() {
+        return SignatureScheme.V1;
     }
 
     /** The key length in bytes. */

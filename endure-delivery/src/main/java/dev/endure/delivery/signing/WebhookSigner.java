@@ -14,7 +14,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Signs webhook payloads the Standard Webhooks way: {@code v1,} + base64 HMAC-SHA256 of
- * {@code id.timestamp.payload}, one signature per secret, space-separated. Signing with several
+ * {@code id.timestamp.payload} (or {@code v1a,} + base64 ed25519 for an {@link Ed25519SigningKey}), one signature
+ * per secret, space-separated. Signing with several
  * secrets is how a key rotation overlaps: receivers holding either the old or the new secret verify.
  *
  * <pre>{@code
@@ -39,22 +40,23 @@ public final class WebhookSigner {
     }
 
     /** The {@code webhook-signature} header value: every secret's signature, space-separated. */
-    public static String signatureHeader(List<WebhookSecret> secrets, String messageId, long timestampSeconds, String payload) {
+    public static String signatureHeader(List<? extends SigningSecret> secrets, String messageId, long timestampSeconds, String payload) {
         if (secrets.isEmpty()) {
             throw new IllegalArgumentException("at least one signing secret is needed to sign message " + messageId);
         }
         StringBuilder header = new StringBuilder();
-        for (WebhookSecret secret : secrets) {
+        for (SigningSecret secret : secrets) {
             if (header.length() > 0) {
                 header.append(' ');
             }
-            header.append(sign(secret, messageId, timestampSeconds, payload));
+            header.append(secret.sign(messageId, timestampSeconds, payload));
         }
         return header.toString();
     }
 
     /** The three Standard Webhooks headers for one send, in a fixed order. */
-    public static Map<String, String> headers(String messageId, Instant timestamp, String payload, List<WebhookSecret> secrets) {
+    public static Map<String, String> headers(String messageId, Instant timestamp, String payload,
+            List<? extends SigningSecret> secrets) {
         long seconds = timestamp.getEpochSecond();
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(ID_HEADER, messageId);

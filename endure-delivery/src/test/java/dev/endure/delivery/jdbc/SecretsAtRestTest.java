@@ -52,6 +52,25 @@ class SecretsAtRestTest {
 
     @ParameterizedTest
     @MethodSource("dev.endure.delivery.StoreDatabases#kinds")
+    void aV1aKeyPairIsStoredSealedAndReadBackWhole(String kind) throws Exception {
+        DataSource data = StoreDatabases.fresh(kind);
+        JdbcDeliveryStore store = JdbcDeliveryStore.migrate(data).sealingSecrets(SecretCipher.parse(KEY_A));
+        dev.endure.delivery.signing.Ed25519SigningKey pair = dev.endure.delivery.signing.Ed25519SigningKey.generate();
+        WebhookSecret before = WebhookSecret.generate();
+        Endpoint endpoint = Endpoint.of("ep_a", URI.create("https://hooks.example.com/a"), before);
+        store.createEndpoint(endpoint, NOW);
+        // A rotation may switch the scheme: the v1 secret signs on during the overlap.
+        store.updateEndpoint(endpoint.withSigningKeys(endpoint.signingKeys().rotate(pair, Duration.ofHours(1), NOW)));
+
+        assertThat(column(data, "ep_a")).startsWith(SecretCipher.PREFIX).doesNotContain("whsk_")
+                .doesNotContain(pair.encoded().substring(5, 30)).doesNotContain(pair.publicKey().encoded().substring(5, 30));
+        Endpoint read = store.endpoint("ep_a").orElseThrow();
+        assertThat(read.signingKeys().current()).isEqualTo(pair);
+        assertThat(read.signingKeys().signingAt(NOW)).containsExactly(pair, before);
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.endure.delivery.StoreDatabases#kinds")
     void aRotationKeepsOldRowsReadableAndReencryptsThemUnderTheNewKey(String kind) throws Exception {
         DataSource data = StoreDatabases.fresh(kind);
         JdbcDeliveryStore plain = JdbcDeliveryStore.migrate(data);

@@ -84,4 +84,21 @@ class Ed25519SigningTest {
         assertThatThrownBy(() -> Ed25519SigningKey.parse("whsec_abc")).hasMessage("an ed25519 signing key starts with whsk_");
         assertThatThrownBy(() -> Ed25519PublicKey.parse("whpk_AAAA")).hasMessage("an ed25519 public key holds 32 bytes, not 3");
     }
+
+    @Test
+    void aRotationFromV1ToV1aSignsWithBothSoEitherReceiverVerifies() throws Exception {
+        WebhookSecret old = WebhookSecret.generate();
+        Ed25519SigningKey next = Ed25519SigningKey.generate();
+        Instant now = time.instant();
+        SigningKeys keys = SigningKeys.of(old).rotate(next, Duration.ofHours(1), now);
+        assertThat(keys.scheme()).isEqualTo(SignatureScheme.V1A);
+        Map<String, String> headers = WebhookSigner.headers("msg_1", now, "{}", keys.signingAt(now));
+        assertThat(headers.get("webhook-signature")).matches("v1a,\\S+ v1,\\S+");
+        Ed25519WebhookVerifier.of(List.of(next.publicKey()), Duration.ofMinutes(5), time).verify("{}", headers);
+        WebhookVerifier.of(List.of(old), Duration.ofMinutes(5), time).verify("{}", headers);
+        assertThat(SigningSecret.parse(next.encoded())).isEqualTo(next);
+        assertThat(SigningSecret.parse(old.encoded())).isEqualTo(old);
+        assertThat(SignatureScheme.parse("V1A")).isEqualTo(SignatureScheme.V1A);
+        assertThatThrownBy(() -> SignatureScheme.parse("v2")).hasMessageContaining("v1a");
+    }
 }

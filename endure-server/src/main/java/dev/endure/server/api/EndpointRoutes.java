@@ -6,7 +6,9 @@ import dev.endure.delivery.DeliveryPolicy;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EndpointPolicy;
 import dev.endure.delivery.InvalidPolicyException;
-import dev.endure.delivery.signing.WebhookSecret;
+import dev.endure.delivery.signing.Ed25519SigningKey;
+import dev.endure.delivery.signing.SignatureScheme;
+import dev.endure.delivery.signing.SigningSecret;
 import dev.endure.config.DurationText;
 import dev.endure.server.auth.Scope;
 import io.javalin.config.RoutesConfig;
@@ -15,7 +17,10 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 
-/** {@code /api/endpoints}: create (the secret is shown once), list, read, change, delete, rotate, enable, disable, replay. */
+/**
+ * {@code /api/endpoints}: create (a v1 secret is shown once; a v1a endpoint shows its public key), list, read, change,
+ * delete, rotate, enable, disable, replay.
+ */
 final class EndpointRoutes {
 
     private static final Duration DEFAULT_OVERLAP = Duration.ofHours(24);
@@ -48,6 +53,7 @@ final class EndpointRoutes {
         if (url == null && !body.has("url")) {
             body.reject("url", "is required");
         }
+        SignatureScheme scheme = signatureScheme(body).orElse(SignatureScheme.V1);
         Settings settings = Settings.read(body);
         settings.check(body, api.policy());
         body.finish();
@@ -55,7 +61,7 @@ final class EndpointRoutes {
         if (api.deliveries().endpoint(endpointId).isPresent()) {
             throw ApiException.conflict("endpoint " + endpointId + " already exists");
         }
-        WebhookSecret secret = WebhookSecret.generate();
+        SigningSecret secret = scheme.generate();
         Endpoint endpoint = settings.applyTo(Endpoint.of(endpointId, url, secret));
         try {
             api.deliveries().createEndpoint(endpoint);
@@ -63,8 +69,7 @@ final class EndpointRoutes {
             throw targetRefused(url, refused);
         }
         ObjectNode json = Views.endpoint(endpoint, null, api.breakerStates().apply(endpointId));
-        // The only answer that carries the secret: the receiver needs it to verify signatures.
-        json.put("secret", secret.encoded());
+        putReceiverKey(json, secret);
         Routes.json(ctx, 201, json);
     }
 
@@ -116,17 +121,20 @@ final class EndpointRoutes {
     private void rotate(Context ctx) {
         Endpoint endpoint = existing(ctx);
         Duration overlap = DEFAULT_OVERLAP;
+        SignatureScheme scheme = endpoint.signingKeys().scheme();
         if (ctx.bodyAsBytes().length > 0) {
             Body body = Routes.body(ctx, api);
             overlap = body.optionalDuration("overlap", Duration.ZERO, Duration.ofDays(30)).orElse(DEFAULT_OVERLAP);
+            scheme = signatureScheme(body).orElse(scheme);
             body.finish();
         }
-        WebhookSecret next = WebhookSecret.generate();
+        SigningSecret next = scheme.generate();
         Instant now = api.deliveries().now();
         api.deliveries().rotateSecret(endpoint.id(), next, overlap);
         ObjectNode json = Json.object();
         json.put("endpointId", endpoint.id());
-        json.put("secret", next.encoded());
+        json.put("signatureScheme", scheme.label());
+        putReceiverKey(json, next);
         Views.putInstant(json, "previousSecretSignsUntil", now.plus(overlap));
         Routes.json(ctx, 200, json);
     }
@@ -171,6 +179,30 @@ final class EndpointRoutes {
         json.put("endpointId", endpoint.id());
         json.put("replayed", replayed);
         Routes.json(ctx, 202, json);
+    }
+
+    /** {@code signatureScheme}: {@code v1} (HMAC, the default) or {@code v1a} (ed25519). */
+    private static java.util.Optional<SignatureScheme> signatureScheme(Body body) {
+        return body.optionalString("signatureScheme", 1, 16).flatMap(text -> {
+            try {
+                return java.util.Optional.of(SignatureScheme.parse(text));
+            } catch (IllegalArgumentException unknown) {
+                body.reject("signatureScheme", "must be v1 (HMAC-SHA256) or v1a (ed25519) (was '" + text + "')");
+                return java.util.Optional.empty();
+            }
+        });
+    }
+
+    /**
+     * What the receiver verifies with: a v1 secret, shown only in this answer (create, rotate), or a v1a public
+     * key, which is not secret and also shows in every read. A v1a private key never leaves the server.
+     */
+    private static void putReceiverKey(ObjectNode json, SigningSecret secret) {
+        if (secret instanceof Ed25519SigningKey pair) {
+            json.put("publicKey", pair.publicKey().encoded());
+        } else {
+            json.put("secret", secret.encoded());
+        }
     }
 
     private Endpoint existing(Context ctx) {

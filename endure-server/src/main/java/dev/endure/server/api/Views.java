@@ -9,11 +9,15 @@ import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EndpointAttemptStats;
 import dev.endure.delivery.EndpointPolicy;
+import dev.endure.delivery.signing.Ed25519SigningKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
-/** How the API shows the delivery model in JSON. Secrets never appear here (only in the creation and rotation answers). */
+/**
+ * How the API shows the delivery model in JSON. Secrets never appear here (only in the creation and rotation answers);
+ * a v1a endpoint's public keys do, since receivers need them and they verify but cannot sign.
+ */
 final class Views {
 
     private Views() {}
@@ -29,11 +33,19 @@ final class Views {
         json.put("maxConcurrency", endpoint.maxConcurrency());
         json.put("ordered", endpoint.ordered());
         json.set("policy", policy(endpoint.policy()));
+        json.put("signatureScheme", endpoint.signingKeys().scheme().label());
+        if (endpoint.signingKeys().current() instanceof Ed25519SigningKey current) {
+            json.put("publicKey", current.publicKey().encoded());
+        }
         ArrayNode keys = json.putArray("signingKeys");
         endpoint.signingKeys().all().forEach(key -> {
             ObjectNode entry = keys.addObject();
             // Only a non-secret fingerprint, so an operator can tell keys apart during a rotation.
             entry.put("fingerprint", dev.endure.server.auth.ApiKeys.sha256(key.secret().encoded()).substring(0, 12));
+            entry.put("signatureScheme", key.secret().scheme().label());
+            if (key.secret() instanceof Ed25519SigningKey pair) {
+                entry.put("publicKey", pair.publicKey().encoded()); // what a receiver verifies with during the overlap
+            }
             putInstant(entry, "signsUntil", key.signsUntil());
         });
         if (stats != null) {
