@@ -37,6 +37,9 @@ final class DeliveryAttempt {
     private final Claim claim;
     /** Whether the request left for the endpoint (a failure before that says nothing about the receiver). */
     private boolean endpointCalled;
+    /** What the receiver's answer says about its load (for the endpoint's adaptive limit); nothing until it answers. */
+    private volatile Verdict loadSignal = Verdict.fail();
+    private boolean timedOut;
 
     DeliveryAttempt(DeliveryWorker worker, Claim claim) {
         this.worker = worker;
@@ -75,11 +78,32 @@ final class DeliveryAttempt {
         Instant started = worker.clock.instant();
         AttemptResult result = policyProblem != null ? prepareFailed(policyProblem, System.nanoTime()) : send(endpoint, effective, started);
         recordOnBreaker(permit, endpointCalled, effective, result);
+        loadSignal = endpointCalled ? loadSignal(effective, result, timedOut) : Verdict.fail();
         Instant ended = worker.clock.instant();
         Instant windowStart = claim.windowStart() != null ? claim.windowStart() : started;
         Decision decision = DeliveryDecider.decide(effective, claim.attemptNumber(), windowStart, ended, result, claim.previousDelay(),
                 worker.random != null ? worker.random : ThreadLocalRandom.current());
         return record(endpoint, effective, started, result, decision);
+    }
+
+    /**
+     * What this attempt tells the endpoint's adaptive concurrency limit: a 2xx is a latency sample, a throttling answer
+     * (the status table's 429/503) or a timeout is overload, anything else says nothing about load (a 400 or a 500 is
+     * the receiver's problem, not its capacity).
+     */
+    Verdict loadSignal() {
+        return loadSignal;
+    }
+
+    private static Verdict loadSignal(DeliveryPolicy effective, AttemptResult result, boolean timedOut) {
+        if (result.status() == null) {
+            return timedOut ? Verdict.retry() : Verdict.fail();
+        }
+        int status = result.status();
+        if (status >= 200 && status < 300) {
+            return Verdict.success();
+        }
+        return effective.statusTable().isThrottling(status) ? Verdict.retry() : Verdict.fail();
     }
 
     private CircuitBreaker.Permit breakerPermit(Endpoint endpoint) {
@@ -130,6 +154,7 @@ final class DeliveryAttempt {
                     .flatMap(value -> RetryAfter.parse(value, worker.clock.instant()).delay()).orElse(null);
             return AttemptResult.status(response.status(), retryAfter, response.latency(), response.bodySnippet());
         } catch (IOException e) {
+            timedOut = e instanceof SocketTimeoutException || e instanceof java.net.http.HttpTimeoutException;
             return AttemptResult.error(describe(e, effective), Duration.ofNanos(System.nanoTime() - start));
         } catch (RuntimeException e) {
             return AttemptResult.error("could not send: " + message(e), Duration.ofNanos(System.nanoTime() - start));

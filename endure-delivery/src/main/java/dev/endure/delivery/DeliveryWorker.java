@@ -10,6 +10,8 @@ import dev.endure.delivery.internal.EndpointAdmission;
 import dev.endure.delivery.ssrf.SsrfGuard;
 import dev.endure.delivery.transport.HttpClientTransport;
 import dev.endure.delivery.transport.WebhookTransport;
+import dev.endure.limit.ConcurrencyLimitPolicy;
+import dev.endure.limit.ConcurrencyLimits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,6 +78,7 @@ public final class DeliveryWorker implements AutoCloseable {
     private final LeaseHeartbeat heartbeat;
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final EndpointAdmission admission;
+    private final EndpointRateLimits rateLimits;
     /** The endpoints read for the latest claim. */
     private volatile Map<String, Endpoint> claimedEndpoints = Map.of();
     private final Semaphore slots;
@@ -103,11 +106,17 @@ public final class DeliveryWorker implements AutoCloseable {
         this.ownTimer = b.scheduler != null ? null : LeaseHeartbeat.timerThread("endure-delivery-" + owner + "-heartbeat");
         this.scheduler = b.scheduler != null ? b.scheduler : Scheduler.of(ownTimer);
         this.trouble = new WorkerTrouble(owner, clock, this::emit);
-        this.admission = new EndpointAdmission(clock);
+        this.rateLimits = b.rateLimits != null ? b.rateLimits : EndpointRateLimits.local(clock);
+        this.admission = new EndpointAdmission(rateLimits, b.adaptivePolicy == null ? null
+                : ConcurrencyLimits.of("webhook", b.adaptivePolicy, clock), b.adaptiveByDefault);
         this.heartbeat = new LeaseHeartbeat(store, clock, scheduler, lease, b.heartbeatInterval(), trouble);
         CircuitBreakerPolicy breakerPolicy = b.breakerPolicy;
         this.breakerFactory = breakerPolicy == null ? null
-                : endpointId -> CircuitBreaker.builder(breakerPolicy.toBuilder().name("webhook:" + endpointId).build()).clock(clock).build();
+                : endpointId -> {
+                    CircuitBreaker.Builder breaker = CircuitBreaker.builder(breakerPolicy.toBuilder().name("webhook:" + endpointId).build())
+                            .clock(clock);
+                    return (b.breakerStore == null ? breaker : breaker.store(b.breakerStore)).build();
+                };
         this.slots = new Semaphore(concurrency);
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(concurrency, task -> {
@@ -287,6 +296,7 @@ public final class DeliveryWorker implements AutoCloseable {
             ownTimer.shutdownNow();
         }
         breakers.values().forEach(CircuitBreaker::close);
+        rateLimits.close();
         if (ownTransport != null) {
             ownTransport.close();
         }
@@ -301,7 +311,21 @@ public final class DeliveryWorker implements AutoCloseable {
             byId.put(endpoint.id(), endpoint);
         }
         claimedEndpoints = byId;
-        return store.claim(owner, limit, lease, clock.instant(), admission.over(endpoints));
+        EndpointAdmission.Batch batch = admission.over(endpoints);
+        List<Claim> claims;
+        try {
+            claims = store.claim(owner, limit, lease, clock.instant(), batch);
+        } catch (RuntimeException failed) {
+            batch.abandon();
+            throw failed;
+        }
+        batch.settle(claims);
+        return claims;
+    }
+
+    /** The endpoint's adaptive concurrency limit on this node, once a delivery to it went through one. */
+    public Optional<dev.endure.limit.ConcurrencyLimit> adaptiveLimit(String endpointId) {
+        return admission.adaptiveLimit(endpointId);
     }
 
     /**
@@ -317,13 +341,15 @@ public final class DeliveryWorker implements AutoCloseable {
     private void process(Claim claim, BatchTally batch) {
         AttemptOutcome outcome = null;
         heartbeat.track(claim);
+        DeliveryAttempt attempt = new DeliveryAttempt(this, claim);
         try {
-            outcome = new DeliveryAttempt(this, claim).run();
+            outcome = attempt.run();
         } catch (RuntimeException unexpected) {
             // Not the store being down (that is retried inside the attempt): something about this one delivery.
             processingFailures.incrementAndGet();
             outcome = DeliveryAttempt.recordUnexpected(this, claim, unexpected);
         } finally {
+            admission.ended(claim.endpointId(), attempt.loadSignal());
             heartbeat.untrack(claim);
             batch.done(outcome);
         }
@@ -365,6 +391,10 @@ public final class DeliveryWorker implements AutoCloseable {
         private final List<dev.endure.retry.RetryListener> retryListeners = new ArrayList<>();
         private int concurrency = 8;
         private Duration pollInterval = Duration.ofMillis(500);
+        private dev.endure.breaker.BreakerStore breakerStore;
+        private EndpointRateLimits rateLimits;
+        private ConcurrencyLimitPolicy adaptivePolicy;
+        private boolean adaptiveByDefault;
         private CircuitBreakerPolicy breakerPolicy = CircuitBreakerPolicy.builder().name("webhook").consecutiveFailures(5)
                 .openDuration(Duration.ofSeconds(30)).maxOpenDuration(Duration.ofMinutes(10)).build();
 
@@ -478,6 +508,40 @@ public final class DeliveryWorker implements AutoCloseable {
         /** The per-endpoint breaker's policy (named per endpoint); null to send without a breaker. */
         public Builder breaker(CircuitBreakerPolicy value) {
             this.breakerPolicy = value;
+            return this;
+        }
+
+        /**
+         * Where the per-endpoint breakers share their state with the other nodes (core's {@code JdbcBreakerStore} on the
+         * delivery database): a breaker one node opens is open on every node within the store's sync interval. Null
+         * (the default) keeps each node's breakers to itself.
+         */
+        public Builder breakerStore(dev.endure.breaker.BreakerStore value) {
+            this.breakerStore = value;
+            return this;
+        }
+
+        /**
+         * Where endpoints' rate limits take their tokens: {@link EndpointRateLimits#local} by default (each node on its
+         * own), or {@code JdbcEndpointRateLimits} for a rate that holds for the whole cluster. The worker closes it.
+         */
+        public Builder rateLimits(EndpointRateLimits value) {
+            this.rateLimits = Objects.requireNonNull(value, "rateLimits");
+            return this;
+        }
+
+        /**
+         * An adaptive concurrency limit per endpoint on this node (core's {@link ConcurrencyLimits}): it shrinks when the
+         * receiver answers 429/503 (its status table's throttling statuses) or times out, or its latency climbs, and
+         * grows back while it keeps up. A delivery refused by it stays pending (a second later) for a later claim.
+         *
+         * @param policy an adaptive policy (its name is the prefix; each endpoint's limit is {@code name@endpointId});
+         *     null turns the limits off
+         * @param byDefault whether endpoints that do not say ({@link Endpoint#adaptiveConcurrency()} null) get one
+         */
+        public Builder adaptiveConcurrency(ConcurrencyLimitPolicy policy, boolean byDefault) {
+            this.adaptivePolicy = policy;
+            this.adaptiveByDefault = policy != null && byDefault;
             return this;
         }
 

@@ -9,7 +9,8 @@ import java.util.Objects;
 /**
  * A webhook receiver: where to send, how to sign, whether it is enabled (and if not, why and since
  * when), its policy overrides, a rate limit (requests per second, 0 for none), a concurrency bound
- * (0 for none) and whether messages must arrive in order.
+ * (0 for none, counted across nodes), whether messages must arrive in order, and whether the worker adapts its
+ * concurrency to the receiver (its 429/503 answers and latency; {@code null} keeps the worker's default).
  *
  * <pre>{@code
  * Endpoint endpoint = Endpoint.of("ep_billing", URI.create("https://hooks.example.com/billing"), dev.endure.delivery.signing.WebhookSecret.generate())
@@ -17,7 +18,8 @@ import java.util.Objects;
  * }</pre>
  */
 public record Endpoint(String id, URI url, SigningKeys signingKeys, boolean enabled, String disabledReason,
-        Instant disabledAt, EndpointPolicy policy, double rateLimitPerSecond, int maxConcurrency, boolean ordered) {
+        Instant disabledAt, EndpointPolicy policy, double rateLimitPerSecond, int maxConcurrency, boolean ordered,
+        Boolean adaptiveConcurrency) {
 
     public Endpoint {
         Ids.check("endpoint id", id);
@@ -38,31 +40,37 @@ public record Endpoint(String id, URI url, SigningKeys signingKeys, boolean enab
 
     /** An enabled endpoint with one secret ({@code v1} or {@code v1a}), default policy, no limits, unordered. */
     public static Endpoint of(String id, URI url, SigningSecret secret) {
-        return new Endpoint(id, url, SigningKeys.of(secret), true, null, null, EndpointPolicy.NONE, 0, 0, false);
+        return new Endpoint(id, url, SigningKeys.of(secret), true, null, null, EndpointPolicy.NONE, 0, 0, false, null);
     }
 
     public Endpoint withPolicy(EndpointPolicy value) {
-        return new Endpoint(id, url, signingKeys, enabled, disabledReason, disabledAt, value, rateLimitPerSecond, maxConcurrency, ordered);
+        return new Endpoint(id, url, signingKeys, enabled, disabledReason, disabledAt, value, rateLimitPerSecond, maxConcurrency, ordered, adaptiveConcurrency);
     }
 
     public Endpoint withRateLimit(double perSecond) {
-        return new Endpoint(id, url, signingKeys, enabled, disabledReason, disabledAt, policy, perSecond, maxConcurrency, ordered);
+        return new Endpoint(id, url, signingKeys, enabled, disabledReason, disabledAt, policy, perSecond, maxConcurrency, ordered, adaptiveConcurrency);
     }
 
     public Endpoint withMaxConcurrency(int value) {
-        return new Endpoint(id, url, signingKeys, enabled, disabledReason, disabledAt, policy, rateLimitPerSecond, value, ordered);
+        return new Endpoint(id, url, signingKeys, enabled, disabledReason, disabledAt, policy, rateLimitPerSecond, value, ordered, adaptiveConcurrency);
     }
 
     public Endpoint withOrdered(boolean value) {
-        return new Endpoint(id, url, signingKeys, enabled, disabledReason, disabledAt, policy, rateLimitPerSecond, maxConcurrency, value);
+        return new Endpoint(id, url, signingKeys, enabled, disabledReason, disabledAt, policy, rateLimitPerSecond, maxConcurrency, value, adaptiveConcurrency);
+    }
+
+    /** Whether the worker adapts this endpoint's concurrency to the receiver; null keeps the worker's default. */
+    public Endpoint withAdaptiveConcurrency(Boolean value) {
+        return new Endpoint(id, url, signingKeys, enabled, disabledReason, disabledAt, policy, rateLimitPerSecond, maxConcurrency, ordered,
+                value);
     }
 
     public Endpoint withSigningKeys(SigningKeys value) {
-        return new Endpoint(id, url, value, enabled, disabledReason, disabledAt, policy, rateLimitPerSecond, maxConcurrency, ordered);
+        return new Endpoint(id, url, value, enabled, disabledReason, disabledAt, policy, rateLimitPerSecond, maxConcurrency, ordered, adaptiveConcurrency);
     }
 
     public Endpoint withUrl(URI value) {
-        return new Endpoint(id, value, signingKeys, enabled, disabledReason, disabledAt, policy, rateLimitPerSecond, maxConcurrency, ordered);
+        return new Endpoint(id, value, signingKeys, enabled, disabledReason, disabledAt, policy, rateLimitPerSecond, maxConcurrency, ordered, adaptiveConcurrency);
     }
 
     @Override

@@ -19,7 +19,7 @@ public final class RateLimiter {
             throw new IllegalArgumentException("rate must be positive (was " + perSecond + ")");
         }
         this.clock = clock;
-        this.intervalNanos = Math.max(1, (long) (1_000_000_000L / perSecond));
+        this.intervalNanos = intervalNanos(perSecond);
         this.burstNanos = Math.max(intervalNanos, 1_000_000_000L) - intervalNanos;
         this.theoreticalArrival = new AtomicLong(clock.nanoTime());
     }
@@ -37,6 +37,11 @@ public final class RateLimiter {
                 return true;
             }
         }
+    }
+
+    /** The spacing of permits at {@code perSecond}. */
+    public static long intervalNanos(double perSecond) {
+        return Math.max(1, (long) (1_000_000_000L / perSecond));
     }
 
     public long intervalNanos() {

@@ -161,8 +161,8 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         transaction(connection -> {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO endure_endpoint (id, url, signing_keys, enabled,"
                     + " disabled_reason, disabled_at, initial_interval_ms, multiplier, max_interval_ms, max_duration_ms, max_attempts,"
-                    + " timeout_ms, rate_limit_per_second, max_concurrency, ordered_delivery, created_at)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + " timeout_ms, rate_limit_per_second, max_concurrency, ordered_delivery, created_at, adaptive_concurrency)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 insert.setString(1, endpoint.id());
                 insert.setString(2, endpoint.url().toString());
                 insert.setString(3, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
@@ -174,6 +174,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 insert.setInt(14, endpoint.maxConcurrency());
                 insert.setBoolean(15, endpoint.ordered());
                 insert.setLong(16, now.toEpochMilli());
+                insert.setObject(17, endpoint.adaptiveConcurrency(), java.sql.Types.BOOLEAN);
                 insert.executeUpdate();
             } catch (SQLException e) {
                 if (isUniqueViolation(e)) {
@@ -190,14 +191,15 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         int updated = transaction(connection -> {
             try (PreparedStatement update = connection.prepareStatement("UPDATE endure_endpoint SET url = ?, signing_keys = ?,"
                     + " initial_interval_ms = ?, multiplier = ?, max_interval_ms = ?, max_duration_ms = ?, max_attempts = ?, timeout_ms = ?,"
-                    + " rate_limit_per_second = ?, max_concurrency = ?, ordered_delivery = ? WHERE id = ?")) {
+                    + " rate_limit_per_second = ?, max_concurrency = ?, ordered_delivery = ?, adaptive_concurrency = ? WHERE id = ?")) {
                 update.setString(1, endpoint.url().toString());
                 update.setString(2, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
                 setPolicy(update, 3, endpoint.policy());
                 update.setDouble(9, endpoint.rateLimitPerSecond());
                 update.setInt(10, endpoint.maxConcurrency());
                 update.setBoolean(11, endpoint.ordered());
-                update.setString(12, endpoint.id());
+                update.setObject(12, endpoint.adaptiveConcurrency(), java.sql.Types.BOOLEAN);
+                update.setString(13, endpoint.id());
                 return update.executeUpdate();
             }
         });
@@ -452,7 +454,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         List<Endpoint> endpoints = new ArrayList<>();
         try (PreparedStatement select = connection.prepareStatement("SELECT id, url, signing_keys, enabled, disabled_reason, disabled_at,"
                 + " initial_interval_ms, multiplier, max_interval_ms, max_duration_ms, max_attempts, timeout_ms,"
-                + " rate_limit_per_second, max_concurrency, ordered_delivery FROM endure_endpoint" + where)) {
+                + " rate_limit_per_second, max_concurrency, ordered_delivery, adaptive_concurrency FROM endure_endpoint" + where)) {
             if (value != null) {
                 select.setString(1, value);
             }
@@ -464,7 +466,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                             integer(row, 11), duration(row, 12));
                     endpoints.add(new Endpoint(id, URI.create(row.getString(2)), SigningKeysCodec.decode(id, row.getString(3), cipher),
                             row.getBoolean(4), row.getString(5), instant(row, 6), policy, row.getDouble(13), row.getInt(14),
-                            row.getBoolean(15)));
+                            row.getBoolean(15), row.getObject(16) == null ? null : row.getBoolean(16)));
                 }
             }
         }
