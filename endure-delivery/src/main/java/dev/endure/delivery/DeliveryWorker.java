@@ -79,6 +79,7 @@ public final class DeliveryWorker implements AutoCloseable {
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final EndpointAdmission admission;
     private final EndpointRateLimits rateLimits;
+    private final boolean sharedBreakers;
     /** The endpoints read for the latest claim. */
     private volatile Map<String, Endpoint> claimedEndpoints = Map.of();
     private final Semaphore slots;
@@ -106,6 +107,7 @@ public final class DeliveryWorker implements AutoCloseable {
         this.ownTimer = b.scheduler != null ? null : LeaseHeartbeat.timerThread("endure-delivery-" + owner + "-heartbeat");
         this.scheduler = b.scheduler != null ? b.scheduler : Scheduler.of(ownTimer);
         this.trouble = new WorkerTrouble(owner, clock, this::emit);
+        this.sharedBreakers = b.breakerStore != null;
         this.rateLimits = b.rateLimits != null ? b.rateLimits : EndpointRateLimits.local(clock);
         this.admission = new EndpointAdmission(rateLimits, b.adaptivePolicy == null ? null
                 : ConcurrencyLimits.of("webhook", b.adaptivePolicy, clock), b.adaptiveByDefault);
@@ -134,12 +136,16 @@ public final class DeliveryWorker implements AutoCloseable {
         return owner;
     }
 
-    /** This node's breaker state for an endpoint; CLOSED if it has not been used here (null if breakers are off). */
+    /**
+     * This node's breaker state for an endpoint (with a {@link Builder#breakerStore shared store}, as the cluster last
+     * synced it); CLOSED if it has not been used here (null if breakers are off).
+     */
     public BreakerState breakerState(String endpointId) {
         if (breakerFactory == null) {
             return null;
         }
-        CircuitBreaker breaker = breakers.get(endpointId);
+        // With a shared store the breaker is made on first read, so it shows what another node decided.
+        CircuitBreaker breaker = sharedBreakers ? breaker(endpointId) : breakers.get(endpointId);
         return breaker == null ? BreakerState.CLOSED : breaker.state();
     }
 

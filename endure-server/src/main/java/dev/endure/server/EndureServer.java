@@ -24,6 +24,7 @@ import dev.endure.server.config.ServerConfig;
 import dev.endure.server.metrics.DeliveryEventRecorder;
 import dev.endure.server.metrics.QueueHistory;
 import dev.endure.server.metrics.ServerMetrics;
+import dev.endure.server.ops.OperatorNotifier;
 import dev.endure.server.store.EmbeddedPostgresStore;
 import dev.endure.server.store.RetentionTask;
 import dev.endure.server.store.StoreSecrets;
@@ -83,6 +84,10 @@ public final class EndureServer implements AutoCloseable {
     private final Clock clock;
     private final DeliveryWorker worker;
     private volatile RetentionTask retention;
+    /** Shares breaker states with the other servers on the database (null: the embedded store, or sharing off). */
+    private dev.endure.breaker.store.JdbcBreakerStore breakerStore;
+    /** Sends operational events to operator.webhookUrl (null: off). */
+    private OperatorNotifier operator;
 
     private EndureServer(ServerConfig config, Clock clock, List<DeliveryListener> listeners) {
         this.config = config;
@@ -106,9 +111,11 @@ public final class EndureServer implements AutoCloseable {
             this.metrics = new ServerMetrics(history);
             SsrfGuard guard = ssrfGuard(config);
             DeliveryPolicy policy = DeliveryPolicies.from(config);
+            OperatorNotifier notifying = null;
             if (config.flag(ConfigKey.WORKER_ENABLED)) {
+                String owner = workerName();
                 DeliveryWorker.Builder builder = DeliveryWorker.builder(store)
-                        .owner(workerName())
+                        .owner(owner)
                         .policy(policy)
                         .ssrfGuard(guard)
                         .clock(clock)
@@ -117,16 +124,24 @@ public final class EndureServer implements AutoCloseable {
                         .pollInterval(config.duration(ConfigKey.WORKER_POLL_INTERVAL))
                         .listener(new DeliveryEventRecorder(metrics));
                 listeners.forEach(builder::listener);
+                this.breakerStore = WorkerParts.configure(builder, config, pool, owner, clock);
+                notifying = WorkerParts.operator(builder, config, store, clock);
+                this.operator = notifying;
                 this.worker = builder.build();
             } else {
                 this.worker = null;
+                this.breakerStore = null;
             }
+            this.operator = notifying;
+            OperatorNotifier operator = notifying;
             DeliveryWorker local = worker;
             DeliveryService deliveries = DeliveryService.builder(store).ssrfGuard(guard).clock(clock).statsWindow(Duration.ofHours(24)).build();
             ApiContext api = new ApiContext(deliveries, queries, endpointId -> {
                 var state = local == null ? null : local.breakerState(endpointId);
                 return state == null ? null : state.name();
-            }, history, config.integer(ConfigKey.DELIVERY_MAX_PAYLOAD_BYTES), policy);
+            }, history, config.integer(ConfigKey.DELIVERY_MAX_PAYLOAD_BYTES), policy, () -> operator == null
+                    ? dev.endure.server.api.Json.object().put("enabled", false).set("events", dev.endure.server.api.Json.MAPPER.createArrayNode())
+                    : operator.recentJson());
             if (worker != null) {
                 metrics.watchWorker(worker::health);
             }
@@ -138,6 +153,12 @@ public final class EndureServer implements AutoCloseable {
                 return thread;
             });
         } catch (RuntimeException e) {
+            if (operator != null) {
+                operator.close();
+            }
+            if (breakerStore != null) {
+                breakerStore.close();
+            }
             pool.close();
             if (embedded != null) {
                 embedded.close();
@@ -354,6 +375,12 @@ public final class EndureServer implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("could not release leases (they expire by themselves): {}", e.getMessage());
             }
+        }
+        if (operator != null) {
+            operator.close();
+        }
+        if (breakerStore != null) {
+            breakerStore.close();
         }
         metrics.close();
         pool.close();

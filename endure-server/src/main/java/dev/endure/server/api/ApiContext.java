@@ -4,14 +4,17 @@ import dev.endure.delivery.DeliveryPolicy;
 import dev.endure.delivery.DeliveryQueries;
 import dev.endure.delivery.DeliveryService;
 import dev.endure.server.metrics.QueueHistory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * What the API routes work on: the delivery application layer (every write, with its SSRF vetting and
  * clock), the operator's read-side queries, this node's breaker states (by endpoint id), the queue
  * history for the chart, the request size limit, and the worker's delivery policy (an endpoint's
- * overrides are checked against it, so the API accepts only what the worker can run). No route sees a
+ * overrides are checked against it, so the API accepts only what the worker can run), and the operational events
+ * this node reported (the dashboard's panel). No route sees a
  * store or JDBC class.
  */
 public record ApiContext(DeliveryService deliveries, DeliveryQueries queries, Function<String, String> breakerStates,
-        QueueHistory history, long maxPayloadBytes, DeliveryPolicy policy) {}
+        QueueHistory history, long maxPayloadBytes, DeliveryPolicy policy, Supplier<ObjectNode> operatorEvents) {}

@@ -131,6 +131,8 @@ public final class HttpApi {
             endpoints.register(config.routes, auth);
             messages.register(config.routes, auth);
             new RetentionRoutes(api).register(config.routes, auth);
+            config.routes.get("/api/operator-events", auth.require(Scope.READ, Routes.noQuery(ctx -> Routes.json(ctx, 200,
+                    api.operatorEvents().get()))));
             new BatchMessageRoutes(api).register(config.routes, auth);
 
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.fieldErrors()));

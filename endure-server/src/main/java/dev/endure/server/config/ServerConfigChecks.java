@@ -41,7 +41,43 @@ final class ServerConfigChecks {
             }
         }
         policyProblem(config).ifPresent(problems::add);
+        operatorProblems(config, problems);
         return problems;
+    }
+
+    /** {@code operator.*}: a URL wants a secret to sign with, and only known events can be chosen. */
+    private static void operatorProblems(ServerConfig config, List<ConfigError> problems) {
+        String url = config.string(ConfigKey.OPERATOR_WEBHOOK_URL);
+        String secret = config.string(ConfigKey.OPERATOR_SECRET);
+        if (!url.isBlank()) {
+            try {
+                java.net.URI uri = new java.net.URI(url);
+                if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+                    problems.add(problem(ConfigKey.OPERATOR_WEBHOOK_URL, url, "must be an absolute http(s) URL"));
+                }
+            } catch (java.net.URISyntaxException e) {
+                problems.add(problem(ConfigKey.OPERATOR_WEBHOOK_URL, url, "must be an absolute http(s) URL"));
+            }
+            if (secret.isBlank()) {
+                problems.add(new ConfigError(ConfigKey.OPERATOR_SECRET.path(), "",
+                        "is required when operator.webhookUrl is set: a whsec_ secret the operator's receiver verifies with", "settings", 0, 0));
+            }
+        }
+        if (!secret.isBlank()) {
+            try {
+                dev.endure.delivery.signing.WebhookSecret.parse(secret);
+            } catch (IllegalArgumentException e) {
+                problems.add(new ConfigError(ConfigKey.OPERATOR_SECRET.path(), "****", "must be a whsec_ secret: " + e.getMessage(),
+                        "settings", 0, 0));
+            }
+        }
+        List<String> events = config.list(ConfigKey.OPERATOR_EVENTS);
+        for (int i = 0; i < events.size(); i++) {
+            if (!events.get(i).equals("endpoint.disabled") && !events.get(i).equals("message.failed")) {
+                problems.add(new ConfigError(ConfigKey.OPERATOR_EVENTS.path() + "[" + i + "]", events.get(i),
+                        "must be endpoint.disabled or message.failed", "settings", 0, 0));
+            }
+        }
     }
 
     /** The worker's policy from the {@code policy.*} settings ({@code worker.lease} is the worker's own, renewed by its heartbeat). */

@@ -137,6 +137,25 @@ function renderEndpoints(endpoints) {
   }));
 }
 
+function renderOperatorEvents(operator) {
+  $("operator-status").textContent = operator.enabled
+    ? "Sent to " + operator.url + " (endpoint " + operator.endpointId + "): " + operator.sent + " stored for delivery"
+      + (operator.waiting ? ", " + operator.waiting + " waiting for the store" : "")
+      + (operator.dropped ? ", " + operator.dropped + " dropped while the store was down" : "")
+    : "Off: set operator.webhookUrl and operator.secret to be told.";
+  if (operator.events.length === 0) {
+    $("operator-events").tBodies[0].replaceChildren(emptyRow(5, "No operational events.", "operator-events-empty"));
+    return;
+  }
+  $("operator-events").tBodies[0].replaceChildren(...operator.events.map((e, i) =>
+    el("tr", { "data-testid": "operator-event-" + i },
+      el("td", {}, time(e.timestamp)),
+      el("td", { class: "mono" }, e.type),
+      el("td", { class: "mono" }, e.endpointId),
+      el("td", { class: "mono" }, e.messageId || "—"),
+      el("td", {}, e.reason || ""))));
+}
+
 function deliveryQuery() {
   const params = new URLSearchParams({ limit: PAGE_SIZE });
   if ($("filter-state").value) params.set("state", $("filter-state").value);
@@ -293,10 +312,12 @@ async function act(method, path, body, describe) {
 
 async function refresh() {
   try {
-    const [stats, endpoints] = await Promise.all([api("GET", "/api/stats"), api("GET", "/api/endpoints")]);
+    const [stats, endpoints, operator] = await Promise.all([api("GET", "/api/stats"), api("GET", "/api/endpoints"),
+      api("GET", "/api/operator-events")]);
     renderCounts(stats.counts);
     renderChart(stats.history);
     renderEndpoints(endpoints.data);
+    renderOperatorEvents(operator);
     // Only the newest page follows the queue; an older page stays put while it is being read.
     if (paging.index === 0) await loadDeliveries();
     await renderDrawer();

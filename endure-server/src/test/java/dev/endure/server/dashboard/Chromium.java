@@ -14,14 +14,14 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * Manager). Without them the test is skipped with the reason printed, except under {@code CI=true},
  * where a missing browser fails the build.
  */
-final class Chromium {
+public final class Chromium {
 
     static final Path BROWSER = Path.of(System.getenv().getOrDefault("ENDURE_CHROMIUM", "/usr/bin/chromium"));
     static final Path DRIVER = Path.of(System.getenv().getOrDefault("ENDURE_CHROMEDRIVER", "/usr/bin/chromedriver"));
 
     private Chromium() {}
 
-    static ChromeDriver start(Path profile) {
+    public static ChromeDriver start(Path profile) {
         boolean present = Files.isExecutable(BROWSER) && Files.isExecutable(DRIVER);
         if (!present) {
             String reason = "no Chromium: need " + BROWSER + " and " + DRIVER + " (apt-get install -y chromium chromium-driver)";
