@@ -1,5 +1,9 @@
 package dev.endure.delivery;
 
+import dev.endure.delivery.internal.AttemptResult;
+import dev.endure.delivery.internal.Decision;
+import dev.endure.delivery.internal.DeliveryDecider;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,6 @@
-package dev.endure.delivery;
+package dev.endure.delivery.internal;
+
+import dev.endure.delivery.DeliveryPolicy;
 
 import dev.endure.Durations;
 import dev.endure.HttpStatusTable;

@@ -1,4 +1,4 @@
-package dev.endure.delivery;
+package dev.endure.delivery.internal;
 
 import java.time.Duration;
 import java.util.Objects;
