@@ -1,6 +1,5 @@
 package dev.endure.delivery;
 
-import dev.endure.delivery.internal.AttemptResult;
 import dev.endure.delivery.internal.CoreRetryEvents;
 import dev.endure.delivery.internal.Decision;
 import dev.endure.delivery.internal.DeliveryDecider;

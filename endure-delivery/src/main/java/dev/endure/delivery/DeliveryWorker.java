@@ -1,6 +1,5 @@
 package dev.endure.delivery;
 
-import dev.endure.delivery.internal.AttemptResult;
 import dev.endure.delivery.spi.Claim;
 import dev.endure.delivery.spi.DeliveryStore;
 

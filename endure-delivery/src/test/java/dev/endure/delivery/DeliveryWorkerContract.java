@@ -1,6 +1,6 @@
 package dev.endure.delivery;
 
-import dev.endure.delivery.internal.AttemptResult;
+import dev.endure.delivery.AttemptResult;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

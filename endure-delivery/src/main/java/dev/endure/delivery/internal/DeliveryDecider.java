@@ -1,5 +1,6 @@
 package dev.endure.delivery.internal;
 
+import dev.endure.delivery.AttemptResult;
 import dev.endure.delivery.DeliveryPolicy;
 
 import dev.endure.Durations;
