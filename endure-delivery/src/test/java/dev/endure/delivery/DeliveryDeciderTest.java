@@ -146,14 +146,14 @@ class DeliveryDeciderTest {
 
     @Test
     void endpointOverridesReplaceOnlyWhatTheyName() {
-        DeliveryPolicy custom = seed.forEndpoint(EndpointPolicy.NONE.withMaxAttempts(3).withInitialInterval(Duration.ofSeconds(10))
-                .withMaxInterval(Duration.ofMinutes(5)).withTimeout(Duration.ofSeconds(90)));
+        DeliveryPolicy custom = seed.forEndpoint(EndpointPolicy.NONE.withMaxAttempts(3).withInitial(Duration.ofSeconds(10))
+                .withCap(Duration.ofMinutes(5)).withTimeout(Duration.ofSeconds(90)));
         assertThat(custom.maxAttempts()).isEqualTo(3);
         assertThat(custom.maxDuration()).isEqualTo(Duration.ofHours(10));
         assertThat(custom.backoff().initial()).isEqualTo(Duration.ofSeconds(10));
         assertThat(custom.backoff().cap()).contains(Duration.ofMinutes(5));
         assertThat(custom.backoff().jitter()).isEqualTo(seed.backoff().jitter());
-        assertThat(custom.lease()).isEqualTo(Duration.ofMinutes(3)); // stretched to twice the longer timeout
+        assertThat(custom.timeout()).isEqualTo(Duration.ofSeconds(90));
         assertThat(seed.forEndpoint(EndpointPolicy.NONE)).isSameAs(seed);
     }
 

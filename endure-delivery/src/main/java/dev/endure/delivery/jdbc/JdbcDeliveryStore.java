@@ -512,13 +512,13 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     }
 
     private static void setPolicy(PreparedStatement statement, int first, EndpointPolicy policy) throws SQLException {
-        setMillis(statement, first, policy.initialInterval());
+        setMillis(statement, first, policy.initial());
         if (policy.multiplier() == null) {
             statement.setNull(first + 1, java.sql.Types.DOUBLE);
         } else {
             statement.setDouble(first + 1, policy.multiplier());
         }
-        setMillis(statement, first + 2, policy.maxInterval());
+        setMillis(statement, first + 2, policy.cap());
         setMillis(statement, first + 3, policy.maxDuration());
         if (policy.maxAttempts() == null) {
             statement.setNull(first + 4, java.sql.Types.INTEGER);
