@@ -1,5 +1,8 @@
 package dev.endure.delivery;
 
+import dev.endure.delivery.spi.Claim;
+import dev.endure.delivery.spi.DeliveryStore;
+
 import dev.endure.Clock;
 import dev.endure.Scheduler;
 import dev.endure.breaker.BreakerState;
@@ -10,6 +13,7 @@ import dev.endure.delivery.internal.EndpointAdmission;
 import dev.endure.delivery.ssrf.SsrfGuard;
 import dev.endure.delivery.transport.HttpClientTransport;
 import dev.endure.delivery.transport.WebhookTransport;
+import dev.endure.delivery.spi.EndpointRateLimits;
 import dev.endure.limit.ConcurrencyLimitPolicy;
 import dev.endure.limit.ConcurrencyLimits;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package dev.endure.server;
 
 import dev.endure.Clock;
 import dev.endure.breaker.store.JdbcBreakerStore;
-import dev.endure.delivery.DeliveryStore;
+import dev.endure.delivery.spi.DeliveryStore;
 import dev.endure.delivery.DeliveryWorker;
 import dev.endure.delivery.jdbc.JdbcEndpointRateLimits;
 import dev.endure.delivery.signing.WebhookSecret;

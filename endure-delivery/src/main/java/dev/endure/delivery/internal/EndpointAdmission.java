@@ -1,10 +1,10 @@
 package dev.endure.delivery.internal;
 
 import dev.endure.Verdict;
-import dev.endure.delivery.Claim;
-import dev.endure.delivery.DeliveryStore;
+import dev.endure.delivery.spi.Claim;
+import dev.endure.delivery.spi.DeliveryStore;
 import dev.endure.delivery.Endpoint;
-import dev.endure.delivery.EndpointRateLimits;
+import dev.endure.delivery.spi.EndpointRateLimits;
 import dev.endure.limit.ConcurrencyLimit;
 import dev.endure.limit.ConcurrencyLimits;
 import java.time.Duration;

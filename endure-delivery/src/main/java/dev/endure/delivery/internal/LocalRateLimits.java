@@ -1,7 +1,7 @@
 package dev.endure.delivery.internal;
 
 import dev.endure.Clock;
-import dev.endure.delivery.EndpointRateLimits;
+import dev.endure.delivery.spi.EndpointRateLimits;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

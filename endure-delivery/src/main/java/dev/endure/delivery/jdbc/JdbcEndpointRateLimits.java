@@ -1,7 +1,7 @@
 package dev.endure.delivery.jdbc;
 
 import dev.endure.Clock;
-import dev.endure.delivery.EndpointRateLimits;
+import dev.endure.delivery.spi.EndpointRateLimits;
 import dev.endure.delivery.internal.LocalRateLimits;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.endure.Clock;
 import dev.endure.delivery.DeliveryEvent;
 import dev.endure.delivery.DeliveryListener;
-import dev.endure.delivery.DeliveryStore;
+import dev.endure.delivery.spi.DeliveryStore;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.signing.SigningKeys;
