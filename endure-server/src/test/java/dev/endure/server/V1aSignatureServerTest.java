@@ -132,6 +132,13 @@ class V1aSignatureServerTest {
             assertThat(v1.json().path("signatureScheme").asText()).isEqualTo("v1");
             assertThat(v1.json().path("secret").asText()).startsWith("whsec_");
             assertThat(v1.json().has("publicKey")).isFalse();
+            assertThat(v1.json().path("adaptiveConcurrency").isNull()).as("the server's default decides").isTrue();
+            // The per-endpoint switch of the adaptive concurrency limit, beside the signature scheme.
+            ApiClient.Answer off = api.send("PATCH", "/api/endpoints/ep_v1", "{\"adaptiveConcurrency\":false}");
+            assertThat(off.json().path("adaptiveConcurrency").asBoolean(true)).isFalse();
+            assertThat(api.get("/api/endpoints/ep_v1").json().path("adaptiveConcurrency").asBoolean(true)).isFalse();
+            assertThat(api.send("PATCH", "/api/endpoints/ep_v1", "{\"adaptiveConcurrency\":\"no\"}").text())
+                    .contains("adaptiveConcurrency");
         }
     }
 

@@ -225,12 +225,13 @@ final class EndpointRoutes {
     }
 
     /** The optional settings shared by create and update. */
-    private record Settings(Double rateLimit, Integer maxConcurrency, Boolean ordered, EndpointPolicy policy) {
+    private record Settings(Double rateLimit, Integer maxConcurrency, Boolean ordered, Boolean adaptiveConcurrency, EndpointPolicy policy) {
 
         static Settings read(Body body) {
             Double rateLimit = body.optionalNumber("rateLimitPerSecond", 0, 100_000).orElse(null);
             Integer maxConcurrency = body.optionalInt("maxConcurrency", 0, 10_000).orElse(null);
             Boolean ordered = body.optionalBoolean("ordered").orElse(null);
+            Boolean adaptiveConcurrency = body.optionalBoolean("adaptiveConcurrency").orElse(null);
             EndpointPolicy policy = body.optionalObject("policy").map(p -> {
                 EndpointPolicy value = EndpointPolicy.NONE;
                 Duration initial = p.optionalDuration("initial", Duration.ofMillis(1), Duration.ofDays(1)).orElse(null);
@@ -247,7 +248,7 @@ final class EndpointRoutes {
                 value = maxAttempts == null ? value : value.withMaxAttempts(maxAttempts);
                 return timeout == null ? value : value.withTimeout(timeout);
             }).orElse(null);
-            return new Settings(rateLimit, maxConcurrency, ordered, policy);
+            return new Settings(rateLimit, maxConcurrency, ordered, adaptiveConcurrency, policy);
         }
 
         /**
@@ -270,6 +271,7 @@ final class EndpointRoutes {
             result = rateLimit == null ? result : result.withRateLimit(rateLimit);
             result = maxConcurrency == null ? result : result.withMaxConcurrency(maxConcurrency);
             result = ordered == null ? result : result.withOrdered(ordered);
+            result = adaptiveConcurrency == null ? result : result.withAdaptiveConcurrency(adaptiveConcurrency);
             return policy == null ? result : result.withPolicy(policy);
         }
     }

@@ -32,6 +32,11 @@ final class Views {
         json.put("rateLimitPerSecond", endpoint.rateLimitPerSecond());
         json.put("maxConcurrency", endpoint.maxConcurrency());
         json.put("ordered", endpoint.ordered());
+        if (endpoint.adaptiveConcurrency() == null) {
+            json.putNull("adaptiveConcurrency"); // the server's worker.adaptiveConcurrency decides
+        } else {
+            json.put("adaptiveConcurrency", endpoint.adaptiveConcurrency());
+        }
         json.set("policy", policy(endpoint.policy()));
         json.put("signatureScheme", endpoint.signingKeys().scheme().label());
         if (endpoint.signingKeys().current() instanceof Ed25519SigningKey current) {
