@@ -20,12 +20,17 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * nodes from live leases), its adaptive concurrency limit on this node (core's {@link ConcurrencyLimits}: a slot is
  * taken at the claim and given back when the attempt ends, with the receiver's answer as the load signal), and its
  * rate limit ({@link EndpointRateLimits}: this node's or the cluster's). Refused pending candidates move back a second
- * so that a throttled endpoint's backlog does not fill every later batch.
+ * (or, when a rate refused one, that endpoint's token interval, 50 ms to 1 s) so that a throttled endpoint's backlog
+ * does not fill every later batch.
  */
 public final class EndpointAdmission {
 
     /** What a slot given back without a call (refused, not leased, handed back) tells the adaptive limit: nothing. */
     private static final Verdict NO_SIGNAL = Verdict.fail();
+    /** How far a refused pending candidate moves back, unless a rate-limited one could go sooner. */
+    private static final Duration REFUSED_DEFER = Duration.ofSeconds(1);
+    /** The least a rate-limited refusal moves back, so that a fast rate's backlog is not read at every claim. */
+    private static final Duration MIN_RATE_DEFER = Duration.ofMillis(50);
 
     private final EndpointRateLimits rates;
     private final ConcurrencyLimits adaptive;
@@ -78,6 +83,8 @@ public final class EndpointAdmission {
 
         private final Map<String, Endpoint> endpoints;
         private final Map<String, Integer> slotsTaken = new HashMap<>();
+        /** When the soonest refused candidate could be admitted: a rate-limited one after its next token. */
+        private Duration soonest = REFUSED_DEFER;
 
         private Batch(Map<String, Endpoint> endpoints) {
             this.endpoints = endpoints;
@@ -106,6 +113,13 @@ public final class EndpointAdmission {
             } catch (RuntimeException badSetting) {
                 rated = true; // one endpoint's bad setting must not stop the claim: its attempt records the failure
             }
+            if (!rated) {
+                // Its next token comes after one interval of its rate: looking again a whole second later would
+                // leave most of the rate unused while the backlog waits.
+                long interval = RateLimiter.intervalNanos(endpoint.rateLimitPerSecond());
+                Duration next = Duration.ofNanos(Math.max(MIN_RATE_DEFER.toNanos(), Math.min(REFUSED_DEFER.toNanos(), interval)));
+                soonest = next.compareTo(soonest) < 0 ? next : soonest;
+            }
             if (!limited) {
                 return rated;
             }
@@ -126,7 +140,7 @@ public final class EndpointAdmission {
 
         @Override
         public Duration deferRefused() {
-            return Duration.ofSeconds(1);
+            return soonest;
         }
 
         /** Gives back the slots of admitted candidates the claim did not lease. */

@@ -30,7 +30,7 @@ import javax.sql.DataSource;
  * (at least one). The row lock serialises the nodes, so the cluster never takes more than the capacity plus the rate
  * times the time. Leased tokens unspent after {@value #TOKEN_TTL_MILLIS} ms are dropped, never handed back: tokens are
  * taken no faster than the rate and spent at most {@value #TOKEN_TTL_MILLIS} ms later, so a receiver sees at most
- * {@code rate × (1 + 0.1 s) + capacity} requests in any second, i.e. about 1.2 × the rate plus one. An empty bucket is
+ * {@code rate × 1.1 s + capacity} requests in any second, i.e. about 1.3 × the rate plus one. An empty bucket is
  * asked again only after one token's interval (at most 1 s). Cost: one statement per slice per endpoint with demand:
  * at 10 requests a second, one per token; at 1,000 a second, one per 100 tokens.
  *
@@ -50,7 +50,7 @@ public final class JdbcEndpointRateLimits implements EndpointRateLimits {
     /** A lease takes this much of the rate. */
     static final long SLICE_MILLIS = 50;
     /** The bucket holds at most this much of the rate (at least one token). */
-    static final long BURST_MILLIS = 100;
+    static final long BURST_MILLIS = 200;
     /** Leased tokens unspent for this long are dropped. */
     static final long TOKEN_TTL_MILLIS = 100;
     /** After a failed lease, this worker uses its local share for this long before asking the store again. */
