@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * nodes from live leases), its adaptive concurrency limit on this node (core's {@link ConcurrencyLimits}: a slot is
  * taken at the claim and given back when the attempt ends, with the receiver's answer as the load signal), and its
  * rate limit ({@link EndpointRateLimits}: this node's or the cluster's). Refused pending candidates move back a second
- * (or, when a rate refused one, that endpoint's token interval, 50 ms to 1 s) so that a throttled endpoint's backlog
+ * (or, when a rate refused one, half that endpoint's token interval, 20 ms to 1 s) so that a throttled endpoint's backlog
  * does not fill every later batch.
  */
 public final class EndpointAdmission {
@@ -30,7 +30,7 @@ public final class EndpointAdmission {
     /** How far a refused pending candidate moves back, unless a rate-limited one could go sooner. */
     private static final Duration REFUSED_DEFER = Duration.ofSeconds(1);
     /** The least a rate-limited refusal moves back, so that a fast rate's backlog is not read at every claim. */
-    private static final Duration MIN_RATE_DEFER = Duration.ofMillis(50);
+    private static final Duration MIN_RATE_DEFER = Duration.ofMillis(20);
 
     private final EndpointRateLimits rates;
     private final ConcurrencyLimits adaptive;
@@ -114,9 +114,10 @@ public final class EndpointAdmission {
                 rated = true; // one endpoint's bad setting must not stop the claim: its attempt records the failure
             }
             if (!rated) {
-                // Its next token comes after one interval of its rate: looking again a whole second later would
-                // leave most of the rate unused while the backlog waits.
-                long interval = RateLimiter.intervalNanos(endpoint.rateLimitPerSecond());
+                // Its next token comes within one interval of its rate: looking again a whole second later would leave
+                // most of the rate unused while the backlog waits; looking after half an interval catches the token
+                // at most half an interval late.
+                long interval = RateLimiter.intervalNanos(endpoint.rateLimitPerSecond()) / 2;
                 Duration next = Duration.ofNanos(Math.max(MIN_RATE_DEFER.toNanos(), Math.min(REFUSED_DEFER.toNanos(), interval)));
                 soonest = next.compareTo(soonest) < 0 ? next : soonest;
             }
