@@ -264,6 +264,11 @@ public final class EndureServer implements AutoCloseable {
         return null;
     }
 
+    /** Every route the HTTP API serves, as "METHOD /path/{param}" (what the OpenAPI document must list). */
+    public java.util.Set<String> routes() {
+        return dev.endure.server.api.OpenApiDocument.routes(http);
+    }
+
     public int port() {
         return http.port();
     }

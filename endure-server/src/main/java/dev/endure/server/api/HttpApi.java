@@ -112,6 +112,7 @@ public final class HttpApi {
                 }
                 ctx.contentType("text/javascript").header("Cache-Control", "max-age=86400").result(script);
             });
+            config.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(OpenApiDocument.json()));
             config.routes.get("/health/live", ctx -> Routes.json(ctx, 200, Json.object().put("status", "live")));
             config.routes.get("/health/ready", ctx -> {
                 String problem = readiness.get();
