@@ -133,6 +133,7 @@ public final class HttpApi {
             messages.register(config.routes, auth);
             new RetentionRoutes(api).register(config.routes, auth);
             new BatchMessageRoutes(api).register(config.routes, auth);
+            new EventTypeRoutes(api).register(config.routes, auth);
 
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.fieldErrors()));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> {
@@ -184,7 +185,10 @@ public final class HttpApi {
         json.put("message", message);
         ArrayNode list = json.putArray("fields");
         for (FieldError field : fields) {
-            list.addObject().put("field", field.field()).put("message", field.message());
+            ObjectNode entry = list.addObject().put("field", field.field()).put("message", field.message());
+            if (field.pointer() != null) {
+                entry.put("pointer", field.pointer());
+            }
         }
         Routes.json(ctx, status, json);
     }
