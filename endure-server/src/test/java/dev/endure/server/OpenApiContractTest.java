@@ -123,9 +123,44 @@ class OpenApiContractTest {
 
     @Test
     @Order(3)
+    void eventTypeRoutesAnswerEveryDocumentedStatusWithItsSchema() {
+        String invoiceSchema = "{\"type\":\"object\",\"required\":[\"invoice\"],\"properties\":{\"invoice\":{\"type\":\"integer\"}}}";
+        http.expect(201, "POST", "/api/event-types", "{\"name\":\"invoice.paid\",\"description\":\"An invoice was paid\",\"schema\":"
+                + invoiceSchema + "}", KEYS.admin);
+        http.expect(201, "POST", "/api/event-types", "{\"name\":\"order.created\"}", KEYS.admin);
+        http.expect(201, "POST", "/api/event-types", "{\"name\":\"old.type\",\"schema\":null}", KEYS.admin);
+        http.expect(400, "POST", "/api/event-types", "{\"name\":\"has space\",\"schema\":{\"if\":{}}}", KEYS.admin);
+        http.expect(401, "POST", "/api/event-types", "{\"name\":\"a\"}", null);
+        http.expect(403, "POST", "/api/event-types", "{\"name\":\"a\"}", KEYS.sender);
+        http.expect(409, "POST", "/api/event-types", "{\"name\":\"order.created\"}", KEYS.admin);
+        http.expect(413, "POST", "/api/event-types", "{\"name\":\"a\",\"description\":\"" + "x".repeat(MAX_BODY) + "\"}", KEYS.admin);
+        http.expect(415, "POST", "/api/event-types", "{\"name\":\"a\"}", "text/plain", KEYS.admin, null);
+
+        http.expect(200, "POST", "/api/event-types/old.type/archive", null, KEYS.admin);
+        http.expect(200, "POST", "/api/event-types/old.type/archive", null, KEYS.admin); // archived already: unchanged
+        http.expect(401, "POST", "/api/event-types/old.type/archive", null, null);
+        http.expect(403, "POST", "/api/event-types/old.type/archive", null, KEYS.reader);
+        http.expect(404, "POST", "/api/event-types/no.such.type/archive", null, KEYS.admin);
+
+        http.expect(200, "GET", "/api/event-types", null, KEYS.reader);
+        http.expect(200, "GET", "/api/event-types?includeArchived=true", null, KEYS.reader);
+        http.expect(400, "GET", "/api/event-types?includeArchived=yes", null, KEYS.reader);
+        http.expect(401, "GET", "/api/event-types", null, null);
+        http.expect(200, "GET", "/api/event-types/invoice.paid", null, KEYS.reader);
+        http.expect(401, "GET", "/api/event-types/invoice.paid", null, null);
+        http.expect(404, "GET", "/api/event-types/no.such.type", null, KEYS.reader);
+        http.expect(404, "GET", "/api/event-types/bad%20name", null, KEYS.reader);
+    }
+
+    @Test
+    @Order(4)
     void endpointRoutesAnswerEveryDocumentedStatusWithItsSchema() {
         String big = "{\"url\":\"" + url("/ok") + "\",\"id\":\"" + "x".repeat(MAX_BODY) + "\"}";
-        http.expect(201, "POST", "/api/endpoints", "{\"id\":\"ok\",\"url\":\"" + url("/ok") + "\",\"policy\":{\"maxAttempts\":3}}", KEYS.admin);
+        http.expect(201, "POST", "/api/endpoints", "{\"id\":\"ok\",\"url\":\"" + url("/ok") + "\",\"policy\":{\"maxAttempts\":3},"
+                + "\"eventTypes\":[\"invoice.paid\",\"order.created\"]}", KEYS.admin);
+        http.expect(422, "POST", "/api/endpoints", "{\"id\":\"sub\",\"url\":\"" + url("/ok") + "\",\"eventTypes\":[\"no.such.type\"]}",
+                KEYS.admin);
+        http.expect(422, "PATCH", "/api/endpoints/ok", "{\"eventTypes\":[\"old.type\"]}", KEYS.admin);
         http.expect(201, "POST", "/api/endpoints", "{\"id\":\"reject\",\"url\":\"" + url("/reject") + "\"}", KEYS.admin);
         http.expect(400, "POST", "/api/endpoints", "{\"ur\":\"x\"}", KEYS.admin);
         http.expect(401, "POST", "/api/endpoints", "{}", null);
@@ -166,7 +201,7 @@ class OpenApiContractTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void messageAndDeliveryRoutesAnswerEveryDocumentedStatusWithItsSchema() {
         String send = "{\"eventType\":\"invoice.paid\",\"payload\":{\"invoice\":42},\"endpoints\":[\"ok\",\"reject\"]}";
         String big = "{\"eventType\":\"invoice.paid\",\"payload\":\"" + "x".repeat(MAX_BODY) + "\"}";
@@ -177,6 +212,8 @@ class OpenApiContractTest {
         http.expect(401, "POST", "/api/messages", send, null);
         http.expect(403, "POST", "/api/messages", send, KEYS.reader);
         http.expect(413, "POST", "/api/messages", big, KEYS.sender);
+        http.expect(422, "POST", "/api/messages", "{\"eventType\":\"no.such.type\",\"payload\":{}}", KEYS.sender);
+        http.expect(422, "POST", "/api/messages", "{\"eventType\":\"invoice.paid\",\"payload\":{\"invoice\":\"42\"}}", KEYS.sender);
         http.expect(415, "POST", "/api/messages", send, "application/x-www-form-urlencoded", KEYS.sender, null);
 
         String messageId = sent.path("id").asText();
@@ -211,14 +248,15 @@ class OpenApiContractTest {
         http.expect(403, "POST", "/api/endpoints/reject/replay", "{}", KEYS.reader);
         http.expect(404, "POST", "/api/endpoints/nope/replay", "{}", KEYS.admin);
 
-        String batch = "{\"endpoints\":[\"ok\"],\"messages\":[{\"eventType\":\"invoice.paid\",\"payload\":{\"n\":1},\"idempotencyKey\":\"b-1\"},"
-                + "{\"eventType\":\"invoice.paid\",\"payload\":{\"n\":2},\"idempotencyKey\":\"contract-1\"}]}";
+        String batch = "{\"endpoints\":[\"ok\"],\"messages\":[{\"eventType\":\"order.created\",\"payload\":{\"n\":1},\"idempotencyKey\":\"b-1\"},"
+                + "{\"eventType\":\"invoice.paid\",\"payload\":{\"invoice\":2},\"idempotencyKey\":\"contract-1\"}]}";
         http.expect(202, "POST", "/api/messages/batch", batch, KEYS.sender);
         http.expect(400, "POST", "/api/messages/batch", "{\"messages\":[]}", KEYS.sender);
         http.expect(401, "POST", "/api/messages/batch", batch, null);
         http.expect(403, "POST", "/api/messages/batch", batch, KEYS.reader);
         http.expect(413, "POST", "/api/messages/batch", "{\"messages\":[" + big + "]}", KEYS.sender);
         http.expect(415, "POST", "/api/messages/batch", batch, "text/json", KEYS.sender, null);
+        http.expect(422, "POST", "/api/messages/batch", "{\"messages\":[{\"eventType\":\"old.type\",\"payload\":{}}]}", KEYS.sender);
 
         http.expect(204, "DELETE", "/api/messages/" + messageId + "/payload", null, KEYS.admin);
         http.expect(200, "GET", "/api/messages/" + messageId, null, KEYS.reader); // the payload reads null now
@@ -228,10 +266,10 @@ class OpenApiContractTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void deletingAnEndpointAnswersEveryDocumentedStatus() {
         http.expect(201, "POST", "/api/endpoints", "{\"id\":\"blocked\",\"url\":\"" + blocking.url() + "\"}", KEYS.admin);
-        JsonNode sent = http.expect(202, "POST", "/api/messages", "{\"eventType\":\"invoice.paid\",\"payload\":{},\"endpoints\":[\"blocked\"]}",
+        JsonNode sent = http.expect(202, "POST", "/api/messages", "{\"eventType\":\"order.created\",\"payload\":{},\"endpoints\":[\"blocked\"]}",
                 KEYS.sender).json();
         await().atMost(Duration.ofSeconds(30)).until(() -> blocking.arrived() == 1);
         http.expect(409, "DELETE", "/api/endpoints/blocked", null, KEYS.admin);
@@ -245,7 +283,7 @@ class OpenApiContractTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void readinessAnswersNotReadyAsDocumentedWhenItsStoreStops() throws Exception {
         TestDatabases.TestDatabase database = TestDatabases.postgres();
         Matcher hostPort = Pattern.compile("//([^:/]+):(\\d+)/").matcher(database.url());
@@ -266,7 +304,7 @@ class OpenApiContractTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aFieldThatDiffersFromTheDocumentFails() throws Exception {
         JsonNode error = Json.read("{\"status\":400,\"error\":\"invalid_request\",\"message\":\"m\",\"fields\":[]}");
         assertThat(contract.validateComponent("Error", error)).isEmpty();

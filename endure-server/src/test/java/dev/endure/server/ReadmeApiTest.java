@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class ReadmeApiTest {
 
     private static final Pattern ROW = Pattern.compile("(?m)^\\| (GET|POST|PUT|PATCH|DELETE) \\| `([^`]+)` \\|");
-    private static final Pattern CURL = Pattern.compile("curl [^\\n]*?(?:-X (GET|POST|PUT|PATCH|DELETE) )?[^\\n]*?\"?\\$BASE(/[^\\s\"?]*)");
+    private static final Pattern CURL = Pattern.compile("curl\\s+(?:-s\\s+)?(?:-X\\s+(GET|POST|PUT|PATCH|DELETE)\\s+)?\"?\\$BASE(/[^\\s\"?]*)");
 
     private final OpenApiContract contract = new OpenApiContract(OpenApiDocument.tree());
 
