@@ -267,6 +267,11 @@ public final class EndureServer implements AutoCloseable {
         return null;
     }
 
+    /** The event-type catalogue and subscriptions on this server's store. */
+    public dev.endure.delivery.EventCatalogue eventTypes() {
+        return new dev.endure.delivery.EventCatalogue(store.eventTypes(), clock);
+    }
+
     /** Every route the HTTP API serves, as "METHOD /path/{param}" (what the OpenAPI document must list). */
     public java.util.Set<String> routes() {
         return dev.endure.server.api.OpenApiDocument.routes(http);
