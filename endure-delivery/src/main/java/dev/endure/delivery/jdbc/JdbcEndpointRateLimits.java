@@ -16,7 +16,7 @@ import javax.sql.DataSource;
 
 /**
  * Endpoint rate limits that hold for every worker on one database: a token bucket row per endpoint
- * ({@code endure_rate_bucket}, migration V5) from which each worker leases small slices of tokens.
+ * ({@code endure_rate_bucket}, migration V6) from which each worker leases small slices of tokens.
  *
  * <pre>{@code
  * DeliveryWorker worker = DeliveryWorker.builder(store)
