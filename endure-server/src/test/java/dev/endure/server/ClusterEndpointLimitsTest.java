@@ -61,7 +61,7 @@ class ClusterEndpointLimitsTest {
         String base = "http://127.0.0.1:" + receiver.getAddress().getPort();
         try (EndureServer a = EndureServer.start(config); EndureServer b = EndureServer.start(config);
                 EndureServer c = EndureServer.start(config)) {
-            ApiClient api = new ApiClient(a.baseUrl(), keys.admin);
+            ApiClient api = new ApiClient(a.baseUrl(), keys.admin).withEventTypes("e");
             assertThat(api.post("/api/endpoints", "{\"id\":\"ep_rated\",\"url\":\"" + base + "/hook\",\"rateLimitPerSecond\":" + RATE + "}")
                     .status()).isEqualTo(201);
             for (int i = 0; i < MESSAGES; i++) {

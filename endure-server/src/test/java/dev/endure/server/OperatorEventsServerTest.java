@@ -85,7 +85,7 @@ class OperatorEventsServerTest {
                 .with(ConfigKey.OPERATOR_WEBHOOK_URL, base + "/operator")
                 .with(ConfigKey.OPERATOR_SECRET, OPERATOR_SECRET.encoded())
                 .withApiKeys(KEYS.stored()));
-        api = new ApiClient(server.baseUrl(), KEYS.admin);
+        api = new ApiClient(server.baseUrl(), KEYS.admin).withEventTypes("test.ops");
         assertThat(api.post("/api/endpoints", "{\"id\":\"ep_gone\",\"url\":\"" + base + "/gone\"}").status()).isEqualTo(201);
         assertThat(api.post("/api/endpoints", "{\"id\":\"ep_bad\",\"url\":\"" + base + "/bad\"}").status()).isEqualTo(201);
         failedMessage = api.post("/api/messages", "{\"eventType\":\"test.ops\",\"payload\":{},\"endpoints\":[\"ep_bad\"]}")

@@ -68,7 +68,7 @@ class V1aSignatureServerTest {
                 .with(ConfigKey.DELIVERY_ALLOW_TARGETS, "127.0.0.0/8")
                 .with(ConfigKey.WORKER_POLL_INTERVAL, "20ms")
                 .withApiKeys(keys.stored()))) {
-            ApiClient api = new ApiClient(server.baseUrl(), keys.admin);
+            ApiClient api = new ApiClient(server.baseUrl(), keys.admin).withEventTypes("test.v1a");
             ApiClient.Answer created = api.post("/api/endpoints",
                     "{\"id\":\"ep_v1a\",\"url\":\"" + url + "\",\"signatureScheme\":\"v1a\"}");
             assertThat(created.status()).isEqualTo(201);
