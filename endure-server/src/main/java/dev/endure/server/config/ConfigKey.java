@@ -29,7 +29,7 @@ public enum ConfigKey {
     WORKER_LEASE("worker.lease", Type.DURATION, "20s", "100ms", "1d",
             "claim lease, renewed every quarter of it while in flight; a dead node's claims move after it"),
     WORKER_POLL_INTERVAL("worker.pollInterval", Type.DURATION, "500ms", "1ms", "1h", "idle wait between claims"),
-    WORKER_ADAPTIVE_CONCURRENCY("worker.adaptiveConcurrency", Type.BOOLEAN, "true", null, null,
+    WORKER_ADAPTIVE_CONCURRENCY("worker.adaptiveConcurrency", Type.BOOLEAN, "false", null, null,
             "an adaptive concurrency limit per endpoint (shrinks on 429/503, timeouts and rising latency) unless the endpoint's"
                     + " adaptiveConcurrency says otherwise"),
     WORKER_SHARED_LIMITS("worker.sharedLimits", Type.BOOLEAN, "true", null, null,
