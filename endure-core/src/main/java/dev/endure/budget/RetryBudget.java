@@ -94,6 +94,11 @@ public final class RetryBudget implements RetryGate {
                 Objects.requireNonNull(store, "store"));
     }
 
+    /** True for a budget made by {@link #shared}, whether or not its cluster view is fresh now. */
+    public boolean isShared() {
+        return sharing != null;
+    }
+
     /** True while this budget decides by a fresh cluster view; false when unshared or fallen back to local counts. */
     public boolean isSharing() {
         ClusterView current = view;
