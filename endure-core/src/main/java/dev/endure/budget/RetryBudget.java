@@ -61,6 +61,8 @@ public final class RetryBudget implements RetryGate {
     /** How long a cluster view is trusted; 0 for a budget that is not shared. */
     private final long staleNanos;
     private volatile ClusterView view;
+    /** The overrun in the counts being published; only the sync thread reads and writes it. */
+    private long overrunBeingPublished;
     private final Cancellable sharing;
 
     private RetryBudget(RetryBudgetPolicy policy, Clock clock, BudgetStore store) {
@@ -131,12 +133,14 @@ public final class RetryBudget implements RetryGate {
         long epoch = epochNow();
         long deposited = sum(deposits, epoch);
         long withdrawn = sum(withdrawals, epoch);
-        return new BudgetStore.Counts(deposited, withdrawn + overrun(epoch, deposited, withdrawn), 0);
+        long overrun = overrun(epoch, deposited, withdrawn);
+        overrunBeingPublished = overrun;
+        return new BudgetStore.Counts(deposited, withdrawn + overrun, 0);
     }
 
     /** A new cluster view: takes this instance's share of what is left and answers it, to be published as reserved. */
     private long onSync(BudgetStore.Sync sync) {
-        ClusterView next = ClusterView.at(sync, policy.maxRetryRatio(), floor, clock.nanoTime());
+        ClusterView next = ClusterView.at(sync, overrunBeingPublished, policy.maxRetryRatio(), floor, clock.nanoTime());
         view = next;
         return next.reserved();
     }
@@ -179,7 +183,14 @@ public final class RetryBudget implements RetryGate {
     /** The retries in the window, plus what the window before overran (see {@link #overrun}). */
     private long spent(long epoch) {
         long withdrawn = sum(withdrawals, epoch);
-        return withdrawn + overrun(epoch, sum(deposits, epoch), withdrawn);
+        long overrun = overrun(epoch, sum(deposits, epoch), withdrawn);
+        ClusterView current = view;
+        if (current != null && clock.nanoTime() - current.receivedAtNanos() <= staleNanos) {
+            // The others counted the overrun published at the sync as spent: one that shrank since must not
+            // turn into retries here before the next sync says so.
+            overrun = Math.max(overrun, current.overrunPublished());
+        }
+        return withdrawn + overrun;
     }
 
     /**
