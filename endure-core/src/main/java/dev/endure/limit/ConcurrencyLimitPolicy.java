@@ -15,7 +15,7 @@ import java.util.Objects;
  *       Use it when you know the capacity (a pool of 10 workers, a licence for 4 sessions).
  *   <li><b>Adaptive</b> ({@link #adaptive}): the limit moves between {@code minLimit} and {@code maxLimit}. It
  *       shrinks when calls report overload (a serialization failure, a 429/503, a timeout: every retryable
- *       outcome) or when their latency rises past {@code latencyTolerance} above the no-load baseline, and grows
+ *       outcome; the more of them, the more it shrinks) or when their latency rises past {@code latencyTolerance} above the no-load baseline, and grows
  *       by one per window while latency stays near the baseline and the limit is actually used. Use it when the
  *       capacity is unknown or moves (a shared database, a receiver that throttles).
  * </ul>
@@ -130,7 +130,10 @@ public final class ConcurrencyLimitPolicy {
         return latencyTolerance;
     }
 
-    /** What the limit is multiplied by in a window that saw overload or queueing (0.9: it shrinks by at most 10 %). */
+    /**
+     * The most a window that saw overload or queueing can cut the limit by: 0.9, by at most 10 %. Overload cuts in
+     * proportion to the window's share of it above {@link #overloadTolerance()} (5 points over: 5 %), up to this.
+     */
     public double decreaseFactor() {
         return decreaseFactor;
     }

@@ -144,6 +144,18 @@ class ConcurrencyLimitTest {
         assertThat(limit.limit()).isEqualTo(11);
     }
 
+    @Test
+    void overloadJustAboveTheToleranceTrimsTheLimitInProportionAndAStormCutsItByTheDecreaseFactor() {
+        // The transaction runner's shape: halve at most, tolerate 10 %.
+        ConcurrencyLimit limit = adaptive(ConcurrencyLimitPolicy.adaptive("db").initialLimit(20).maxLimit(20).decreaseFactor(0.5)
+                .overloadTolerance(0.1).minWindowSamples(1));
+
+        window(limit, 17, 3); // 15 %: 5 points over the tolerance, an unlucky window rather than a storm
+        assertThat(limit.limit()).as("20 × (1 - 0.05)").isEqualTo(19);
+        window(limit, 7, 12); // 63 %: a storm
+        assertThat(limit.limit()).as("19 × 0.5, the bound").isEqualTo(9);
+    }
+
     /** One window of successes then overloads, one call at a time but with the limit reached once. */
     private void window(ConcurrencyLimit limit, int successes, int overloads) {
         long[] permits = new long[limit.limit()];

@@ -67,9 +67,10 @@ public final class TransactionRunner {
      *   <li>from 1 transaction at once, between 1 and 64: it finds its level within a few windows, before conflicts
      *       can pile up;
      *   <li>serialization failures and deadlocks decide: a window of 32 or more transactions in which more than 10 %
-     *       conflicted halves the limit, one with fewer holds it, one with none lets it grow. Goodput on hot rows
-     *       peaks while some transactions conflict, and the retry absorbs a 10 % conflict rate (five attempts all
-     *       conflicting: 1 in 100,000);
+     *       conflicted shrinks the limit in proportion to the excess (15 %: by 5 %; a storm: by half at most), one
+     *       with 5-10 % holds it, one with fewer lets it grow by one. So it settles where about 10 % of attempts
+     *       conflict: goodput on hot rows peaks while some transactions conflict, and the retry absorbs a 10 %
+     *       conflict rate (five attempts all conflicting: 1 in 100,000);
      *   <li>latency only stops a limit under which transactions got ten times slower than the fastest window: on a
      *       busy server a transaction's latency swings by more than any queue this limit could build;
      *   <li>callers wait up to 30 s for a slot (a wait in line, not a failure).

@@ -124,6 +124,7 @@ final class CurveCells {
             long begin = System.nanoTime();
             deadline[0] = begin + duration.toNanos();
             start.countDown();
+            double meanLimit = limit == null ? -1 : sampleLimit(limit, deadline[0]);
             for (Thread thread : threads) {
                 thread.join(TimeUnit.MINUTES.toMillis(2));
             }
@@ -131,8 +132,20 @@ final class CurveCells {
             long[] all = merge(latencies, counts);
             return new CurveRow(databaseLabel, variant.label, clients, connections, seconds, commits.sum(), serializationFailures.sum(),
                     otherFailures.sum(), runner.stats().snapshot().attempts(), percentile(all, 50), percentile(all, 99),
-                    database.overbooked() + database.miscounted(), limit == null ? -1 : limit.limit(), "");
+                    database.overbooked() + database.miscounted(), limit == null ? -1 : limit.limit(), meanLimit, "");
         }
+    }
+
+    /** The limit's mean until {@code deadline}, read every 10 ms: where it sat, which its last value does not say. */
+    private static double sampleLimit(ConcurrencyLimit limit, long deadline) throws InterruptedException {
+        long sum = 0;
+        long samples = 0;
+        while (System.nanoTime() < deadline) {
+            sum += limit.limit();
+            samples++;
+            Thread.sleep(10);
+        }
+        return samples == 0 ? limit.limit() : (double) sum / samples;
     }
 
     private static final Pattern PROCESSED = Pattern.compile("number of transactions actually processed: (\\d+)");
@@ -167,7 +180,7 @@ final class CurveCells {
             int overbooked = database.overbooked() + database.miscounted();
             String variant = maxTries <= 1 ? "pgbench, no retry" : "pgbench, --max-tries=" + maxTries;
             return new CurveRow("PostgreSQL", variant, clients, clients, tps > 0 ? processed / tps : duration.toSeconds(), processed,
-                    failed, 0, processed + failed + retries, percentile(latencies, 50), percentile(latencies, 99), overbooked, -1,
+                    failed, 0, processed + failed + retries, percentile(latencies, 50), percentile(latencies, 99), overbooked, -1, -1,
                     "immediate retries, no backoff");
         } finally {
             try (Stream<Path> files = Files.list(work)) {
