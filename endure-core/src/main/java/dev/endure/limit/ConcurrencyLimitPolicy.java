@@ -41,6 +41,8 @@ public final class ConcurrencyLimitPolicy {
     public static final int DEFAULT_MIN_WINDOW_SAMPLES = 16;
     /** The highest adaptive limit (and window) accepted; a window's latency sum is sized for it. */
     public static final int MAX_ADAPTIVE_LIMIT = 10_000;
+    /** The highest fixed limit accepted (an exclusive call counts as more than any limit). */
+    public static final int MAX_FIXED_LIMIT = 1_000_000;
 
     private final String name;
     private final Mode mode;
@@ -254,6 +256,7 @@ public final class ConcurrencyLimitPolicy {
             String where = " in concurrency limit '" + name + "'";
             String limitField = mode == Mode.FIXED ? "maxConcurrent" : "initialLimit";
             require(initialLimit >= 1, limitField + " must be at least 1 (was " + initialLimit + ")" + where);
+            require(initialLimit <= MAX_FIXED_LIMIT, limitField + " must be at most " + MAX_FIXED_LIMIT + " (was " + initialLimit + ")" + where);
             require(!maxWait.isNegative(), "maxWait must not be negative (was " + maxWait + ")" + where);
             if (mode == Mode.ADAPTIVE) {
                 require(minLimit >= 1, "minLimit must be at least 1 (was " + minLimit + ")" + where);

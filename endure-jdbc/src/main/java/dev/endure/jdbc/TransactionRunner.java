@@ -49,7 +49,10 @@ import javax.sql.DataSource;
  * connection; a serialization failure or deadlock tells an adaptive limit to shrink, rising latency stops it
  * growing, so goodput holds at any number of callers without sizing the pool by hand (BENCHMARKS.md, the
  * contention curve). A caller waits for a slot up to the limit's max wait; after that the
- * {@link ConcurrencyLimitExceededException} reaches it unchanged, not re-run: it already waited.
+ * {@link ConcurrencyLimitExceededException} reaches it unchanged, not re-run: it already waited. The last attempt
+ * of a transaction that conflicted on every attempt before it runs alone under the limit, so that it cannot
+ * conflict once more: with a limit, a serialization failure reaches the caller only if the transaction also
+ * conflicts with work outside the limit.
  */
 public final class TransactionRunner {
 
@@ -180,16 +183,40 @@ public final class TransactionRunner {
         if (limit == null) {
             return attempt(callback, idempotent, context);
         }
-        long permit = limit.acquire();
+        boolean alone = isLastAttemptAfterConflicts(context);
+        long permit = alone ? limit.acquireExclusive() : limit.acquire();
         Object result;
         try {
             result = attempt(callback, idempotent, context);
         } catch (Throwable failure) {
-            limit.release(permit, limitVerdict(failure));
+            if (alone) {
+                limit.releaseExclusive(permit, limitVerdict(failure));
+            } else {
+                limit.release(permit, limitVerdict(failure));
+            }
             throw failure;
         }
-        limit.release(permit);
+        if (alone) {
+            limit.releaseExclusive(permit, Verdict.success());
+        } else {
+            limit.release(permit);
+        }
         return result;
+    }
+
+    /**
+     * The last attempt of a transaction whose previous attempt conflicted (a serialization failure or deadlock) runs
+     * alone under the limit ({@link ConcurrencyLimit#acquireExclusive()}): it waits for the transactions in flight
+     * to finish, and with none beside it, it cannot conflict again. Rare (every earlier attempt must have
+     * conflicted), and it is what keeps a conflict from reaching the caller however high the limit sits.
+     */
+    private boolean isLastAttemptAfterConflicts(RetryContext context) {
+        int attempt = context.attempt();
+        if (attempt < 2 || attempt < retrier.policy().maxAttempts()) {
+            return false;
+        }
+        SqlFailure previous = context.previousFailure().map(SqlStates::classify).orElse(SqlFailure.NOT_TRANSIENT);
+        return previous == SqlFailure.SERIALIZATION_FAILURE || previous == SqlFailure.DEADLOCK || previous == SqlFailure.CONCURRENT_UPDATE;
     }
 
     private Verdict limitVerdict(Throwable failure) {
