@@ -69,11 +69,12 @@ public final class TransactionRunner {
      * <ul>
      *   <li>from 1 transaction at once, between 1 and 64: it finds its level within a few windows, before conflicts
      *       can pile up;
-     *   <li>serialization failures and deadlocks decide: a window of 32 or more transactions in which more than 10 %
-     *       conflicted shrinks the limit in proportion to the excess (15 %: by 5 %; a storm: by half at most), one
-     *       with 5-10 % holds it, one with fewer lets it grow by one. So it settles where about 10 % of attempts
-     *       conflict: goodput on hot rows peaks while some transactions conflict, and the retry absorbs a 10 %
-     *       conflict rate (five attempts all conflicting: 1 in 100,000);
+     *   <li>serialization failures and deadlocks decide: a window of 32 or more transactions in which more than 15 %
+     *       conflicted shrinks the limit in proportion to the excess (20 %: by 5 %; a storm: by half at most), one
+     *       with 7.5-15 % holds it, one with fewer lets it grow by one. So it settles where about 15 % of attempts
+     *       conflict: goodput on hot rows peaks while some transactions conflict (the contention curve's fixed limit
+     *       of 5 runs at 15-20 %), the retry absorbs them, and a transaction that conflicted on four attempts runs
+     *       its fifth alone;
      *   <li>latency only stops a limit under which transactions got ten times slower than the fastest window: on a
      *       busy server a transaction's latency swings by more than any queue this limit could build;
      *   <li>callers wait up to 30 s for a slot (a wait in line, not a failure).
@@ -81,7 +82,7 @@ public final class TransactionRunner {
      */
     public static final ConcurrencyLimitPolicy DEFAULT_LIMIT_POLICY = ConcurrencyLimitPolicy.adaptive(DEFAULT_POLICY_NAME)
             .initialLimit(1).minLimit(1).maxLimit(64)
-            .decreaseFactor(0.5).overloadTolerance(0.1).latencyTolerance(10).minWindowSamples(32).maxWait(Duration.ofSeconds(30)).build();
+            .decreaseFactor(0.5).overloadTolerance(0.15).latencyTolerance(10).minWindowSamples(32).maxWait(Duration.ofSeconds(30)).build();
 
     private static final System.Logger LOG = System.getLogger(TransactionRunner.class.getName());
 
