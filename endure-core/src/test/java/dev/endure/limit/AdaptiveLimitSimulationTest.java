@@ -88,7 +88,7 @@ class AdaptiveLimitSimulationTest {
         double meanLimit = (double) limitSum / (rounds / 2);
         double conflictShare = (double) conflicts / attempts;
 
-        // A fixed halving for any window over the tolerance sat at 3.2 here (9 % conflicts): noise, not load, set it.
+        // A fixed halving for any window over the tolerance sat at 2.8 here: the noise of a window, not the load, set it.
         assertThat(meanLimit).isBetween(4.0, 5.5);
         assertThat(conflictShare).isBetween(0.10, 0.18);
     }
