@@ -35,12 +35,12 @@ import java.util.function.Supplier;
  *
  * <p>The success path takes no lock and allocates nothing: a compare-and-set on the count in flight to enter, a
  * decrement to leave, and for an adaptive limit two clock readings and one atomic add into the current window.
+ * Waiting callers park on a FIFO queue behind a {@link ReentrantLock} (never {@code synchronized}, which pins
+ * virtual threads); a leaving call hands its slot straight to the oldest waiter, so a newcomer cannot overtake.
  *
  * <p>{@link #acquireExclusive()} takes the whole limit: it waits in line like any caller, then until every call in
  * flight has left, and runs alone. For the last attempt of a transaction that keeps conflicting (it cannot
  * conflict with nothing), as software transactional memory falls back to a global lock after repeated aborts.
- * Waiting callers park on a FIFO queue behind a {@link ReentrantLock} (never {@code synchronized}, which pins
- * virtual threads); a leaving call hands its slot straight to the oldest waiter, so a newcomer cannot overtake.
  */
 public final class ConcurrencyLimit {
 
