@@ -159,30 +159,40 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     @Override
     public void createEndpoint(Endpoint endpoint, Instant now) {
         transaction(connection -> {
-            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO endure_endpoint (id, url, signing_keys, enabled,"
-                    + " disabled_reason, disabled_at, initial_interval_ms, multiplier, max_interval_ms, max_duration_ms, max_attempts,"
-                    + " timeout_ms, rate_limit_per_second, max_concurrency, ordered_delivery, created_at)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                insert.setString(1, endpoint.id());
-                insert.setString(2, endpoint.url().toString());
-                insert.setString(3, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
-                insert.setBoolean(4, endpoint.enabled());
-                insert.setString(5, endpoint.disabledReason());
-                setMillis(insert, 6, endpoint.disabledAt());
-                setPolicy(insert, 7, endpoint.policy());
-                insert.setDouble(13, endpoint.rateLimitPerSecond());
-                insert.setInt(14, endpoint.maxConcurrency());
-                insert.setBoolean(15, endpoint.ordered());
-                insert.setLong(16, now.toEpochMilli());
-                insert.executeUpdate();
-            } catch (SQLException e) {
-                if (isUniqueViolation(e)) {
-                    throw new IllegalArgumentException("endpoint " + endpoint.id() + " already exists", e);
-                }
-                throw e;
-            }
+            insertEndpoint(connection, endpoint, now);
             return null;
         });
+    }
+
+    /** The endpoint insert, inside a caller's transaction (creating an endpoint with its subscription is one). */
+    void insertEndpoint(Connection connection, Endpoint endpoint, Instant now) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO endure_endpoint (id, url, signing_keys, enabled,"
+                + " disabled_reason, disabled_at, initial_interval_ms, multiplier, max_interval_ms, max_duration_ms, max_attempts,"
+                + " timeout_ms, rate_limit_per_second, max_concurrency, ordered_delivery, created_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            insert.setString(1, endpoint.id());
+            insert.setString(2, endpoint.url().toString());
+            insert.setString(3, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
+            insert.setBoolean(4, endpoint.enabled());
+            insert.setString(5, endpoint.disabledReason());
+            setMillis(insert, 6, endpoint.disabledAt());
+            setPolicy(insert, 7, endpoint.policy());
+            insert.setDouble(13, endpoint.rateLimitPerSecond());
+            insert.setInt(14, endpoint.maxConcurrency());
+            insert.setBoolean(15, endpoint.ordered());
+            insert.setLong(16, now.toEpochMilli());
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            if (isUniqueViolation(e)) {
+                throw new IllegalArgumentException("endpoint " + endpoint.id() + " already exists", e);
+            }
+            throw e;
+        }
+    }
+
+    /** The event-type catalogue and subscriptions on this store's database (see {@link JdbcEventTypes}). */
+    public dev.endure.delivery.EventTypeStore eventTypes() {
+        return new JdbcEventTypes(dataSource, this);
     }
 
     @Override
@@ -557,7 +567,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         return text == null || text.length() <= max ? text : text.substring(0, max);
     }
 
-    private static boolean isUniqueViolation(SQLException e) {
+    static boolean isUniqueViolation(SQLException e) {
         for (SQLException current = e; current != null; current = current.getNextException()) {
             if (UNIQUE_VIOLATION.equals(current.getSQLState())) {
                 return true;
