@@ -16,7 +16,7 @@ import java.util.Set;
  * <pre>{@code
  * EventCatalogue catalogue = new EventCatalogue(store.eventTypes(), Clock.system());
  * catalogue.create("invoice.paid", "An invoice was paid", null);
- * List<String> to = catalogue.subscribers("invoice.paid");     // enabled endpoints that take it
+ * List<String> to = catalogue.subscribers("invoice.paid");     // the endpoints that take it
  * }</pre>
  */
 public final class EventCatalogue {
@@ -90,7 +90,11 @@ public final class EventCatalogue {
         }
     }
 
-    /** The enabled endpoints a message of {@code eventType} fans out to: those subscribed to it or to every type. */
+    /**
+     * The endpoints a message of {@code eventType} fans out to: those subscribed to it or to every type. Disabled
+     * ones included: their delivery is held until they are enabled again (seed 003: a disabled endpoint keeps its
+     * messages), not dropped.
+     */
     public List<String> subscribers(String eventType) {
         return store.subscribers(eventType);
     }
