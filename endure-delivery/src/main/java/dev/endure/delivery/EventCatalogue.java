@@ -1,6 +1,7 @@
 package dev.endure.delivery;
 
 import dev.endure.Clock;
+import dev.endure.delivery.spi.EventTypeStore;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;

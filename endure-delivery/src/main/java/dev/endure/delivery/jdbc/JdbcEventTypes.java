@@ -3,7 +3,7 @@ package dev.endure.delivery.jdbc;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EventType;
 import dev.endure.delivery.EventTypeException;
-import dev.endure.delivery.EventTypeStore;
+import dev.endure.delivery.spi.EventTypeStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EventType;
 import dev.endure.delivery.EventTypeException;
-import dev.endure.delivery.EventTypeStore;
+import dev.endure.delivery.spi.EventTypeStore;
 import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.signing.WebhookSecret;
 import dev.endure.testing.TestDatabases;

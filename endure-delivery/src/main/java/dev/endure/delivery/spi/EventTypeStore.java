@@ -1,5 +1,8 @@
-package dev.endure.delivery;
+package dev.endure.delivery.spi;
 
+import dev.endure.delivery.Endpoint;
+import dev.endure.delivery.EventType;
+import dev.endure.delivery.EventTypeException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
