@@ -156,7 +156,8 @@ class OpenApiContractTest {
     @Order(4)
     void endpointRoutesAnswerEveryDocumentedStatusWithItsSchema() {
         String big = "{\"url\":\"" + url("/ok") + "\",\"id\":\"" + "x".repeat(MAX_BODY) + "\"}";
-        http.expect(201, "POST", "/api/endpoints", "{\"id\":\"ok\",\"url\":\"" + url("/ok") + "\",\"policy\":{\"maxAttempts\":3},"
+        http.expect(201, "POST", "/api/endpoints", "{\"id\":\"ok\",\"url\":\"" + url("/ok") + "\",\"policy\":{\"initial\":\"1s\",\"multiplier\":2,\"cap\":\"1m\","
+                + "\"maxDuration\":\"1h\",\"maxAttempts\":3,\"timeout\":\"10s\"},"
                 + "\"eventTypes\":[\"invoice.paid\",\"order.created\"]}", KEYS.admin);
         http.expect(422, "POST", "/api/endpoints", "{\"id\":\"sub\",\"url\":\"" + url("/ok") + "\",\"eventTypes\":[\"no.such.type\"]}",
                 KEYS.admin);
