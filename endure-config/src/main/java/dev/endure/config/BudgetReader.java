@@ -4,6 +4,7 @@ import dev.endure.budget.RetryBudgetPolicy;
 import dev.endure.config.internal.Problems;
 import dev.endure.config.internal.Section;
 import java.time.Duration;
+import java.util.Set;
 
 /** Reads one entry of {@code budgets} into a {@link RetryBudgetPolicy}. */
 final class BudgetReader {
@@ -14,8 +15,11 @@ final class BudgetReader {
         this.problems = problems;
     }
 
-    /** The budget policy, or null when it has errors (they are in {@link Problems}). */
-    RetryBudgetPolicy read(String name, Section budget) {
+    /**
+     * The budget policy, or null when it has errors (they are in {@link Problems}); its name goes into
+     * {@code shared} when it says {@code shared: true}.
+     */
+    RetryBudgetPolicy read(String name, Section budget, Set<String> shared) {
         int errorsBefore = problems.errors().size();
         RetryBudgetPolicy.Builder builder = RetryBudgetPolicy.builder().name(name);
         Double ratio = budget.percentage("maxRetryRatio");
@@ -30,6 +34,9 @@ final class BudgetReader {
         Duration window = budget.duration("window");
         if (window != null && budget.check("window", window.compareTo(Duration.ofSeconds(1)) >= 0, "must be at least 1s")) {
             builder.window(window);
+        }
+        if (Boolean.TRUE.equals(budget.bool("shared"))) {
+            shared.add(name);
         }
         budget.rejectUnknownKeys();
         if (problems.errors().size() > errorsBefore) {

@@ -148,8 +148,9 @@ public final class ConfigLoader {
             }
         });
         Map<String, RetryBudgetPolicy> budgets = new LinkedHashMap<>();
+        Set<String> sharedBudgets = new LinkedHashSet<>();
         Set<String> budgetNames = named(top, "budgets", problems, (name, section) -> {
-            RetryBudgetPolicy budget = new BudgetReader(problems).read(name, section);
+            RetryBudgetPolicy budget = new BudgetReader(problems).read(name, section, sharedBudgets);
             if (budget != null) {
                 budgets.put(name, budget);
             }
@@ -169,9 +170,12 @@ public final class ConfigLoader {
                 policies.put(name, policy);
             }
         });
+        Section storeSection = top.section("budgetStore");
+        BudgetStoreSettings budgetStore = storeSection == null ? BudgetStoreSettings.DEFAULTS
+                : new BudgetStoreReader(problems).read(storeSection);
         top.rejectUnknownKeys();
         problems.throwIfAny();
-        return new EndureConfig(problems.source(), policies, breakers, budgets, limits);
+        return new EndureConfig(problems.source(), policies, breakers, budgets, sharedBudgets, budgetStore, limits);
     }
 
     /**

@@ -1,7 +1,9 @@
 package dev.endure.config;
 
 import dev.endure.breaker.CircuitBreakerPolicy;
+import dev.endure.budget.RetryBudget;
 import dev.endure.budget.RetryBudgetPolicy;
+import dev.endure.budget.store.JdbcRetryBudgetStore;
 import dev.endure.config.internal.Suggestions;
 import dev.endure.limit.ConcurrencyLimitPolicy;
 import dev.endure.pipeline.Pipeline;
@@ -10,11 +12,14 @@ import dev.endure.retry.RetryPolicy;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.ToIntFunction;
+import javax.sql.DataSource;
 
 /**
  * A loaded, validated configuration: named retry policies, circuit breakers, retry budgets and concurrency limits. Get one
@@ -32,14 +37,19 @@ public final class EndureConfig {
     private final Map<String, PolicyConfig> policies;
     private final Map<String, CircuitBreakerPolicy> breakers;
     private final Map<String, RetryBudgetPolicy> budgets;
+    private final Set<String> sharedBudgets;
+    private final BudgetStoreSettings budgetStore;
     private final Map<String, ConcurrencyLimitPolicy> limits;
 
     EndureConfig(String source, Map<String, PolicyConfig> policies, Map<String, CircuitBreakerPolicy> breakers,
-            Map<String, RetryBudgetPolicy> budgets, Map<String, ConcurrencyLimitPolicy> limits) {
+            Map<String, RetryBudgetPolicy> budgets, Set<String> sharedBudgets, BudgetStoreSettings budgetStore,
+            Map<String, ConcurrencyLimitPolicy> limits) {
         this.source = source;
         this.policies = Collections.unmodifiableMap(new LinkedHashMap<>(policies));
         this.breakers = Collections.unmodifiableMap(new LinkedHashMap<>(breakers));
         this.budgets = Collections.unmodifiableMap(new LinkedHashMap<>(budgets));
+        this.sharedBudgets = Collections.unmodifiableSet(new LinkedHashSet<>(sharedBudgets));
+        this.budgetStore = Objects.requireNonNull(budgetStore, "budgetStore");
         this.limits = Collections.unmodifiableMap(new LinkedHashMap<>(limits));
     }
 
@@ -61,6 +71,24 @@ public final class EndureConfig {
     /** Every budget by name, in file order. */
     public Map<String, RetryBudgetPolicy> budgets() {
         return budgets;
+    }
+
+    /** The names of the budgets marked {@code shared: true}, pooled with the other instances' through the budget store. */
+    public Set<String> sharedBudgets() {
+        return sharedBudgets;
+    }
+
+    /** The {@code budgetStore} section (every setting at its default when the section is absent). */
+    public BudgetStoreSettings budgetStoreSettings() {
+        return budgetStore;
+    }
+
+    /**
+     * The store the shared budgets pool through, on {@code dataSource}: give it to
+     * {@code ResilienceRegistry.builder().budgetStore(...)} before {@link #registerAll} or {@link #pipeline}.
+     */
+    public JdbcRetryBudgetStore budgetStore(DataSource dataSource) {
+        return budgetStore.create(dataSource);
     }
 
     /** Every concurrency limit by name, in file order. */
@@ -98,7 +126,7 @@ public final class EndureConfig {
      */
     public void registerAll(ResilienceRegistry registry) {
         breakers.values().forEach(registry::circuitBreaker);
-        budgets.values().forEach(registry::retryBudget);
+        budgets.values().forEach(budget -> retryBudget(budget, registry));
         limits.values().forEach(registry::concurrencyLimit);
     }
 
@@ -172,7 +200,7 @@ public final class EndureConfig {
                 builder.circuitBreaker(registry.circuitBreaker(breakerPolicy));
             }
             if (budgetPolicy != null) {
-                builder.retryBudget(registry.retryBudget(budgetPolicy));
+                builder.retryBudget(retryBudget(budgetPolicy, registry));
             }
             if (limitPolicy != null) {
                 builder.concurrencyLimit(registry.concurrencyLimit(limitPolicy));
@@ -182,6 +210,24 @@ public final class EndureConfig {
             }
             return builder.build();
         });
+    }
+
+    /**
+     * The registry's budget by this configuration's word: shared through the registry's budget store when
+     * the budget says {@code shared: true}.
+     *
+     * @throws IllegalStateException naming the key when a shared budget meets a registry without a store
+     */
+    private RetryBudget retryBudget(RetryBudgetPolicy policy, ResilienceRegistry registry) {
+        if (!sharedBudgets.contains(policy.name())) {
+            return registry.retryBudget(policy);
+        }
+        if (!registry.hasBudgetStore()) {
+            throw new IllegalStateException("budgets." + policy.name() + ".shared is true in " + source + ", but the registry has"
+                    + " no budget store to pool it through; build it with ResilienceRegistry.builder().budgetStore("
+                    + "config.budgetStore(dataSource))");
+        }
+        return registry.sharedRetryBudget(policy);
     }
 
     private <V> V find(Map<String, V> entries, String name, String kind) {

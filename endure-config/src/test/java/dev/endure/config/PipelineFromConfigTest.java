@@ -140,4 +140,56 @@ class PipelineFromConfigTest {
                 .hasMessageContaining("limits.upsideDown: maxLimit must be at least minLimit 5 (was 2)")
                 .hasMessageContaining("limits.typo: needs maxConcurrent");
     }
+
+    /** A store that only records who joined: enough to see which budgets the configuration shares. */
+    static final class JoinedStore implements dev.endure.budget.BudgetStore {
+        final java.util.List<String> joined = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public dev.endure.Cancellable share(String name, java.util.function.Supplier<Counts> local,
+                java.util.function.ToLongFunction<Sync> onSync) {
+            joined.add(name);
+            return () -> true;
+        }
+
+        @Override
+        public Duration staleAfter() {
+            return Duration.ofSeconds(5);
+        }
+    }
+
+    @Test
+    void aBudgetMarkedSharedJoinsTheRegistrysBudgetStoreAndTheOthersStayLocal() {
+        EndureConfig config = ConfigLoader.loadYaml("""
+                policies:
+                  billing: {budget: pooled}
+                  search: {budget: own}
+                budgets:
+                  pooled: {maxRetryRatio: 10%, shared: true}
+                  own: {maxRetryRatio: 10%}
+                budgetStore: {syncInterval: 200ms, staleAfter: 2s}
+                """, "test.yaml");
+        assertThat(config.sharedBudgets()).containsExactly("pooled");
+        assertThat(config.budgetStoreSettings().syncInterval()).contains(Duration.ofMillis(200));
+        JoinedStore store = new JoinedStore();
+        ResilienceRegistry registry = ResilienceRegistry.builder().budgetStore(store).build();
+
+        config.registerAll(registry);
+
+        assertThat(store.joined).containsExactly("pooled");
+        assertThat(registry.findRetryBudget("pooled").orElseThrow().isShared()).isTrue();
+        assertThat(registry.findRetryBudget("own").orElseThrow().isShared()).isFalse();
+        assertThat(config.pipeline("billing", registry).retryBudget()).containsSame(registry.findRetryBudget("pooled").orElseThrow());
+    }
+
+    @Test
+    void aSharedBudgetWithoutABudgetStoreNamesTheKey() {
+        EndureConfig config = ConfigLoader.loadYaml("""
+                budgets:
+                  pooled: {shared: true}
+                """, "test.yaml");
+        assertThatThrownBy(() -> config.registerAll(ResilienceRegistry.create()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("budgets.pooled.shared is true in test.yaml, but the registry has no budget store");
+    }
 }

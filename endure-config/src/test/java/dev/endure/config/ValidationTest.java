@@ -159,7 +159,7 @@ class ValidationTest {
                 budgets:
                   billing:
                     colour: blue
-                """)).containsExactly("budgets.billing.colour: unknown key; expected one of maxRetryRatio, minRetriesPerSecond, window");
+                """)).containsExactly("budgets.billing.colour: unknown key; expected one of maxRetryRatio, minRetriesPerSecond, window, shared");
     }
 
     @Test
@@ -353,6 +353,30 @@ class ValidationTest {
                 "budgets.b.minRetriesPerSecond: must not be negative (was -1)",
                 "budgets.c: never allows a retry: maxRetryRatio is 0% and minRetriesPerSecond (0.0) allows less than one retry"
                         + " per window (10s); to turn retries off, set maxAttempts: 1 on the policy instead");
+    }
+
+    @Test
+    void sharedBudgetAndBudgetStoreRules() {
+        assertThat(messagesOf("""
+                budgets:
+                  a: {shared: yes please}
+                budgetStore:
+                  table: "budget; DROP TABLE x"
+                  syncInterval: 1h30m
+                  staleAfter: 10 minutes
+                  createTable: true
+                  syncIntervall: 1s
+                """)).containsExactlyInAnyOrder(
+                "budgets.a.shared: must be true or false, not a string (was \"yes please\")",
+                "budgetStore.staleAfter: must not contain spaces, e.g. 10minutes (was \"10 minutes\")",
+                "budgetStore.syncIntervall: unknown key; did you mean 'syncInterval'?");
+        assertThat(messagesOf("""
+                budgetStore: {table: "budget; DROP TABLE x"}
+                """)).containsExactly("budgetStore.table: must be a plain SQL identifier, optionally schema-qualified"
+                + " (was \"budget; DROP TABLE x\")");
+        assertThat(messagesOf("""
+                budgetStore: {syncInterval: 1s, staleAfter: 500ms}
+                """)).containsExactly("budgetStore.staleAfter: must be at least the syncInterval of 1s (was \"500ms\")");
     }
 
     @Test

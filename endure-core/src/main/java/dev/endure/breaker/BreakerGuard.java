@@ -44,16 +44,32 @@ public final class BreakerGuard {
     public static <T, E extends Exception> T call(CircuitBreaker breaker, Classifier<? super T> outcomes,
             GuardedCall<? extends T, E> call) throws E {
         CircuitBreaker.Permit permit = breaker.acquirePermission();
-        long start = breaker.startTime();
+        long start = startTime(breaker);
         T result;
         try {
             result = call.call();
         } catch (Throwable failure) {
-            end(permit, outcomes, null, failure, breaker.elapsedSince(start));
+            end(breaker, permit, start, outcomes, null, failure);
             throw failure;
         }
-        end(permit, outcomes, result, null, breaker.elapsedSince(start));
+        end(breaker, permit, start, outcomes, result, null);
         return result;
+    }
+
+    /**
+     * For a caller that runs the call itself between {@link CircuitBreaker#acquirePermission()} and
+     * {@link #end(CircuitBreaker, CircuitBreaker.Permit, long, Classifier, Object, Throwable)}, as the
+     * pipeline does to allocate nothing per call: the start to pass to {@code end} (read from the breaker's
+     * clock only when its slow-call rule needs it).
+     */
+    public static long startTime(CircuitBreaker breaker) {
+        return breaker.startTime();
+    }
+
+    /** Ends a permit begun at {@code start} ({@link #startTime}) by the rules above. */
+    public static <T> void end(CircuitBreaker breaker, CircuitBreaker.Permit permit, long start, Classifier<? super T> outcomes,
+            T result, Throwable failure) {
+        end(permit, outcomes, result, failure, breaker.elapsedSince(start));
     }
 
     /**

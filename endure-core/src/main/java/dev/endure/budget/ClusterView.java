@@ -17,13 +17,14 @@ package dev.endure.budget;
  * <p>The window slides: calls that allowed early retries expire before those retries do, so the cluster can
  * be over its allowance at a sync. Then new calls first pay that deficit back before they allow a retry.
  *
+ * @param overrunPublished the part of the published withdrawals that was this instance's overrun (see RetryBudget)
  * @param reserved the retries this instance reserved at the sync (its share of what was left)
  * @param deficit how far the cluster was over its allowance at the sync
  */
-record ClusterView(BudgetStore.Sync sync, long reserved, long deficit, long receivedAtNanos) {
+record ClusterView(BudgetStore.Sync sync, long overrunPublished, long reserved, long deficit, long receivedAtNanos) {
 
     /** Takes this instance's share of what the cluster has left. */
-    static ClusterView at(BudgetStore.Sync sync, double ratio, long floor, long nowNanos) {
+    static ClusterView at(BudgetStore.Sync sync, long overrunPublished, double ratio, long floor, long nowNanos) {
         long clusterDeposits = sync.published().deposits() + sync.others().deposits();
         long allowed = allowed(clusterDeposits, ratio, floor);
         long made = sync.published().withdrawals();
@@ -31,7 +32,7 @@ record ClusterView(BudgetStore.Sync sync, long reserved, long deficit, long rece
         long left = Math.max(0, allowed - committed);
         long byCalls = clusterDeposits == 0 ? 0 : (long) Math.ceil(allowed * (double) sync.published().deposits() / clusterDeposits);
         long even = (long) Math.ceil(allowed / (double) (sync.otherInstances() + 1));
-        return new ClusterView(sync, Math.max(0, Math.min(left, Math.max(byCalls, even) - made)), Math.max(0, committed - allowed),
+        return new ClusterView(sync, overrunPublished, Math.max(0, Math.min(left, Math.max(byCalls, even) - made)), Math.max(0, committed - allowed),
                 nowNanos);
     }
 

@@ -27,14 +27,22 @@ import java.util.concurrent.atomic.LongAdder;
  * has not answered for {@link BudgetStore#staleAfter()} the budget decides alone, as {@link #of} does.
  *
  * <p>How (after Finagle's TTL'd deposits): each call deposits one token, each retry withdraws one, and
- * both expire after the window. They are kept in time buckets of a tenth of the window, each an
+ * both leave the window after it. The rule also holds for every span of one to two windows that ends now
+ * (the look-back): otherwise the retries funded by the calls just before an outage and those funded
+ * by its first window's calls would both land within one window. So over any span of a window or longer a
+ * dead downstream sees at most {@code 1 + maxRetryRatio} times the calls (or the floor); a whole outage
+ * sees at most that plus what the calls of the window before it funded. They are kept in time buckets of a
+ * tenth of the window (two windows of them), each an
  * {@link AtomicLongArray} slot packing the bucket's epoch with its count, so an update is one CAS and no
  * count is lost when a bucket is recycled. A retry withdraws first and checks after, returning the token
  * if it overdrew: concurrent retries can be refused a little early, never admitted beyond the budget.
  */
 public final class RetryBudget implements RetryGate {
 
+    /** Buckets per window. */
     static final int BUCKETS = 10;
+    /** Buckets kept: the window and the one before it, for the look-back (see {@link #overrun}). */
+    private static final int SLOTS = 2 * BUCKETS;
     private static final int COUNT_BITS = 32;
     private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
 
@@ -43,8 +51,8 @@ public final class RetryBudget implements RetryGate {
     private final long bucketNanos;
     private final long origin;
     /** Per bucket: epoch in the high 32 bits, count in the low 32. */
-    private final AtomicLongArray deposits = new AtomicLongArray(BUCKETS);
-    private final AtomicLongArray withdrawals = new AtomicLongArray(BUCKETS);
+    private final AtomicLongArray deposits = new AtomicLongArray(SLOTS);
+    private final AtomicLongArray withdrawals = new AtomicLongArray(SLOTS);
     private final long floor;
     private final LongAdder calls = new LongAdder();
     private final LongAdder retriesAllowed = new LongAdder();
@@ -53,6 +61,8 @@ public final class RetryBudget implements RetryGate {
     /** How long a cluster view is trusted; 0 for a budget that is not shared. */
     private final long staleNanos;
     private volatile ClusterView view;
+    /** The overrun in the counts being published; only the sync thread reads and writes it. */
+    private long overrunBeingPublished;
     private final Cancellable sharing;
 
     private RetryBudget(RetryBudgetPolicy policy, Clock clock, BudgetStore store) {
@@ -86,6 +96,11 @@ public final class RetryBudget implements RetryGate {
                 Objects.requireNonNull(store, "store"));
     }
 
+    /** True for a budget made by {@link #shared}, whether or not its cluster view is fresh now. */
+    public boolean isShared() {
+        return sharing != null;
+    }
+
     /** True while this budget decides by a fresh cluster view; false when unshared or fallen back to local counts. */
     public boolean isSharing() {
         ClusterView current = view;
@@ -116,12 +131,16 @@ public final class RetryBudget implements RetryGate {
     /** This instance's calls and retries inside the window, as published to a {@link BudgetStore}. */
     private BudgetStore.Counts localCounts() {
         long epoch = epochNow();
-        return new BudgetStore.Counts(sum(deposits, epoch), sum(withdrawals, epoch), 0);
+        long deposited = sum(deposits, epoch);
+        long withdrawn = sum(withdrawals, epoch);
+        long overrun = overrun(epoch, deposited, withdrawn);
+        overrunBeingPublished = overrun;
+        return new BudgetStore.Counts(deposited, withdrawn + overrun, 0);
     }
 
     /** A new cluster view: takes this instance's share of what is left and answers it, to be published as reserved. */
     private long onSync(BudgetStore.Sync sync) {
-        ClusterView next = ClusterView.at(sync, policy.maxRetryRatio(), floor, clock.nanoTime());
+        ClusterView next = ClusterView.at(sync, overrunBeingPublished, policy.maxRetryRatio(), floor, clock.nanoTime());
         view = next;
         return next.reserved();
     }
@@ -146,7 +165,7 @@ public final class RetryBudget implements RetryGate {
     public boolean tryAcquireRetry() {
         long epoch = epochNow();
         add(withdrawals, epoch, 1);
-        if (sum(withdrawals, epoch) <= allowed(epoch)) {
+        if (spent(epoch) <= allowed(epoch)) {
             retriesAllowed.increment();
             return true;
         }
@@ -158,7 +177,56 @@ public final class RetryBudget implements RetryGate {
     /** Retries the budget would allow right now. */
     public long available() {
         long epoch = epochNow();
-        return Math.max(0, allowed(epoch) - sum(withdrawals, epoch));
+        return Math.max(0, allowed(epoch) - spent(epoch));
+    }
+
+    /** The retries in the window, plus what the window before overran (see {@link #overrun}). */
+    private long spent(long epoch) {
+        long withdrawn = sum(withdrawals, epoch);
+        long overrun = overrun(epoch, sum(deposits, epoch), withdrawn);
+        ClusterView current = view;
+        if (current != null && clock.nanoTime() - current.receivedAtNanos() <= staleNanos) {
+            // The others counted the overrun published at the sync as spent: one that shrank since must not
+            // turn into retries here before the next sync says so.
+            overrun = Math.max(overrun, current.overrunPublished());
+        }
+        return withdrawn + overrun;
+    }
+
+    /**
+     * How many retries the window before this one still owes. The rule holds for every span that ends now
+     * and is one to two windows long, not only for the window: retries in the span at most the ratio of its
+     * calls, or the floor over its length. Without it the retries a dead downstream sees come in bursts: the
+     * window's whole allowance (funded by the calls made before the outage) at once, then again when those
+     * retries leave the window, so an outage a little over one window long saw twice the ratio (issue 16:
+     * 1.18× on a 10.5 s outage, 10 %, 10 s window). With it, any span of at least a window sees at most the
+     * ratio, and the excess of a whole outage is bounded by what the calls just before it funded. A shared
+     * budget uses its share of the floor here, so that an instance's overrun is what it spent beyond its own
+     * part; it publishes the overrun with its retries.
+     */
+    private long overrun(long epoch, long windowDeposits, long windowWithdrawals) {
+        double ratio = policy.maxRetryRatio();
+        long floorHere = floorShare();
+        long inWindow = ClusterView.allowed(windowDeposits, ratio, floorHere) - windowWithdrawals;
+        long tightest = inWindow;
+        long spanDeposits = windowDeposits;
+        long spanWithdrawals = windowWithdrawals;
+        for (int age = BUCKETS; age < SLOTS && age <= epoch; age++) {
+            spanDeposits += count(deposits, epoch - age);
+            spanWithdrawals += count(withdrawals, epoch - age);
+            long spanFloor = floorHere * (age + 1) / BUCKETS;
+            tightest = Math.min(tightest, ClusterView.allowed(spanDeposits, ratio, spanFloor) - spanWithdrawals);
+        }
+        return inWindow - tightest;
+    }
+
+    /** The floor this instance answers for: all of it alone, its even share while it shares a fresh view. */
+    private long floorShare() {
+        ClusterView current = view;
+        if (current != null && clock.nanoTime() - current.receivedAtNanos() <= staleNanos) {
+            return (long) Math.ceil(floor / (double) (current.sync().otherInstances() + 1));
+        }
+        return floor;
     }
 
     private long allowed(long epoch) {
@@ -181,7 +249,7 @@ public final class RetryBudget implements RetryGate {
 
     /** Adds {@code delta} to the current bucket, recycling it first if it still holds an expired epoch. */
     private static void add(AtomicLongArray buckets, long epoch, int delta) {
-        int index = (int) (epoch % BUCKETS);
+        int index = (int) (epoch % SLOTS);
         while (true) {
             long packed = buckets.get(index);
             long bucketEpoch = packed >>> COUNT_BITS;
@@ -200,10 +268,16 @@ public final class RetryBudget implements RetryGate {
         }
     }
 
+    /** The count of the bucket of {@code bucketEpoch}, 0 if its slot has moved on. */
+    private static long count(AtomicLongArray buckets, long bucketEpoch) {
+        long packed = buckets.get((int) (bucketEpoch % SLOTS));
+        return packed >>> COUNT_BITS == bucketEpoch ? packed & COUNT_MASK : 0;
+    }
+
     /** The tokens of the buckets still inside the window. */
     private static long sum(AtomicLongArray buckets, long epoch) {
         long total = 0;
-        for (int i = 0; i < BUCKETS; i++) {
+        for (int i = 0; i < SLOTS; i++) {
             long packed = buckets.get(i);
             long age = epoch - (packed >>> COUNT_BITS);
             if (age >= 0 && age < BUCKETS) {

@@ -17,6 +17,7 @@ import dev.endure.limit.ConcurrencyLimit;
 import dev.endure.limit.ConcurrencyLimitExceededException;
 import dev.endure.retry.AsyncRetryOperation;
 import dev.endure.retry.RetryContext;
+import dev.endure.retry.RetryFunction;
 import dev.endure.retry.RetryGate;
 import dev.endure.retry.RetryListener;
 import dev.endure.retry.RetryOperation;
@@ -85,6 +86,12 @@ public final class Pipeline<T> {
     private final long timeoutNanos;
     private final Clock clock;
     private final Scheduler scheduler;
+    private final RetryFunction<Supplier<? extends T>, T, RuntimeException> supplierAttempt =
+            (supplier, context) -> limited(RetryFunction.supplier(), supplier, context);
+    private final RetryFunction<Callable<? extends T>, T, Exception> callableAttempt =
+            (callable, context) -> limited(RetryFunction.callable(), callable, context);
+    private final RetryFunction<RetryOperation<? extends T, Exception>, T, Exception> operationAttempt =
+            (operation, context) -> limited(RetryFunction.operation(), operation, context);
 
     private Pipeline(Builder<T> builder) {
         this.policy = builder.policy;
@@ -133,16 +140,19 @@ public final class Pipeline<T> {
 
     // ---------------------------------------------------------------- synchronous
 
+    // The synchronous calls go through one prebuilt function per kind of call (see RetryFunction): a lambda
+    // capturing the caller's function on every call would allocate once the attempt is a few layers deep.
+
     /** Runs {@code supplier} through retry → breaker → timeout. */
     public T get(Supplier<? extends T> supplier) {
         Objects.requireNonNull(supplier, "supplier");
-        return retrier.execute(context -> limited(c -> supplier.get(), context));
+        return retrier.execute(supplierAttempt, supplier);
     }
 
     /** As {@link #get}, for a call with checked exceptions; a permanent one is rethrown as it is. */
     public T call(Callable<? extends T> callable) throws Exception {
         Objects.requireNonNull(callable, "callable");
-        return retrier.<Exception>execute(context -> limited(c -> callable.call(), context));
+        return retrier.execute(callableAttempt, callable);
     }
 
     public void run(Runnable runnable) {
@@ -154,20 +164,22 @@ public final class Pipeline<T> {
     }
 
     /** As {@link #get}, for an operation that sees its {@link RetryContext} and may throw {@code E}. */
+    @SuppressWarnings("unchecked")
     public <E extends Exception> T execute(RetryOperation<? extends T, E> operation) throws E {
         Objects.requireNonNull(operation, "operation");
-        return retrier.<E>execute(context -> limited(operation, context));
+        return retrier.execute((RetryFunction<RetryOperation<? extends T, E>, T, E>) (RetryFunction<?, ?, ?>) operationAttempt, operation);
     }
 
     /** One attempt within the concurrency limit, if there is one; its outcome feeds an adaptive limit. */
-    private <E extends Exception> T limited(RetryOperation<? extends T, E> operation, RetryContext context) throws E {
+    private <A, E extends Exception> T limited(RetryFunction<? super A, ? extends T, E> function, A argument, RetryContext context)
+            throws E {
         if (limit == null) {
-            return guarded(operation, context);
+            return guarded(function, argument, context);
         }
         long permit = limit.acquire();
         T result;
         try {
-            result = guarded(operation, context);
+            result = guarded(function, argument, context);
         } catch (Throwable failure) {
             limit.release(permit, limitVerdict(null, failure));
             throw Failures.rethrow(failure);
@@ -176,24 +188,40 @@ public final class Pipeline<T> {
         return result;
     }
 
-    /** One attempt: through the breaker ({@link BreakerGuard}'s rules), then the call under the timeout. */
-    private <E extends Exception> T guarded(RetryOperation<? extends T, E> operation, RetryContext context) throws E {
+    /**
+     * One attempt: through the breaker, then the call under the timeout. The permit is begun and ended here
+     * rather than through {@link BreakerGuard#call} (whose lambda would capture this attempt's state), by
+     * the same {@link BreakerGuard#end} rule.
+     */
+    private <A, E extends Exception> T guarded(RetryFunction<? super A, ? extends T, E> function, A argument, RetryContext context)
+            throws E {
         if (breaker == null) {
-            return timed(operation, context);
+            return timed(function, argument, context);
         }
-        return BreakerGuard.<T, E>call(breaker, breakerClassifier, () -> timed(operation, context));
+        CircuitBreaker.Permit permit = breaker.acquirePermission();
+        long start = BreakerGuard.startTime(breaker);
+        T result;
+        try {
+            result = timed(function, argument, context);
+        } catch (Throwable failure) {
+            BreakerGuard.end(breaker, permit, start, breakerClassifier, null, failure);
+            throw failure;
+        }
+        BreakerGuard.end(breaker, permit, start, breakerClassifier, result, null);
+        return result;
     }
 
     /** The call, interrupted and reported as an {@link AttemptTimeoutException} if it outlives the timeout. */
-    private <E extends Exception> T timed(RetryOperation<? extends T, E> operation, RetryContext context) throws E {
+    private <A, E extends Exception> T timed(RetryFunction<? super A, ? extends T, E> function, A argument, RetryContext context)
+            throws E {
         if (timeoutNanos <= 0) {
-            return operation.run(context);
+            return function.run(argument, context);
         }
         AttemptTimer timer = new AttemptTimer(Thread.currentThread());
         Cancellable timerTask = scheduler.schedule(timer, timeoutNanos);
         T result;
         try {
-            result = operation.run(context);
+            result = function.run(argument, context);
         } catch (Throwable thrown) {
             timerTask.cancel();
             throw timer.finish() ? timedOut(context, thrown) : Failures.rethrow(thrown);

@@ -5,6 +5,7 @@ import dev.endure.Scheduler;
 import dev.endure.VirtualTime;
 import dev.endure.breaker.BreakerListener;
 import dev.endure.breaker.BreakerStore;
+import dev.endure.budget.BudgetStore;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.breaker.CircuitBreakerPolicy;
 import dev.endure.budget.RetryBudget;
@@ -48,6 +49,7 @@ public final class ResilienceRegistry implements AutoCloseable {
     private final Clock clock;
     private final Scheduler scheduler;
     private final BreakerStore breakerStore;
+    private final BudgetStore budgetStore;
     private final List<BreakerListener> breakerListeners;
     private final ConcurrentHashMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, RetryBudget> budgets = new ConcurrentHashMap<>();
@@ -60,6 +62,7 @@ public final class ResilienceRegistry implements AutoCloseable {
         this.clock = builder.clock;
         this.scheduler = builder.scheduler;
         this.breakerStore = builder.breakerStore;
+        this.budgetStore = builder.budgetStore;
         this.breakerListeners = List.copyOf(builder.breakerListeners);
     }
 
@@ -133,7 +136,41 @@ public final class ResilienceRegistry implements AutoCloseable {
         Objects.requireNonNull(policy, "policy");
         RetryBudget budget = getOrCreate(budgets, policy.name(), name -> RetryBudget.of(policy, clock), RegistryListener::retryBudgetAdded);
         requireSame("retry budget", policy.name(), budget.policy(), policy);
+        requireSameSharing(budget, false);
         return budget;
+    }
+
+    /**
+     * The budget named {@code policy.name()}, pooled with every other instance's budget of that name through
+     * this registry's {@link Builder#budgetStore budget store} ({@link RetryBudget#shared}), created if absent.
+     *
+     * @throws IllegalStateException if this registry has no budget store, or a budget of that name exists
+     *     with a different policy or is not shared
+     */
+    public RetryBudget sharedRetryBudget(RetryBudgetPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        if (budgetStore == null) {
+            throw new IllegalStateException("retry budget '" + policy.name() + "' is shared, but this registry has no budget store;"
+                    + " give it one with ResilienceRegistry.builder().budgetStore(...)");
+        }
+        RetryBudget budget = getOrCreate(budgets, policy.name(), name -> RetryBudget.shared(policy, budgetStore, clock),
+                RegistryListener::retryBudgetAdded);
+        requireSame("retry budget", policy.name(), budget.policy(), policy);
+        requireSameSharing(budget, true);
+        return budget;
+    }
+
+    /** True when this registry can make {@linkplain #sharedRetryBudget shared budgets}. */
+    public boolean hasBudgetStore() {
+        return budgetStore != null;
+    }
+
+    private static void requireSameSharing(RetryBudget budget, boolean shared) {
+        if (budget.isShared() != shared) {
+            throw new IllegalStateException("retry budget '" + budget.name() + "' is already registered "
+                    + (budget.isShared() ? "shared through the budget store" : "unshared") + "; asked for it "
+                    + (shared ? "shared" : "unshared"));
+        }
     }
 
     public Optional<RetryBudget> findRetryBudget(String name) {
@@ -270,13 +307,17 @@ public final class ResilienceRegistry implements AutoCloseable {
         return Collections.unmodifiableMap(new TreeMap<>(map));
     }
 
-    /** Closes every breaker (they stop following the store) and then the store. */
+    /** Closes every breaker (they stop following the store) and then the stores; shared budgets stop sharing. */
     @Override
     public void close() {
         List<CircuitBreaker> all = new ArrayList<>(breakers.values());
         all.forEach(CircuitBreaker::close);
         if (breakerStore != null) {
             breakerStore.close();
+        }
+        budgets.values().forEach(RetryBudget::stopSharing);
+        if (budgetStore != null) {
+            budgetStore.close();
         }
     }
 
@@ -291,6 +332,7 @@ public final class ResilienceRegistry implements AutoCloseable {
         private Clock clock = Clock.system();
         private Scheduler scheduler = Scheduler.system();
         private BreakerStore breakerStore;
+        private BudgetStore budgetStore;
         private final List<BreakerListener> breakerListeners = new ArrayList<>();
 
         private Builder() {}
@@ -312,6 +354,15 @@ public final class ResilienceRegistry implements AutoCloseable {
         /** Where every breaker of this registry persists or shares its state; the registry closes it. */
         public Builder breakerStore(BreakerStore breakerStore) {
             this.breakerStore = breakerStore;
+            return this;
+        }
+
+        /**
+         * Where {@link ResilienceRegistry#sharedRetryBudget shared budgets} pool their counts with the other
+         * instances' (e.g. {@code JdbcRetryBudgetStore}); the registry closes it.
+         */
+        public Builder budgetStore(BudgetStore budgetStore) {
+            this.budgetStore = budgetStore;
             return this;
         }
 

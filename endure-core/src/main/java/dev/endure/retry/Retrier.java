@@ -99,62 +99,20 @@ public final class Retrier<T> {
 
     // ---------------------------------------------------------------- synchronous
     //
-    // get, call and execute each spell out their first attempt instead of delegating to one another:
-    // delegating would wrap the caller's function in a capturing lambda on every call, and the success
-    // path is promised to allocate nothing. Everything after a first failure is shared code.
+    // get, call and execute all run through execute(RetryFunction, argument) with an adapter that captures
+    // nothing: wrapping the caller's function in a capturing lambda would allocate on every call, and the
+    // success path is promised to allocate nothing. Everything after a first failure is shared code.
 
     /** Runs {@code supplier}, retrying by the policy. */
     public T get(Supplier<? extends T> supplier) {
         Objects.requireNonNull(supplier, "supplier");
-        long start = begin();
-        T result = null;
-        Throwable failure = null;
-        NestedRetries.Mark mark = marksAttempts ? NestedRetries.mark() : null;
-        RetryContext outer = mark != null ? mark.enter(firstAttempt, yieldsToOuterRetry) : null;
-        try {
-            result = supplier.get();
-        } catch (Throwable thrown) {
-            failure = thrown;
-        } finally {
-            if (mark != null) {
-                mark.exit(outer);
-            }
-        }
-        if (failure == null && everyResultSucceeds) {
-            return succeededFirstTime(result, start);
-        }
-        Verdict verdict = classify(result, failure);
-        if (failure == null && verdict.kind() == Verdict.Kind.SUCCESS) {
-            return succeededFirstTime(result, start);
-        }
-        return retryPassingCheckedThrough(context -> supplier.get(), start, result, failure, verdict);
+        return execute(RetryFunction.supplier(), supplier);
     }
 
     /** Runs {@code callable}, retrying by the policy; a permanent checked failure is rethrown as it is. */
     public T call(Callable<? extends T> callable) throws Exception {
         Objects.requireNonNull(callable, "callable");
-        long start = begin();
-        T result = null;
-        Throwable failure = null;
-        NestedRetries.Mark mark = marksAttempts ? NestedRetries.mark() : null;
-        RetryContext outer = mark != null ? mark.enter(firstAttempt, yieldsToOuterRetry) : null;
-        try {
-            result = callable.call();
-        } catch (Throwable thrown) {
-            failure = thrown;
-        } finally {
-            if (mark != null) {
-                mark.exit(outer);
-            }
-        }
-        if (failure == null && everyResultSucceeds) {
-            return succeededFirstTime(result, start);
-        }
-        Verdict verdict = classify(result, failure);
-        if (failure == null && verdict.kind() == Verdict.Kind.SUCCESS) {
-            return succeededFirstTime(result, start);
-        }
-        return retryAfterFirstFailure(context -> callable.call(), start, result, failure, verdict);
+        return execute(RetryFunction.callable(), callable);
     }
 
     /** Runs {@code runnable}, retrying by the policy; its result, for classification, is null. */
@@ -172,13 +130,23 @@ public final class Retrier<T> {
      */
     public <E extends Exception> T execute(RetryOperation<? extends T, E> operation) throws E {
         Objects.requireNonNull(operation, "operation");
+        return execute(RetryFunction.<T, E>operation(), operation);
+    }
+
+    /**
+     * Runs {@code function} with {@code argument}, retrying by the policy: for a caller that keeps one
+     * function in a field and passes its per-call state, so that the call allocates nothing
+     * ({@link RetryFunction}). Whatever the function throws reaches the caller unchanged.
+     */
+    public <A, E extends Exception> T execute(RetryFunction<? super A, ? extends T, E> function, A argument) throws E {
+        Objects.requireNonNull(function, "function");
         long start = begin();
         T result = null;
         Throwable failure = null;
         NestedRetries.Mark mark = marksAttempts ? NestedRetries.mark() : null;
         RetryContext outer = mark != null ? mark.enter(firstAttempt, yieldsToOuterRetry) : null;
         try {
-            result = operation.run(firstAttempt);
+            result = function.run(argument, firstAttempt);
         } catch (Throwable thrown) {
             failure = thrown;
         } finally {
@@ -193,7 +161,7 @@ public final class Retrier<T> {
         if (failure == null && verdict.kind() == Verdict.Kind.SUCCESS) {
             return succeededFirstTime(result, start);
         }
-        return retryPassingCheckedThrough(operation, start, result, failure, verdict);
+        return retryPassingCheckedThrough(context -> function.run(argument, context), start, result, failure, verdict);
     }
 
     /**

@@ -97,7 +97,43 @@ class RetryBudgetTest {
         time.advance(Duration.ofSeconds(5));
         assertThat(grant(budget, 10)).as("the window still holds the spent retries").isZero();
         time.advance(Duration.ofSeconds(6));
-        assertThat(budget.available()).as("calls and retries expired together: only the floor is left").isEqualTo(1);
+        assertThat(budget.available()).as("out of the window, but the 11 s since the calls still had their half").isZero();
+        time.advance(Duration.ofSeconds(10));
+        assertThat(budget.available()).as("calls and retries gone from the look-back too: only the floor is left").isEqualTo(1);
+    }
+
+    /**
+     * Issue 16: the window's allowance was spent at once when a dead downstream's outage began (funded by the calls
+     * before it) and again when those retries left the window, so an outage a little longer than the window saw
+     * 34 retries for 189 calls (1.18×) at 10 %. Now any span of a window or longer sees at most the ratio.
+     */
+    @Test
+    void anOutageALittleLongerThanTheWindowSeesTheRatioOnceNotTwice() {
+        RetryBudget budget = budget(0.1, 0.1);
+        Duration between = Duration.ofNanos(1_000_000_000L / 18); // 18 calls a second
+        for (int i = 0; i < 18 * 20; i++) { // 20 s healthy
+            budget.onCall();
+            time.advance(between);
+        }
+        int calls = 0;
+        int retries = 0;
+        for (int i = 0; i < 189; i++) { // 10.5 s dead: every call asks for two retries 20 ms after it starts
+            budget.onCall();
+            calls++;
+            time.advance(Duration.ofMillis(20));
+            retries += grant(budget, 2);
+            time.advance(between.minusMillis(20));
+        }
+        assertThat(retries).as("10 %% of the outage's %d calls, plus at most what the calls just before it funded", calls)
+                .isLessThanOrEqualTo(20);
+        for (int i = 0; i < 18 * 60; i++) { // and 60 s more of it
+            budget.onCall();
+            calls++;
+            time.advance(Duration.ofMillis(20));
+            retries += grant(budget, 2);
+            time.advance(between.minusMillis(20));
+        }
+        assertThat(retries).as("over %d calls", calls).isLessThanOrEqualTo(calls / 10);
     }
 
     @Test

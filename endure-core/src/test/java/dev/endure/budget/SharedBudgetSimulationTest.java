@@ -48,6 +48,23 @@ class SharedBudgetSimulationTest {
 
     @Test
     void aClusterOfThreeRetriesAtMostTheRatioOfItsCallsThroughAnOutage() {
+        long[] callsAndRetries = outage(300, 1300);
+        assertThat(callsAndRetries[0]).isEqualTo(177);
+        assertThat(callsAndRetries[1]).as("10 %% of the 177 outage calls, or the floor of 10 per 10 s window").isLessThanOrEqualTo(18);
+    }
+
+    /**
+     * Issue 16: over a minute, the retries funded by the calls before the outage and the bursts that followed each
+     * window's retries leaving it gave the storm bench's shared budget 1.11×; the look-back holds it to the ratio.
+     */
+    @Test
+    void aClusterOfThreeRetriesAtMostTheRatioOfItsCallsThroughAMinuteLongOutage() {
+        long[] callsAndRetries = outage(1000, 1000 + 6050);
+        assertThat(callsAndRetries[1]).as("of %d calls", callsAndRetries[0]).isLessThanOrEqualTo(callsAndRetries[0] / 10);
+    }
+
+    /** Ticks of 10 ms; 6 calls a second per instance, healthy until {@code outageFrom}, then dead with 2 retries wanted per call. */
+    private static long[] outage(int outageFrom, int ticks) {
         VirtualTime time = new VirtualTime();
         RowsInMemory store = new RowsInMemory();
         List<RetryBudget> budgets = new ArrayList<>();
@@ -56,9 +73,8 @@ class SharedBudgetSimulationTest {
         }
         long calls = 0;
         long retries = 0;
-        // 6 calls a second per instance; 3 s healthy, then 10 s of outage with 2 retries wanted per call.
-        for (int tick = 0; tick < 1300; tick++) {
-            boolean outage = tick >= 300;
+        for (int tick = 0; tick < ticks; tick++) {
+            boolean outage = tick >= outageFrom;
             if (tick % 50 == 0) {
                 store.syncs.get(0).run();
             } else if (tick % 50 == 17) {
@@ -79,7 +95,6 @@ class SharedBudgetSimulationTest {
             }
             time.advance(Duration.ofMillis(10));
         }
-        assertThat(calls).isEqualTo(177);
-        assertThat(retries).as("10 %% of the 177 outage calls, or the floor of 10 per 10 s window").isLessThanOrEqualTo(18);
+        return new long[] {calls, retries};
     }
 }

@@ -400,4 +400,27 @@ class RetrierTest {
             return (result, failure) -> Verdict.retry();
         }
     }
+
+    @Test
+    void aFunctionKeptInAFieldGetsTheCallsArgumentOnEveryAttemptAndItsCheckedFailureUnchanged() throws Exception {
+        Retrier<String> retrier = retrier(seed000().retryOn(IOException.class).build());
+        List<String> seen = new ArrayList<>();
+        RetryFunction<String, String, IOException> reserve = (units, context) -> {
+            seen.add(units + "@" + context.attempt());
+            if (context.attempt() < 3) {
+                throw new IOException("connection reset");
+            }
+            return "reserved " + units;
+        };
+
+        assertThat(retrier.execute(reserve, "5 units")).isEqualTo("reserved 5 units");
+        assertThat(seen).containsExactly("5 units@1", "5 units@2", "5 units@3");
+
+        IOException permanent = new IOException("disk full");
+        RetryFunction<String, String, IOException> broken = (units, context) -> {
+            throw permanent;
+        };
+        Retrier<String> once = retrier(seed000().failOn(IOException.class).build());
+        assertThatThrownBy(() -> once.execute(broken, "5 units")).isSameAs(permanent);
+    }
 }

@@ -1,6 +1,7 @@
 package dev.endure.spring;
 
 import dev.endure.breaker.BreakerListener;
+import dev.endure.budget.BudgetStore;
 import dev.endure.config.EndureConfig;
 import dev.endure.registry.ResilienceRegistry;
 import dev.endure.retry.RetryListener;
@@ -52,14 +53,17 @@ public class EndureAutoConfiguration {
 
     /**
      * Every breaker and budget of {@code endure.*} and a pipeline per policy, created at startup so the
-     * Actuator endpoint and the metrics show them before the first call. Breaker listener and retry listener
+     * Actuator endpoint and the metrics show them before the first call. Budgets marked {@code shared} pool
+     * through the {@link BudgetStore} bean ({@link EndureBudgetStoreAutoConfiguration}). Breaker listener and retry listener
      * beans are given to everything it holds.
      */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public ResilienceRegistry endureResilienceRegistry(EndureConfig config, BreakerTransitions transitions,
-            ObjectProvider<BreakerListener> breakerListeners, ObjectProvider<RetryListener> retryListeners) {
+            ObjectProvider<BreakerListener> breakerListeners, ObjectProvider<RetryListener> retryListeners,
+            ObjectProvider<BudgetStore> budgetStore) {
         ResilienceRegistry.Builder builder = ResilienceRegistry.builder();
+        budgetStore.ifUnique(builder::budgetStore);
         breakerListeners.orderedStream().forEach(builder::breakerListener);
         if (breakerListeners.orderedStream().noneMatch(listener -> listener == transitions)) {
             builder.breakerListener(transitions);

@@ -193,6 +193,27 @@ class JdbcRetryBudgetStoreTest {
     }
 
     @Test
+    void aStoreThatCannotBeReachedLeavesEveryBudgetDecidingAloneAndNeverWaitsForIt() throws Exception {
+        int refusing;
+        try (java.net.ServerSocket closedSoon = new java.net.ServerSocket(0)) {
+            refusing = closedSoon.getLocalPort(); // nothing listens there once it is closed: connections are refused
+        }
+        PGSimpleDataSource down = new PGSimpleDataSource();
+        down.setUrl("jdbc:postgresql://127.0.0.1:" + refusing + "/test?user=postgres&connectTimeout=1&socketTimeout=1");
+        JdbcRetryBudgetStore store = JdbcRetryBudgetStore.builder(down).syncInterval(Duration.ofMillis(50))
+                .staleAfter(Duration.ofMillis(100)).build();
+        closing.add(store);
+        RetryBudget budget = RetryBudget.shared(policy("billing"), store, time);
+
+        assertThat(budget.isSharing()).isFalse();
+        assertThat(failingCalls(budget, 100)).as("alone: the whole floor of 50, decided without the store").isEqualTo(50);
+        assertThat(budget.decisionsWithoutClusterView()).isPositive();
+        assertThatThrownBy(store::syncNow).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("cannot sync retry budgets through endure_retry_budget");
+        assertThat(budget.isSharing()).as("a failed sync gives no view").isFalse();
+    }
+
+    @Test
     void rejectsSettingsThatCannotWork() {
         assertThatThrownBy(() -> JdbcRetryBudgetStore.builder(database.dataSource()).table("budget; DROP TABLE x").build())
                 .hasMessage("table must be a plain SQL identifier, optionally schema-qualified (was 'budget; DROP TABLE x')");
