@@ -4,13 +4,13 @@ import dev.endure.Classifier;
 import dev.endure.Clock;
 import dev.endure.Durations;
 import dev.endure.Verdict;
-import dev.endure.limit.internal.LimitEstimator;
+import dev.endure.limit.internal.LimitWindow;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -37,21 +37,29 @@ import java.util.function.Supplier;
  * decrement to leave, and for an adaptive limit two clock readings and one atomic add into the current window.
  * Waiting callers park on a FIFO queue behind a {@link ReentrantLock} (never {@code synchronized}, which pins
  * virtual threads); a leaving call hands its slot straight to the oldest waiter, so a newcomer cannot overtake.
+ *
+ * <p>{@link #acquireExclusive()} takes the whole limit: it waits in line like any caller, then until every call in
+ * flight has left, and runs alone. For the last attempt of a transaction that keeps conflicting (it cannot
+ * conflict with nothing), as software transactional memory falls back to a global lock after repeated aborts.
  */
 public final class ConcurrencyLimit {
 
     /** What {@link #tryAcquire()} returns when no slot is free. */
     public static final long NO_PERMIT = Long.MIN_VALUE;
 
-    /** A window packs its completions (high bits) and summed latency in 16 ns units (low bits) into one long. */
-    private static final int SUM_BITS = 44;
-    private static final long SUM_MASK = (1L << SUM_BITS) - 1;
-    private static final long ONE_COMPLETION = 1L << SUM_BITS;
-    private static final int UNIT_SHIFT = 4;
-    /** One sample counts at most ~17 s, so even the largest window cannot overflow into the count. */
-    private static final long MAX_SAMPLE_UNITS = 1L << 30;
     /** With a virtual clock, a waiter re-reads the clock this often (real time) to notice a test moving it. */
     private static final long VIRTUAL_CLOCK_PARK_NANOS = 10_000_000L;
+    /** The count in flight while an exclusive call runs: above any limit, so nobody else enters. */
+    private static final int EXCLUSIVE = 1 << 30;
+    private static final VarHandle IN_FLIGHT;
+
+    static {
+        try {
+            IN_FLIGHT = MethodHandles.lookup().findVarHandle(ConcurrencyLimit.class, "inFlight", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final ConcurrencyLimitPolicy policy;
     private final String name;
@@ -60,7 +68,8 @@ public final class ConcurrencyLimit {
     private final long maxWaitNanos;
     private final boolean systemClock;
 
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Calls in flight ({@link #EXCLUSIVE} while an exclusive call runs); a field, not an AtomicInteger: one load less. */
+    private volatile int inFlight;
     private volatile int limit;
     private final LongAdder rejections = new LongAdder();
 
@@ -69,14 +78,8 @@ public final class ConcurrencyLimit {
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private volatile int waiting;
 
-    // The adaptive window: filled without a lock, closed by one thread at a time under windowLock.
-    private final AtomicLong window = new AtomicLong();
-    private final AtomicInteger overloads = new AtomicInteger();
-    private volatile boolean saturated;
-    private volatile int windowTarget;
-    private final ReentrantLock windowLock = new ReentrantLock();
-    private final LimitEstimator estimator;
-    private volatile long recentLatencyNanos = -1;
+    /** The adaptive limit's outcomes since the limit last moved; null when fixed. */
+    private final LimitWindow window;
 
     private ConcurrencyLimit(ConcurrencyLimitPolicy policy, Clock clock) {
         this.policy = policy;
@@ -86,8 +89,7 @@ public final class ConcurrencyLimit {
         this.adaptive = policy.isAdaptive();
         this.maxWaitNanos = policy.maxWait().toNanos();
         this.limit = policy.initialLimit();
-        this.estimator = adaptive ? new LimitEstimator(policy) : null;
-        this.windowTarget = Math.max(policy.minWindowSamples(), limit);
+        this.window = adaptive ? new LimitWindow(policy, chosen -> limit = chosen) : null;
     }
 
     /** A limit on the system clock. */
@@ -172,7 +174,34 @@ public final class ConcurrencyLimit {
             }
             throw rejected(0);
         }
-        return await(maxWaitNanos);
+        return await(maxWaitNanos, false);
+    }
+
+    /**
+     * Takes the whole limit: waits in line up to the policy's max wait, like {@link #acquire()}, and then until no
+     * other call is in flight; nobody else enters until {@link #releaseExclusive(long, Verdict)}. For a call that
+     * must not overlap any other under this limit, such as a transaction's last attempt after it kept conflicting.
+     * An exclusive call is no sample for an adaptive limit: it says nothing about the load the limit allows.
+     *
+     * @return a permit for {@link #releaseExclusive(long, Verdict)} (not for {@link #release(long, Verdict)})
+     * @throws ConcurrencyLimitExceededException if the limit did not empty within the max wait
+     */
+    public long acquireExclusive() {
+        if (waiting == 0 && IN_FLIGHT.compareAndSet(this, 0, EXCLUSIVE)) {
+            return 0;
+        }
+        if (maxWaitNanos <= 0) {
+            throw rejected(0);
+        }
+        return await(maxWaitNanos, true);
+    }
+
+    /** Ends an exclusive call: everyone waiting may enter again. The verdict is not a sample (see {@link #acquireExclusive()}). */
+    public void releaseExclusive(long permit, Verdict verdict) {
+        IN_FLIGHT.getAndAdd(this, -EXCLUSIVE);
+        if (waiting > 0) {
+            handOffSlots();
+        }
     }
 
     /**
@@ -186,8 +215,8 @@ public final class ConcurrencyLimit {
             long permit = grantTime();
             return permit == NO_PERMIT ? permit + 1 : permit;
         }
-        if (adaptive && !saturated) {
-            saturated = true;
+        if (adaptive) {
+            window.markSaturated();
         }
         return NO_PERMIT;
     }
@@ -210,31 +239,29 @@ public final class ConcurrencyLimit {
      * signal; a permanent failure is neither.
      */
     public void release(long permit, Verdict verdict) {
-        inFlight.decrementAndGet();
+        IN_FLIGHT.getAndAdd(this, -1);
         if (waiting > 0) {
             handOffSlots();
         }
         if (adaptive) {
-            if (verdict.kind() == Verdict.Kind.SUCCESS) {
-                long units = Math.min(MAX_SAMPLE_UNITS, Math.max(0, clock.nanoTime() - permit) >>> UNIT_SHIFT);
-                countCompletion(ONE_COMPLETION + units);
-            } else if (verdict.isRetryable()) {
-                overloads.incrementAndGet();
-                countCompletion(ONE_COMPLETION);
+            boolean grew = verdict.kind() == Verdict.Kind.SUCCESS ? window.success(clock.nanoTime() - permit)
+                    : verdict.isRetryable() && window.overload();
+            if (grew && waiting > 0) {
+                handOffSlots();
             }
         }
     }
 
     private boolean tryTake() {
         while (true) {
-            int current = inFlight.get();
+            int current = inFlight;
             int allowed = limit;
             if (current >= allowed) {
                 return false;
             }
-            if (inFlight.compareAndSet(current, current + 1)) {
-                if (adaptive && current + 1 >= allowed && !saturated) {
-                    saturated = true;
+            if (IN_FLIGHT.compareAndSet(this, current, current + 1)) {
+                if (adaptive && current + 1 >= allowed) {
+                    window.markSaturated();
                 }
                 return true;
             }
@@ -245,8 +272,8 @@ public final class ConcurrencyLimit {
         return adaptive ? clock.nanoTime() : 0;
     }
 
-    private long await(long maxWait) {
-        Waiter me = new Waiter(Thread.currentThread());
+    private long await(long maxWait, boolean exclusive) {
+        Waiter me = new Waiter(Thread.currentThread(), exclusive);
         long start = clock.nanoTime();
         waitLock.lock();
         try {
@@ -256,8 +283,8 @@ public final class ConcurrencyLimit {
         } finally {
             waitLock.unlock();
         }
-        if (adaptive && !saturated) {
-            saturated = true;
+        if (adaptive) {
+            window.markSaturated();
         }
         boolean interrupted = false;
         while (!me.granted) {
@@ -277,6 +304,7 @@ public final class ConcurrencyLimit {
                 if (!me.granted) {
                     waiters.remove(me);
                     waiting = waiters.size();
+                    grantFreeSlots(); // an exclusive caller giving up no longer holds back those behind it
                 }
             } finally {
                 waitLock.unlock();
@@ -286,7 +314,7 @@ public final class ConcurrencyLimit {
             Thread.currentThread().interrupt();
         }
         if (me.granted) {
-            return grantTime();
+            return exclusive ? 0 : grantTime();
         }
         throw rejected(clock.nanoTime() - start);
     }
@@ -300,14 +328,18 @@ public final class ConcurrencyLimit {
         }
     }
 
-    /** Under waitLock: gives every free slot to the oldest waiters. */
+    /**
+     * Under waitLock: gives every free slot to the oldest waiters. An exclusive waiter at the head holds back those
+     * behind it until nothing is in flight, then takes the whole limit.
+     */
     private void grantFreeSlots() {
         while (!waiters.isEmpty()) {
-            int current = inFlight.get();
-            if (current >= limit) {
+            int current = inFlight;
+            boolean exclusive = waiters.peekFirst().exclusive;
+            if (exclusive ? current != 0 : current >= limit) {
                 return;
             }
-            if (inFlight.compareAndSet(current, current + 1)) {
+            if (IN_FLIGHT.compareAndSet(this, current, exclusive ? EXCLUSIVE : current + 1)) {
                 Waiter next = waiters.pollFirst();
                 waiting = waiters.size();
                 next.granted = true;
@@ -318,56 +350,17 @@ public final class ConcurrencyLimit {
 
     private ConcurrencyLimitExceededException rejected(long waitedNanos) {
         rejections.increment();
-        if (adaptive && !saturated) {
-            saturated = true;
+        if (adaptive) {
+            window.markSaturated();
         }
         int current = limit;
-        long latency = recentLatencyNanos;
+        long latency = adaptive ? window.recentLatencyNanos() : -1;
         Duration hint = latency > 0 ? Duration.ofNanos(latency) : null;
-        String message = "concurrency limit '" + name + "' is full: " + Math.min(inFlight.get(), current) + " of " + current
+        String message = "concurrency limit '" + name + "' is full: " + Math.min(inFlight(), current) + " of " + current
                 + " calls in flight" + (maxWaitNanos > 0 ? ", waited " + Durations.describeNanos(Math.max(0, waitedNanos))
                         + " (maxWait " + Durations.describe(policy.maxWait()) + ")" : " (no wait configured)")
                 + (Thread.currentThread().isInterrupted() ? "; interrupted while waiting" : "");
         return new ConcurrencyLimitExceededException(message, name, current, Duration.ofNanos(Math.max(0, waitedNanos)), hint);
-    }
-
-    // ---------------------------------------------------------------- the adaptive window
-
-    private void countCompletion(long delta) {
-        long packed = window.addAndGet(delta);
-        if ((packed >>> SUM_BITS) >= windowTarget) {
-            closeWindow();
-        }
-    }
-
-    private void closeWindow() {
-        if (!windowLock.tryLock()) {
-            return; // another thread is closing this window
-        }
-        int before;
-        int after;
-        try {
-            if ((window.get() >>> SUM_BITS) < windowTarget) {
-                return;
-            }
-            long packed = window.getAndSet(0);
-            long completions = packed >>> SUM_BITS;
-            long dropped = Math.min(completions, overloads.getAndSet(0));
-            boolean wasSaturated = saturated;
-            saturated = false;
-            double latencySum = (double) ((packed & SUM_MASK) << UNIT_SHIFT);
-            before = limit;
-            after = estimator.onWindow(completions - dropped, latencySum, dropped, wasSaturated);
-            double smoothed = estimator.smoothedNanos();
-            recentLatencyNanos = Double.isNaN(smoothed) ? -1 : (long) smoothed;
-            limit = after;
-            windowTarget = Math.max(policy.minWindowSamples(), after);
-        } finally {
-            windowLock.unlock();
-        }
-        if (after > before && waiting > 0) {
-            handOffSlots();
-        }
     }
 
     // ---------------------------------------------------------------- state
@@ -389,9 +382,10 @@ public final class ConcurrencyLimit {
         return limit;
     }
 
-    /** How many calls run now. */
+    /** How many calls run now (an exclusive call counts as one). */
     public int inFlight() {
-        return inFlight.get();
+        int current = inFlight;
+        return current >= EXCLUSIVE ? current - EXCLUSIVE + 1 : current;
     }
 
     /** How many callers wait for a slot now. */
@@ -406,22 +400,24 @@ public final class ConcurrencyLimit {
 
     /** The adaptive limit's no-load latency estimate; empty for a fixed limit or before the first window closed. */
     public java.util.Optional<Duration> baselineLatency() {
-        double baseline = estimator == null ? Double.NaN : estimator.baselineNanos();
+        double baseline = adaptive ? window.baselineNanos() : Double.NaN;
         return Double.isNaN(baseline) ? java.util.Optional.empty() : java.util.Optional.of(Duration.ofNanos((long) baseline));
     }
 
     @Override
     public String toString() {
-        return "ConcurrencyLimit[" + name + ": " + inFlight.get() + " of " + limit + " in flight, " + waiting + " waiting, "
+        return "ConcurrencyLimit[" + name + ": " + inFlight() + (inFlight >= EXCLUSIVE ? " (exclusive)" : "") + " of " + limit + " in flight, " + waiting + " waiting, "
                 + (adaptive ? "adaptive" : "fixed") + "]";
     }
 
     private static final class Waiter {
         final Thread thread;
+        final boolean exclusive;
         volatile boolean granted;
 
-        Waiter(Thread thread) {
+        Waiter(Thread thread, boolean exclusive) {
             this.thread = thread;
+            this.exclusive = exclusive;
         }
     }
 }

@@ -15,7 +15,7 @@ import java.util.Objects;
  *       Use it when you know the capacity (a pool of 10 workers, a licence for 4 sessions).
  *   <li><b>Adaptive</b> ({@link #adaptive}): the limit moves between {@code minLimit} and {@code maxLimit}. It
  *       shrinks when calls report overload (a serialization failure, a 429/503, a timeout: every retryable
- *       outcome) or when their latency rises past {@code latencyTolerance} above the no-load baseline, and grows
+ *       outcome; the more of them, the more it shrinks) or when their latency rises past {@code latencyTolerance} above the no-load baseline, and grows
  *       by one per window while latency stays near the baseline and the limit is actually used. Use it when the
  *       capacity is unknown or moves (a shared database, a receiver that throttles).
  * </ul>
@@ -41,6 +41,8 @@ public final class ConcurrencyLimitPolicy {
     public static final int DEFAULT_MIN_WINDOW_SAMPLES = 16;
     /** The highest adaptive limit (and window) accepted; a window's latency sum is sized for it. */
     public static final int MAX_ADAPTIVE_LIMIT = 10_000;
+    /** The highest fixed limit accepted (an exclusive call counts as more than any limit). */
+    public static final int MAX_FIXED_LIMIT = 1_000_000;
 
     private final String name;
     private final Mode mode;
@@ -130,7 +132,10 @@ public final class ConcurrencyLimitPolicy {
         return latencyTolerance;
     }
 
-    /** What the limit is multiplied by in a window that saw overload or queueing (0.9: it shrinks by at most 10 %). */
+    /**
+     * The most a window that saw overload or queueing can cut the limit by: 0.9, by at most 10 %. Overload cuts in
+     * proportion to the window's share of it above {@link #overloadTolerance()} (5 points over: 5 %), up to this.
+     */
     public double decreaseFactor() {
         return decreaseFactor;
     }
@@ -251,6 +256,7 @@ public final class ConcurrencyLimitPolicy {
             String where = " in concurrency limit '" + name + "'";
             String limitField = mode == Mode.FIXED ? "maxConcurrent" : "initialLimit";
             require(initialLimit >= 1, limitField + " must be at least 1 (was " + initialLimit + ")" + where);
+            require(initialLimit <= MAX_FIXED_LIMIT, limitField + " must be at most " + MAX_FIXED_LIMIT + " (was " + initialLimit + ")" + where);
             require(!maxWait.isNegative(), "maxWait must not be negative (was " + maxWait + ")" + where);
             if (mode == Mode.ADAPTIVE) {
                 require(minLimit >= 1, "minLimit must be at least 1 (was " + minLimit + ")" + where);

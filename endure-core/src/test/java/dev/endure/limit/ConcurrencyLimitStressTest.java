@@ -50,6 +50,48 @@ class ConcurrencyLimitStressTest {
     }
 
     @Test
+    void anExclusiveCallNeverOverlapsAnotherAndNoSlotIsLostAroundIt() throws Exception {
+        ConcurrencyLimit limit = ConcurrencyLimit.of(ConcurrencyLimitPolicy.fixed("stressed", 4).maxWait(Duration.ofMinutes(5)).build());
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger runningAlone = new AtomicInteger();
+        LongAccumulator mostRunning = new LongAccumulator(Math::max, 0);
+        LongAdder overlaps = new LongAdder();
+        LongAdder exclusiveCalls = new LongAdder();
+
+        runConcurrently(() -> {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            for (int i = 0; i < CALLS_PER_THREAD / 5; i++) {
+                if (random.nextInt(50) == 0) {
+                    long permit = limit.acquireExclusive();
+                    if (running.get() != 0 || runningAlone.incrementAndGet() != 1) {
+                        overlaps.increment();
+                    }
+                    Thread.yield();
+                    runningAlone.decrementAndGet();
+                    limit.releaseExclusive(permit, Verdict.success());
+                    exclusiveCalls.increment();
+                } else {
+                    long permit = limit.acquire();
+                    mostRunning.accumulate(running.incrementAndGet());
+                    if (runningAlone.get() != 0) {
+                        overlaps.increment();
+                    }
+                    Thread.yield();
+                    running.decrementAndGet();
+                    limit.release(permit);
+                }
+            }
+        });
+
+        assertThat(overlaps.sum()).as("calls that ran beside an exclusive one").isZero();
+        assertThat(mostRunning.get()).isLessThanOrEqualTo(4);
+        assertThat(exclusiveCalls.sum()).isPositive();
+        assertThat(limit.inFlight()).isZero();
+        assertThat(limit.waiting()).isZero();
+        assertThat(limit.rejections()).isZero();
+    }
+
+    @Test
     void anAdaptiveLimitUnderMixedSignalsStaysWithinItsBoundsAndLosesNoSlot() throws Exception {
         VirtualTime time = new VirtualTime();
         ConcurrencyLimitPolicy policy = ConcurrencyLimitPolicy.adaptive("stressed").initialLimit(8).minLimit(2).maxLimit(12)

@@ -75,6 +75,72 @@ class ConcurrencyLimitTest {
     }
 
     @Test
+    void anExclusiveCallWaitsForEveryCallInFlightAndHoldsBackLaterArrivalsUntilItLeaves() throws Exception {
+        ConcurrencyLimit limit = ConcurrencyLimit.of(ConcurrencyLimitPolicy.fixed("db", 3).maxWait(Duration.ofMinutes(1)).build(), time);
+        long first = limit.acquire();
+        long second = limit.acquire();
+        List<String> order = new CopyOnWriteArrayList<>();
+        CompletableFuture<Long> alone = CompletableFuture.supplyAsync(() -> {
+            long permit = limit.acquireExclusive();
+            order.add("alone with " + limit.inFlight() + " in flight");
+            return permit;
+        }, threads);
+        await().atMost(Duration.ofSeconds(10)).until(() -> limit.waiting() == 1);
+        CompletableFuture<Void> later = CompletableFuture.runAsync(() -> {
+            long permit = limit.acquire(); // a slot is free, but the exclusive caller is ahead in line
+            order.add("later");
+            limit.release(permit);
+        }, threads);
+        await().atMost(Duration.ofSeconds(10)).until(() -> limit.waiting() == 2);
+
+        limit.release(first);
+        assertThat(limit.waiting()).as("one call still in flight: the exclusive caller keeps waiting").isEqualTo(2);
+        limit.release(second);
+        long exclusive = alone.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(limit.inFlight()).isEqualTo(1);
+        assertThat(limit.tryAcquire()).as("nobody enters beside an exclusive call").isEqualTo(ConcurrencyLimit.NO_PERMIT);
+        assertThat(limit.toString()).contains("1 (exclusive) of 3 in flight");
+
+        limit.releaseExclusive(exclusive, Verdict.success());
+        later.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(order).containsExactly("alone with 1 in flight", "later");
+        assertThat(limit.inFlight()).isZero();
+        assertThat(limit.waiting()).isZero();
+    }
+
+    @Test
+    void anExclusiveCallerGivingUpLetsTheCallersBehindItIn() throws Exception {
+        ConcurrencyLimit limit = ConcurrencyLimit.of(ConcurrencyLimitPolicy.fixed("db", 2).maxWait(Duration.ofMillis(100)).build(), time);
+        limit.acquire();
+        CompletableFuture<Long> alone = CompletableFuture.supplyAsync(limit::acquireExclusive, threads);
+        await().atMost(Duration.ofSeconds(10)).until(() -> limit.waiting() == 1);
+        time.advance(Duration.ofMillis(50));
+        CompletableFuture<Long> behind = CompletableFuture.supplyAsync(limit::acquire, threads);
+        await().atMost(Duration.ofSeconds(10)).until(() -> limit.waiting() == 2);
+
+        time.advance(Duration.ofMillis(50)); // the exclusive caller's max wait is up, not the one behind it
+
+        assertThatThrownBy(() -> alone.get(10, java.util.concurrent.TimeUnit.SECONDS))
+                .hasCauseInstanceOf(ConcurrencyLimitExceededException.class);
+        behind.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(limit.inFlight()).isEqualTo(2);
+        assertThat(limit.waiting()).isZero();
+    }
+
+    @Test
+    void anExclusiveCallIsNoSampleForAnAdaptiveLimit() {
+        ConcurrencyLimit limit = adaptive(ConcurrencyLimitPolicy.adaptive("db").initialLimit(4).minWindowSamples(1));
+        for (int call = 0; call < 10; call++) {
+            long permit = limit.acquireExclusive();
+            time.advance(Duration.ofSeconds(1));
+            limit.releaseExclusive(permit, Verdict.retry("SQLState 40001"));
+        }
+        assertThat(limit.limit()).isEqualTo(4);
+        assertThat(limit.baselineLatency()).isEmpty();
+        assertThat(limit.inFlight()).isZero();
+    }
+
+    @Test
     void aWaitingCallerIsRejectedOnceMaxWaitHasPassedOnTheLimitsClock() {
         ConcurrencyLimit limit = ConcurrencyLimit.of(ConcurrencyLimitPolicy.fixed("db", 1).maxWait(Duration.ofMillis(100)).build(), time);
         limit.acquire();
@@ -142,6 +208,18 @@ class ConcurrencyLimitTest {
         assertThat(limit.limit()).isEqualTo(10);
         window(limit, 9, 1); // 10 %, half the tolerance: rare enough to keep probing
         assertThat(limit.limit()).isEqualTo(11);
+    }
+
+    @Test
+    void overloadJustAboveTheToleranceTrimsTheLimitInProportionAndAStormCutsItByTheDecreaseFactor() {
+        // The transaction runner's shape: halve at most, tolerate 10 %.
+        ConcurrencyLimit limit = adaptive(ConcurrencyLimitPolicy.adaptive("db").initialLimit(20).maxLimit(20).decreaseFactor(0.5)
+                .overloadTolerance(0.1).minWindowSamples(1));
+
+        window(limit, 17, 3); // 15 %: 5 points over the tolerance, an unlucky window rather than a storm
+        assertThat(limit.limit()).as("20 × (1 - 0.05)").isEqualTo(19);
+        window(limit, 7, 12); // 63 %: a storm
+        assertThat(limit.limit()).as("19 × 0.5, the bound").isEqualTo(9);
     }
 
     /** One window of successes then overloads, one call at a time but with the limit reached once. */
@@ -233,6 +311,8 @@ class ConcurrencyLimitTest {
     void invalidPoliciesNameTheFieldAndTheLimit() {
         assertThatThrownBy(() -> ConcurrencyLimitPolicy.fixed("ocr", 0).build())
                 .hasMessage("maxConcurrent must be at least 1 (was 0) in concurrency limit 'ocr'");
+        assertThatThrownBy(() -> ConcurrencyLimitPolicy.fixed("ocr", 2_000_000).build())
+                .hasMessage("maxConcurrent must be at most 1000000 (was 2000000) in concurrency limit 'ocr'");
         assertThatThrownBy(() -> ConcurrencyLimitPolicy.adaptive("db").minLimit(5).maxLimit(4).build())
                 .hasMessage("maxLimit must be at least minLimit 5 (was 4) in concurrency limit 'db'");
         assertThatThrownBy(() -> ConcurrencyLimitPolicy.adaptive("db").initialLimit(500).build())

@@ -1,6 +1,7 @@
 package dev.endure.delivery;
 
 import dev.endure.delivery.spi.DeliveryStore;
+import dev.endure.delivery.spi.EventTypeStore;
 
 import dev.endure.Clock;
 import dev.endure.delivery.signing.SigningSecret;

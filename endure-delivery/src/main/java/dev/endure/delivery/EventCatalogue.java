@@ -1,6 +1,7 @@
 package dev.endure.delivery;
 
 import dev.endure.Clock;
+import dev.endure.delivery.spi.EventTypeStore;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,7 @@ import java.util.Set;
  * <pre>{@code
  * EventCatalogue catalogue = new EventCatalogue(store.eventTypes(), Clock.system());
  * catalogue.create("invoice.paid", "An invoice was paid", null);
- * List<String> to = catalogue.subscribers("invoice.paid");     // enabled endpoints that take it
+ * List<String> to = catalogue.subscribers("invoice.paid");     // the endpoints that take it
  * }</pre>
  */
 public final class EventCatalogue {
@@ -90,7 +91,11 @@ public final class EventCatalogue {
         }
     }
 
-    /** The enabled endpoints a message of {@code eventType} fans out to: those subscribed to it or to every type. */
+    /**
+     * The endpoints a message of {@code eventType} fans out to: those subscribed to it or to every type. Disabled
+     * ones included: their delivery is held until they are enabled again (seed 003: a disabled endpoint keeps its
+     * messages), not dropped.
+     */
     public List<String> subscribers(String eventType) {
         return store.subscribers(eventType);
     }

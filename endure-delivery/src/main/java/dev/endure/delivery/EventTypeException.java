@@ -23,7 +23,7 @@ public final class EventTypeException extends RuntimeException {
 
     private static String message(Kind kind, String eventType) {
         return switch (kind) {
-            case UNKNOWN -> "event type '" + eventType + "' is not in the catalogue; create it first (POST /api/event-types)";
+            case UNKNOWN -> "event type '" + eventType + "' is not in the event-type catalogue; add it there first";
             case ARCHIVED -> "event type '" + eventType + "' is archived; it can no longer be sent or subscribed to";
             case EXISTS -> "event type '" + eventType + "' already exists";
         };

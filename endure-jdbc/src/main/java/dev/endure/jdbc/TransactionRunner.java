@@ -49,7 +49,10 @@ import javax.sql.DataSource;
  * connection; a serialization failure or deadlock tells an adaptive limit to shrink, rising latency stops it
  * growing, so goodput holds at any number of callers without sizing the pool by hand (BENCHMARKS.md, the
  * contention curve). A caller waits for a slot up to the limit's max wait; after that the
- * {@link ConcurrencyLimitExceededException} reaches it unchanged, not re-run: it already waited.
+ * {@link ConcurrencyLimitExceededException} reaches it unchanged, not re-run: it already waited. The last attempt
+ * of a transaction that conflicted on every attempt before it runs alone under the limit, so that it cannot
+ * conflict once more: with a limit, a serialization failure reaches the caller only if the transaction also
+ * conflicts with work outside the limit.
  */
 public final class TransactionRunner {
 
@@ -66,10 +69,12 @@ public final class TransactionRunner {
      * <ul>
      *   <li>from 1 transaction at once, between 1 and 64: it finds its level within a few windows, before conflicts
      *       can pile up;
-     *   <li>serialization failures and deadlocks decide: a window of 32 or more transactions in which more than 10 %
-     *       conflicted halves the limit, one with fewer holds it, one with none lets it grow. Goodput on hot rows
-     *       peaks while some transactions conflict, and the retry absorbs a 10 % conflict rate (five attempts all
-     *       conflicting: 1 in 100,000);
+     *   <li>serialization failures and deadlocks decide: a window of 32 or more transactions in which more than 15 %
+     *       conflicted shrinks the limit in proportion to the excess (20 %: by 5 %; a storm: by half at most), one
+     *       with 7.5-15 % holds it, one with fewer lets it grow by one. So it settles where about 15 % of attempts
+     *       conflict: goodput on hot rows peaks while some transactions conflict (the contention curve's fixed limit
+     *       of 5 runs at 15-20 %), the retry absorbs them, and a transaction that conflicted on four attempts runs
+     *       its fifth alone;
      *   <li>latency only stops a limit under which transactions got ten times slower than the fastest window: on a
      *       busy server a transaction's latency swings by more than any queue this limit could build;
      *   <li>callers wait up to 30 s for a slot (a wait in line, not a failure).
@@ -77,7 +82,7 @@ public final class TransactionRunner {
      */
     public static final ConcurrencyLimitPolicy DEFAULT_LIMIT_POLICY = ConcurrencyLimitPolicy.adaptive(DEFAULT_POLICY_NAME)
             .initialLimit(1).minLimit(1).maxLimit(64)
-            .decreaseFactor(0.5).overloadTolerance(0.1).latencyTolerance(10).minWindowSamples(32).maxWait(Duration.ofSeconds(30)).build();
+            .decreaseFactor(0.5).overloadTolerance(0.15).latencyTolerance(10).minWindowSamples(32).maxWait(Duration.ofSeconds(30)).build();
 
     private static final System.Logger LOG = System.getLogger(TransactionRunner.class.getName());
 
@@ -179,16 +184,40 @@ public final class TransactionRunner {
         if (limit == null) {
             return attempt(callback, idempotent, context);
         }
-        long permit = limit.acquire();
+        boolean alone = isLastAttemptAfterConflicts(context);
+        long permit = alone ? limit.acquireExclusive() : limit.acquire();
         Object result;
         try {
             result = attempt(callback, idempotent, context);
         } catch (Throwable failure) {
-            limit.release(permit, limitVerdict(failure));
+            if (alone) {
+                limit.releaseExclusive(permit, limitVerdict(failure));
+            } else {
+                limit.release(permit, limitVerdict(failure));
+            }
             throw failure;
         }
-        limit.release(permit);
+        if (alone) {
+            limit.releaseExclusive(permit, Verdict.success());
+        } else {
+            limit.release(permit);
+        }
         return result;
+    }
+
+    /**
+     * The last attempt of a transaction whose previous attempt conflicted (a serialization failure or deadlock) runs
+     * alone under the limit ({@link ConcurrencyLimit#acquireExclusive()}): it waits for the transactions in flight
+     * to finish, and with none beside it, it cannot conflict again. Rare (every earlier attempt must have
+     * conflicted), and it is what keeps a conflict from reaching the caller however high the limit sits.
+     */
+    private boolean isLastAttemptAfterConflicts(RetryContext context) {
+        int attempt = context.attempt();
+        if (attempt < 2 || attempt < retrier.policy().maxAttempts()) {
+            return false;
+        }
+        SqlFailure previous = context.previousFailure().map(SqlStates::classify).orElse(SqlFailure.NOT_TRANSIENT);
+        return previous == SqlFailure.SERIALIZATION_FAILURE || previous == SqlFailure.DEADLOCK || previous == SqlFailure.CONCURRENT_UPDATE;
     }
 
     private Verdict limitVerdict(Throwable failure) {

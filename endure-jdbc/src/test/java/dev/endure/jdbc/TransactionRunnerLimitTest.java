@@ -59,6 +59,56 @@ class TransactionRunnerLimitTest {
     }
 
     @Test
+    void theLastAttemptAfterConflictsRunsAloneUnderTheLimit() throws SQLException {
+        VirtualTime time = new VirtualTime();
+        ConcurrencyLimit limit = ConcurrencyLimit.of(ConcurrencyLimitPolicy.fixed("counters", 3).build(), time);
+        TransactionRunner runner = TransactionRunner.builder(TestDatabases.h2().dataSource())
+                .retrier(Retrier.builder(TransactionRunner.defaultPolicy()).time(time).build())
+                .concurrencyLimit(limit).build();
+        List<String> attempts = new ArrayList<>();
+
+        String result = runner.inTransaction(connection -> {
+            long beside = limit.tryAcquire();
+            attempts.add(beside == ConcurrencyLimit.NO_PERMIT ? "alone" : "shared");
+            if (beside != ConcurrencyLimit.NO_PERMIT) {
+                limit.release(beside);
+            }
+            if (attempts.size() < TransactionRunner.DEFAULT_MAX_ATTEMPTS) {
+                throw new SQLException("could not serialize access due to read/write dependencies among transactions", "40001");
+            }
+            return "committed";
+        });
+
+        assertThat(result).isEqualTo("committed");
+        assertThat(attempts).containsExactly("shared", "shared", "shared", "shared", "alone");
+        assertThat(limit.inFlight()).isZero();
+    }
+
+    @Test
+    void aLastAttemptAfterAConnectionFailureSharesTheLimit() throws SQLException {
+        VirtualTime time = new VirtualTime();
+        ConcurrencyLimit limit = ConcurrencyLimit.of(ConcurrencyLimitPolicy.fixed("counters", 3).build(), time);
+        TransactionRunner runner = TransactionRunner.builder(TestDatabases.h2().dataSource())
+                .retrier(Retrier.builder(TransactionRunner.defaultPolicy()).time(time).build())
+                .concurrencyLimit(limit).build();
+        List<String> attempts = new ArrayList<>();
+
+        runner.inTransaction(connection -> {
+            long beside = limit.tryAcquire();
+            attempts.add(beside == ConcurrencyLimit.NO_PERMIT ? "alone" : "shared");
+            if (beside != ConcurrencyLimit.NO_PERMIT) {
+                limit.release(beside);
+            }
+            if (attempts.size() < TransactionRunner.DEFAULT_MAX_ATTEMPTS) {
+                throw new SQLException("connection reset", "08006");
+            }
+            return null;
+        });
+
+        assertThat(attempts).as("running alone is for conflicts, not outages").doesNotContain("alone").hasSize(5);
+    }
+
+    @Test
     void aCallerThatFindsNoSlotWithinMaxWaitGetsTheRejectionUnchangedWithoutBorrowingAConnection() {
         ConcurrencyLimit limit = ConcurrencyLimit.of(ConcurrencyLimitPolicy.fixed("orders-db", 1).build());
         CountingDataSource tracked = new CountingDataSource(TestDatabases.h2().dataSource());

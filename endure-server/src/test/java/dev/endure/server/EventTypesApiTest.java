@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Event types and subscriptions against the running server on PostgreSQL, with real receivers on loopback:
- * fan-out to subscribed, enabled endpoints only, the event type in a header beside an unchanged signature,
+ * fan-out to subscribed endpoints only (held for a disabled one), the event type in a header beside an unchanged signature,
  * schema checks at send naming the failing JSON pointer, unknown and archived types refused, and a repeated
  * idempotency key deduplicating the whole send even after subscriptions change.
  */
@@ -110,8 +110,9 @@ class EventTypesApiTest {
         String payload = "{\"invoice\":42,\"amount\":9.5}";
         ApiClient.Answer answer = api.post("/api/messages", "{\"eventType\":\"invoice.paid\",\"payload\":" + payload + "}");
         assertThat(answer.status()).as(answer.text()).isEqualTo(202);
-        // "users" does not take invoice.paid; "off" is disabled.
-        assertThat(endpointsOf(answer.json())).containsExactly("all", "invoices");
+        // "users" does not take invoice.paid; "off" is disabled, so its delivery is held, not sent.
+        assertThat(endpointsOf(answer.json())).containsExactly("all", "invoices", "off");
+        assertThat(answer.json().path("deliveries").get(2).path("state").asText()).isEqualTo("HELD");
         String id = answer.json().path("id").asText();
         await().atMost(Duration.ofSeconds(20)).until(() -> receivedWithId("all", id).size() == 1 && receivedWithId("invoices", id).size() == 1);
         for (String receiver : List.of("all", "invoices")) {
@@ -132,7 +133,7 @@ class EventTypesApiTest {
         String send = "{\"eventType\":\"order.shipped\",\"payload\":{\"order\":1},\"idempotencyKey\":\"ship-1\"}";
         ApiClient.Answer first = api.post("/api/messages", send);
         assertThat(first.status()).as(first.text()).isEqualTo(202);
-        assertThat(endpointsOf(first.json())).containsExactly("all");
+        assertThat(endpointsOf(first.json())).containsExactly("all", "off");
         String id = first.json().path("id").asText();
 
         // A new endpoint that takes the type, then the same send again: still the one original message.
@@ -141,13 +142,13 @@ class EventTypesApiTest {
         assertThat(repeat.status()).as(repeat.text()).isEqualTo(200);
         assertThat(repeat.json().path("id").asText()).isEqualTo(id);
         assertThat(repeat.json().path("duplicate").asBoolean()).isTrue();
-        assertThat(endpointsOf(repeat.json())).containsExactly("all");
+        assertThat(endpointsOf(repeat.json())).containsExactly("all", "off");
         // The same key with another payload is still a conflict, not a new send.
         assertThat(api.post("/api/messages", send.replace("\"order\":1", "\"order\":2")).status()).isEqualTo(409);
 
         // A new key reaches both.
         ApiClient.Answer next = api.post("/api/messages", send.replace("ship-1", "ship-2"));
-        assertThat(endpointsOf(next.json())).containsExactly("all", "late");
+        assertThat(endpointsOf(next.json())).containsExactly("all", "late", "off");
         await().atMost(Duration.ofSeconds(20)).until(() -> receivedWithId("late", next.json().path("id").asText()).size() == 1);
         assertThat(receivedWithId("late", id)).isEmpty();
     }
@@ -220,23 +221,25 @@ class EventTypesApiTest {
         ApiClient.Answer batch = api.post("/api/messages/batch", "{\"messages\":[{\"eventType\":\"user.created\",\"payload\":{\"u\":1}},"
                 + "{\"eventType\":\"invoice.paid\",\"payload\":{\"invoice\":7,\"amount\":1}}]}");
         assertThat(batch.status()).as(batch.text()).isEqualTo(202);
-        assertThat(endpointsOf(batch.json().path("messages").get(0))).containsExactly("all", "users");
-        assertThat(endpointsOf(batch.json().path("messages").get(1))).containsExactly("all", "invoices");
+        assertThat(endpointsOf(batch.json().path("messages").get(0))).containsExactly("all", "off", "users");
+        assertThat(endpointsOf(batch.json().path("messages").get(1))).containsExactly("all", "invoices", "off");
         String userMessage = batch.json().path("messages").get(0).path("id").asText();
         await().atMost(Duration.ofSeconds(20)).until(() -> receivedWithId("users", userMessage).size() == 1);
         assertThat(receivedWithId("users", userMessage).get(0).headers()).containsEntry("webhook-event-type", "user.created");
     }
 
     @Test
-    void aMessageNoEnabledEndpointTakesIsAcceptedWithNoDelivery() {
+    void aMessageNoEndpointTakesIsAcceptedWithNoDelivery() {
         created(api.post("/api/event-types", "{\"name\":\"nobody.listens\"}"));
         assertThat(api.send("PATCH", "/api/endpoints/all", "{\"eventTypes\":[\"invoice.paid\",\"user.created\"]}").status()).isEqualTo(200);
+        assertThat(api.send("PATCH", "/api/endpoints/off", "{\"eventTypes\":[\"invoice.paid\"]}").status()).isEqualTo(200);
         try {
             ApiClient.Answer answer = api.post("/api/messages", "{\"eventType\":\"nobody.listens\",\"payload\":{}}");
             assertThat(answer.status()).as(answer.text()).isEqualTo(202);
             assertThat(answer.json().path("deliveries")).isEmpty();
         } finally {
             api.send("PATCH", "/api/endpoints/all", "{\"eventTypes\":null}");
+            api.send("PATCH", "/api/endpoints/off", "{\"eventTypes\":null}");
         }
     }
 }

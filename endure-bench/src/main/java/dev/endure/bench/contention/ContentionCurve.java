@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
 public final class ContentionCurve implements Callable<Integer> {
 
     @Option(names = "--pg-url", description = "PostgreSQL JDBC URL (default: a private embedded server, so that 256 clients"
-            + " can each hold a connection).")
+            + " can each hold a connection); 'none' to skip PostgreSQL.")
     String pgUrl;
 
     @Option(names = "--mariadb-url", description = "MariaDB JDBC URL (default: ${DEFAULT-VALUE}); 'none' to skip MariaDB.",
@@ -81,22 +81,8 @@ public final class ContentionCurve implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         List<CurveRow> rows = new ArrayList<>();
         List<String> servers = new ArrayList<>();
-        try (CurveDatabase postgres = CurveDatabase.postgres(pgUrl)) {
-            servers.add("PostgreSQL: " + postgres.description());
-            out.println("PostgreSQL: " + postgres.description());
-            CurveCells cells = new CurveCells(postgres, authorizations, duration, maxAttempts, fixed);
-            // Warm the JIT and the server once, unreported, so the first cell is not the slow one.
-            Duration warmUp = duration.compareTo(Duration.ofSeconds(3)) < 0 ? duration : Duration.ofSeconds(3);
-            new CurveCells(postgres, authorizations, warmUp, maxAttempts, fixed).endure("warm-up", CurveCells.Variant.ADAPTIVE, 4);
-            for (int count : clients) {
-                if (!"none".equals(pgbench) && variants.contains("pgbench")) {
-                    rows.add(print(out, cells.pgbench(pgbench, count, 1)));
-                    rows.add(print(out, cells.pgbench(pgbench, count, maxAttempts)));
-                }
-                for (CurveCells.Variant variant : chosen()) {
-                    rows.add(print(out, cells.endure("PostgreSQL", variant, count)));
-                }
-            }
+        if (!"none".equals(pgUrl)) {
+            runPostgres(out, fixed, rows, servers);
         }
         if (!"none".equals(mariadbUrl)) {
             try (CurveDatabase mariadb = CurveDatabase.mariadb(mariadbUrl, mariadbMaxConnections)) {
@@ -125,6 +111,26 @@ public final class ContentionCurve implements Callable<Integer> {
         out.println("JSON report: " + json.toAbsolutePath());
         boolean intact = rows.stream().allMatch(row -> row.overbooked() == 0);
         return intact ? 0 : 2;
+    }
+
+    private void runPostgres(PrintStream out, int fixed, List<CurveRow> rows, List<String> servers) throws Exception {
+        try (CurveDatabase postgres = CurveDatabase.postgres(pgUrl)) {
+            servers.add("PostgreSQL: " + postgres.description());
+            out.println("PostgreSQL: " + postgres.description());
+            CurveCells cells = new CurveCells(postgres, authorizations, duration, maxAttempts, fixed);
+            // Warm the JIT and the server once, unreported, so the first cell is not the slow one.
+            Duration warmUp = duration.compareTo(Duration.ofSeconds(3)) < 0 ? duration : Duration.ofSeconds(3);
+            new CurveCells(postgres, authorizations, warmUp, maxAttempts, fixed).endure("warm-up", CurveCells.Variant.ADAPTIVE, 4);
+            for (int count : clients) {
+                if (!"none".equals(pgbench) && variants.contains("pgbench")) {
+                    rows.add(print(out, cells.pgbench(pgbench, count, 1)));
+                    rows.add(print(out, cells.pgbench(pgbench, count, maxAttempts)));
+                }
+                for (CurveCells.Variant variant : chosen()) {
+                    rows.add(print(out, cells.endure("PostgreSQL", variant, count)));
+                }
+            }
+        }
     }
 
     private List<CurveCells.Variant> chosen() {

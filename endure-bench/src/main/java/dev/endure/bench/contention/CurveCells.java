@@ -124,6 +124,7 @@ final class CurveCells {
             long begin = System.nanoTime();
             deadline[0] = begin + duration.toNanos();
             start.countDown();
+            double meanLimit = limit == null ? -1 : sampleLimit(limit, deadline[0]);
             for (Thread thread : threads) {
                 thread.join(TimeUnit.MINUTES.toMillis(2));
             }
@@ -131,8 +132,20 @@ final class CurveCells {
             long[] all = merge(latencies, counts);
             return new CurveRow(databaseLabel, variant.label, clients, connections, seconds, commits.sum(), serializationFailures.sum(),
                     otherFailures.sum(), runner.stats().snapshot().attempts(), percentile(all, 50), percentile(all, 99),
-                    database.overbooked() + database.miscounted(), limit == null ? -1 : limit.limit(), "");
+                    database.overbooked() + database.miscounted(), limit == null ? -1 : limit.limit(), meanLimit, "");
         }
+    }
+
+    /** The limit's mean until {@code deadline}, read every 10 ms: where it sat, which its last value does not say. */
+    private static double sampleLimit(ConcurrencyLimit limit, long deadline) throws InterruptedException {
+        long sum = 0;
+        long samples = 0;
+        while (System.nanoTime() < deadline) {
+            sum += limit.limit();
+            samples++;
+            Thread.sleep(10);
+        }
+        return samples == 0 ? limit.limit() : (double) sum / samples;
     }
 
     private static final Pattern PROCESSED = Pattern.compile("number of transactions actually processed: (\\d+)");
@@ -162,13 +175,15 @@ final class CurveCells {
             long processed = find(PROCESSED, output);
             long failed = find(FAILED, output);
             long retries = find(RETRIES, output);
-            double tps = Double.parseDouble(group(TPS, output));
+            // On a loaded machine 256 clients can spend the whole cell connecting: pgbench then commits nothing and
+            // prints no tps line, which is a result (goodput 0), not a failure of the run.
+            double tps = processed == 0 ? 0 : Double.parseDouble(group(TPS, output));
             long[] latencies = pgbenchLatencies(work);
             int overbooked = database.overbooked() + database.miscounted();
             String variant = maxTries <= 1 ? "pgbench, no retry" : "pgbench, --max-tries=" + maxTries;
             return new CurveRow("PostgreSQL", variant, clients, clients, tps > 0 ? processed / tps : duration.toSeconds(), processed,
-                    failed, 0, processed + failed + retries, percentile(latencies, 50), percentile(latencies, 99), overbooked, -1,
-                    "immediate retries, no backoff");
+                    failed, 0, processed + failed + retries, percentile(latencies, 50), percentile(latencies, 99), overbooked, -1, -1,
+                    processed == 0 ? "immediate retries, no backoff; committed nothing in the cell" : "immediate retries, no backoff");
         } finally {
             try (Stream<Path> files = Files.list(work)) {
                 for (Path file : files.toList()) {

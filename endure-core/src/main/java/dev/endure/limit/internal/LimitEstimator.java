@@ -9,8 +9,12 @@ import dev.endure.limit.ConcurrencyLimitPolicy;
  * <p>The rules, in order, at most one of them per window:
  * <ol>
  *   <li><b>Overload</b> (more than {@code overloadTolerance} of the window's calls reported a serialization
- *       failure, a 429/503, a timeout; by default any one): shrink by {@code decreaseFactor}, once per window
- *       however many calls reported it. More than half the tolerance holds the limit where it is; fewer let the
+ *       failure, a 429/503, a timeout; by default any one): shrink, once per window, in proportion to how far the
+ *       window's share of overload lies above the tolerance (a share 5 points over it takes 5 % off the limit), and
+ *       by at most {@code decreaseFactor}. A window just over the line is mostly noise, a window of mostly overload
+ *       is not: the first trims the limit, the second cuts it. (A fixed cut for any excess made the limit halve on
+ *       every unlucky window of a SERIALIZABLE workload and settle well below the level its tolerance allows.)
+ *       More than half the tolerance holds the limit where it is; fewer let the
  *       latency rules below decide, so the limit probes upward only while overload is rare. Against a rare, steady signal
  *       this balances the growth of the clean windows well above the floor; against conflicts that rise with
  *       concurrency (SERIALIZABLE on hot rows) it settles where few windows see one, so that a transaction
@@ -73,9 +77,10 @@ public final class LimitEstimator {
             }
         }
         double ratio = Double.isNaN(baselineNanos) ? 1 : smoothedNanos / baselineNanos;
-        if (overloads > overloadTolerance * (overloads + Math.max(0, successes))) {
-            limit = Math.max(minLimit, limit * decreaseFactor);
-        } else if (overloads > overloadTolerance / 2 * (overloads + Math.max(0, successes))) {
+        double overloadShare = overloads == 0 ? 0 : (double) overloads / (overloads + Math.max(0, successes));
+        if (overloadShare > overloadTolerance) {
+            limit = Math.max(minLimit, limit * Math.max(decreaseFactor, 1 - (overloadShare - overloadTolerance)));
+        } else if (overloadShare > overloadTolerance / 2) {
             return current(); // tolerated, but too many to probe for more: hold
         } else if (ratio > shrinkAbove) {
             limit = Math.max(minLimit, limit * Math.max(decreaseFactor, shrinkAbove / ratio));

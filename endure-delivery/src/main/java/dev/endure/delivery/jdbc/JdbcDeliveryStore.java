@@ -192,7 +192,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     }
 
     /** The event-type catalogue and subscriptions on this store's database (see {@link JdbcEventTypes}). */
-    public dev.endure.delivery.EventTypeStore eventTypes() {
+    public dev.endure.delivery.spi.EventTypeStore eventTypes() {
         return new JdbcEventTypes(dataSource, this);
     }
 

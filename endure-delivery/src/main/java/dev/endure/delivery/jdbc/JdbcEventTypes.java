@@ -3,7 +3,7 @@ package dev.endure.delivery.jdbc;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EventType;
 import dev.endure.delivery.EventTypeException;
-import dev.endure.delivery.EventTypeStore;
+import dev.endure.delivery.spi.EventTypeStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -178,7 +178,7 @@ final class JdbcEventTypes implements EventTypeStore {
     public List<String> subscribers(String eventType) {
         return JdbcTransactions.inTransaction(dataSource, connection -> {
             List<String> ids = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement("SELECT e.id FROM endure_endpoint e WHERE e.enabled = TRUE AND"
+            try (PreparedStatement select = connection.prepareStatement("SELECT e.id FROM endure_endpoint e WHERE"
                     + " (NOT EXISTS (SELECT 1 FROM endure_subscription s WHERE s.endpoint_id = e.id)"
                     + " OR EXISTS (SELECT 1 FROM endure_subscription s WHERE s.endpoint_id = e.id AND s.event_type = ?)) ORDER BY e.id")) {
                 select.setString(1, eventType);

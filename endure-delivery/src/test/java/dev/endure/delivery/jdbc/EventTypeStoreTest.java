@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EventType;
 import dev.endure.delivery.EventTypeException;
-import dev.endure.delivery.EventTypeStore;
+import dev.endure.delivery.spi.EventTypeStore;
 import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.signing.WebhookSecret;
 import dev.endure.testing.TestDatabases;
@@ -38,7 +38,7 @@ class EventTypeStoreTest {
 
     @ParameterizedTest
     @MethodSource("databases")
-    void fansOutToEnabledEndpointsThatTakeTheTypeOrEveryType(TestDatabases.TestDatabase database) {
+    void fansOutToEndpointsThatTakeTheTypeOrEveryType(TestDatabases.TestDatabase database) {
         JdbcDeliveryStore store = JdbcDeliveryStore.migrate(database.dataSource());
         EventTypeStore types = store.eventTypes();
         types.createEventType(type("invoice.paid"));
@@ -49,15 +49,16 @@ class EventTypeStoreTest {
         store.createEndpoint(endpoint("off"), NOW);
         store.disableEndpoint("off", "test", NOW);
 
-        assertThat(types.subscribers("invoice.paid")).containsExactly("all", "invoices");
-        assertThat(types.subscribers("user.created")).containsExactly("all", "users");
+        // "off" is disabled but takes every type: a send holds its delivery until it is enabled again.
+        assertThat(types.subscribers("invoice.paid")).containsExactly("all", "invoices", "off");
+        assertThat(types.subscribers("user.created")).containsExactly("all", "off", "users");
         assertThat(types.subscriptions("all")).isEmpty();
         assertThat(types.subscriptions()).isEqualTo(Map.of("invoices", Set.of("invoice.paid"), "users", Set.of("user.created")));
 
         types.subscribe("users", Set.of("user.created", "invoice.paid"));
-        assertThat(types.subscribers("invoice.paid")).containsExactly("all", "invoices", "users");
+        assertThat(types.subscribers("invoice.paid")).containsExactly("all", "invoices", "off", "users");
         types.subscribe("invoices", Set.of());
-        assertThat(types.subscribers("user.created")).containsExactly("all", "invoices", "users");
+        assertThat(types.subscribers("user.created")).containsExactly("all", "invoices", "off", "users");
         assertThatThrownBy(() -> types.subscribe("nobody", Set.of("invoice.paid"))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("nobody");
 

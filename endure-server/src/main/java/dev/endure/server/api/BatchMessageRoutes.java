@@ -20,8 +20,8 @@ import java.util.Set;
 
 /**
  * {@code POST /api/messages/batch}: many messages, each with its own idempotency key, to the same endpoints
- * (stored in one transaction), or, when {@code endpoints} is left out, each to the enabled endpoints that
- * subscribe to its event type (one transaction per event type in the batch). Per message the answer says
+ * (stored in one transaction), or, when {@code endpoints} is left out, each to the endpoints that subscribe
+ * to its event type (one transaction per event type in the batch; held for a disabled endpoint). Per message the answer says
  * accepted or duplicate; a duplicate whose key was first used with a different event type or payload says
  * so in {@code conflict} (the rest of the batch is still accepted).
  *
@@ -90,14 +90,7 @@ final class BatchMessageRoutes {
             answer.put("id", duplicate ? forMessage.get(0).messageId() : messages.get(i).id());
             answer.put("duplicate", duplicate);
             conflict(forMessage, items.get(i)).ifPresent(text -> answer.put("conflict", text));
-            ArrayNode deliveries = answer.putArray("deliveries");
-            for (EnqueueResult result : forMessage) {
-                ObjectNode entry = deliveries.addObject();
-                entry.put("endpointId", result.endpointId());
-                entry.put("deliveryId", result.deliveryId());
-                entry.put("state", result.state() == null ? null : result.state().name());
-                entry.put("duplicate", result.duplicate());
-            }
+            Views.enqueued(answer.putArray("deliveries"), forMessage);
         }
         Routes.json(ctx, 202, json);
     }
@@ -133,11 +126,10 @@ final class BatchMessageRoutes {
         }
         if (endpointsGiven) {
             for (String target : targets) {
-                Set<String> takes = api.eventTypes().subscriptions(target);
                 for (String type : types.keySet()) {
-                    if (!takes.isEmpty() && !takes.contains(type)) {
-                        errors.add(new FieldError("endpoints[" + targets.indexOf(target) + "]", "endpoint " + target
-                                + " does not subscribe to event type " + type + " (it takes " + String.join(", ", takes) + ")"));
+                    FieldError error = EventTypeChecks.unsubscribed(api, target, "endpoints[" + targets.indexOf(target) + "]", type);
+                    if (error != null) {
+                        errors.add(error);
                         code = code == null ? "not_subscribed" : code;
                     }
                 }
@@ -151,8 +143,8 @@ final class BatchMessageRoutes {
     }
 
     /**
-     * To the endpoints named, all in one transaction; or, fanned out, per event type to the enabled endpoints
-     * that take it (one transaction per event type). A message no enabled endpoint takes gets no delivery.
+     * To the endpoints named, all in one transaction; or, fanned out, per event type to the endpoints that take
+     * it (one transaction per event type). A message no endpoint takes gets no delivery.
      */
     private List<List<EnqueueResult>> enqueue(List<NewMessage> messages, Set<String> eventTypes, List<String> targets) {
         if (targets != null) {

@@ -7,6 +7,7 @@ import dev.endure.server.schema.PayloadSchema;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -58,6 +59,19 @@ final class EventTypeChecks {
                     + violation.message() + " (schema of event type " + eventType.name() + ")", violation.pointer()));
         }
         return problems;
+    }
+
+    /**
+     * The error for an endpoint named in a send ({@code field}) that does not take {@code eventType}, or null
+     * when it does (it takes every type, or this one).
+     */
+    static FieldError unsubscribed(ApiContext api, String endpointId, String field, String eventType) {
+        Set<String> takes = api.eventTypes().subscriptions(endpointId);
+        if (takes.isEmpty() || takes.contains(eventType)) {
+            return null;
+        }
+        return new FieldError(field, "endpoint " + endpointId + " does not subscribe to event type " + eventType + " (it takes "
+                + String.join(", ", takes) + ")");
     }
 
     /** Throws the 422 for a payload that fails its type's schema. */

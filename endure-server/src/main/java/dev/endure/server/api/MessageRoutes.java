@@ -6,7 +6,6 @@ import dev.endure.delivery.Delivery;
 import dev.endure.delivery.DeliveryPage;
 import dev.endure.delivery.DeliveryQuery;
 import dev.endure.delivery.DeliveryState;
-import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EnqueueResult;
 import dev.endure.delivery.EventType;
 import dev.endure.delivery.NewMessage;
@@ -87,7 +86,7 @@ final class MessageRoutes {
         if (endpointsGiven) {
             refuseUnsubscribed(targets, endpointIds, eventType);
         } else {
-            // Fan-out: every enabled endpoint that takes this type. A repeated key repeats the whole send, whichever
+            // Fan-out: every endpoint that takes this type (held for a disabled one, as when it is named). A repeated key repeats the whole send, whichever
             // endpoints subscribe by now: the answer is the original message, and no endpoint gets it twice.
             Optional<String> earlier = idempotencyKey == null ? Optional.empty() : api.eventTypes().messageIdForIdempotencyKey(idempotencyKey);
             if (earlier.isPresent()) {
@@ -101,7 +100,7 @@ final class MessageRoutes {
                 if (api.deliveries().endpoints().isEmpty()) {
                     throw ApiException.invalid("endpoints", "no endpoint exists yet; create one with POST /api/endpoints first");
                 }
-                // No enabled endpoint takes it: nothing to deliver and nothing stored (the answer says so).
+                // No endpoint takes it: nothing to deliver and nothing stored (the answer says so).
                 Routes.json(ctx, 202, answer(message.id(), false, List.of()));
                 return;
             }
@@ -125,14 +124,7 @@ final class MessageRoutes {
         ObjectNode json = Json.object();
         json.put("id", messageId);
         json.put("duplicate", duplicate);
-        ArrayNode deliveries = json.putArray("deliveries");
-        for (EnqueueResult result : results) {
-            ObjectNode entry = deliveries.addObject();
-            entry.put("endpointId", result.endpointId());
-            entry.put("deliveryId", result.deliveryId());
-            entry.put("state", result.state() == null ? null : result.state().name());
-            entry.put("duplicate", result.duplicate());
-        }
+        Views.enqueued(json.putArray("deliveries"), results);
         return json;
     }
 
@@ -140,10 +132,9 @@ final class MessageRoutes {
     private void refuseUnsubscribed(List<String> targets, List<String> endpointIds, String eventType) {
         List<FieldError> errors = new ArrayList<>();
         for (String target : targets) {
-            Set<String> takes = api.eventTypes().subscriptions(target);
-            if (!takes.isEmpty() && !takes.contains(eventType)) {
-                errors.add(new FieldError("endpoints[" + endpointIds.indexOf(target) + "]", "endpoint " + target
-                        + " does not subscribe to event type " + eventType + " (it takes " + String.join(", ", takes) + ")"));
+            FieldError error = EventTypeChecks.unsubscribed(api, target, "endpoints[" + endpointIds.indexOf(target) + "]", eventType);
+            if (error != null) {
+                errors.add(error);
             }
         }
         if (!errors.isEmpty()) {

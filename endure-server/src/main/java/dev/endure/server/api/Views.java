@@ -106,6 +106,17 @@ final class Views {
         return json;
     }
 
+    /** What a send answers per delivery: to which endpoint, its id, its state, and whether it was there already. */
+    static void enqueued(ArrayNode deliveries, java.util.List<dev.endure.delivery.EnqueueResult> results) {
+        for (dev.endure.delivery.EnqueueResult result : results) {
+            ObjectNode entry = deliveries.addObject();
+            entry.put("endpointId", result.endpointId());
+            entry.put("deliveryId", result.deliveryId());
+            entry.put("state", result.state() == null ? null : result.state().name());
+            entry.put("duplicate", result.duplicate());
+        }
+    }
+
     static ObjectNode attempt(Attempt attempt) {
         ObjectNode json = Json.object();
         json.put("number", attempt.number());

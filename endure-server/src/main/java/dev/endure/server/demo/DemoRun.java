@@ -137,8 +137,8 @@ public final class DemoRun implements AutoCloseable {
         }
         out.println("  dashboard, live while the demo runs: " + dashboardUrl());
         out.flush();
-        // Each send fans out to the endpoints enabled at that moment: one the demo's receivers get disabled stops
-        // getting new messages, so the deliveries to account for are the ones each answer lists.
+        // Each send fans out to the endpoints that take its event type (all of them here; a disabled one holds its
+        // deliveries): the deliveries to account for are the ones each answer lists.
         int total = 0;
         for (int n = 1; n <= messages; n++) {
             ObjectNode body = Json.object().put("eventType", n % 3 == 0 ? "invoice.paid" : "order.created");

@@ -37,6 +37,7 @@ public final class PayloadSchema {
     private static final Set<String> TYPES = Set.of("null", "boolean", "object", "array", "number", "integer", "string");
     private static final int MAX_DEPTH = 64;
     private static final int MAX_VIOLATIONS = 10;
+    private static final int MAX_DIGITS = 10_000;
 
     private final JsonNode root;
     private final Map<String, Pattern> patterns = new java.util.HashMap<>();
@@ -273,7 +274,13 @@ public final class PayloadSchema {
         compare(schema, "exclusiveMinimum", number, c -> c > 0, "must be above ", at, out);
         compare(schema, "exclusiveMaximum", number, c -> c < 0, "must be below ", at, out);
         JsonNode multipleOf = schema.get("multipleOf");
-        if (multipleOf != null && number.remainder(multipleOf.decimalValue()).signum() != 0) {
+        if (multipleOf == null) {
+            return;
+        }
+        // 1e999999999 is a short text but a billion digits to divide: past this many, refuse rather than compute.
+        if (Math.abs((long) number.precision() - number.scale()) > MAX_DIGITS || Math.abs((long) number.scale()) > MAX_DIGITS) {
+            out.add(new Violation(at, "is too large or too precise to check against multipleOf " + multipleOf));
+        } else if (number.remainder(multipleOf.decimalValue()).signum() != 0) {
             out.add(new Violation(at, "must be a multiple of " + multipleOf + " (was " + number.toPlainString() + ")"));
         }
     }
@@ -291,8 +298,16 @@ public final class PayloadSchema {
         bound(schema, "minLength", length, true, at, "must be at least %d characters (was %d)", out);
         bound(schema, "maxLength", length, false, at, "must be at most %d characters (was %d)", out);
         JsonNode pattern = schema.get("pattern");
-        if (pattern != null && !patterns.computeIfAbsent(pattern.textValue(), Pattern::compile).matcher(text).find()) {
-            out.add(new Violation(at, "must match the pattern " + pattern.textValue() + " (was " + shorten(text) + ")"));
+        if (pattern == null) {
+            return;
+        }
+        try {
+            if (!patterns.computeIfAbsent(pattern.textValue(), Pattern::compile).matcher(new BoundedText(text)).find()) {
+                out.add(new Violation(at, "must match the pattern " + pattern.textValue() + " (was " + shorten(text) + ")"));
+            }
+        } catch (BoundedText.TooSlow e) {
+            out.add(new Violation(at, "took too long to match against the pattern " + pattern.textValue()
+                    + " (a pattern that backtracks this much cannot be checked on this value)"));
         }
     }
 
@@ -374,6 +389,57 @@ public final class PayloadSchema {
             }
         }
         return false;
+    }
+
+    /**
+     * A string a regular expression may read a bounded number of characters from: a sender's value must not
+     * make a backtracking pattern (such as {@code (a+)+$}) spin a request thread for minutes.
+     */
+    private static final class BoundedText implements CharSequence {
+        static final long MAX_READS = 5_000_000;
+
+        static final class TooSlow extends RuntimeException {
+            private static final long serialVersionUID = 1L;
+
+            TooSlow() {
+                super(null, null, false, false);
+            }
+        }
+
+        private final String text;
+        private final long[] reads;
+
+        BoundedText(String text) {
+            this(text, new long[1]);
+        }
+
+        private BoundedText(String text, long[] reads) {
+            this.text = text;
+            this.reads = reads;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (++reads[0] > MAX_READS) {
+                throw new TooSlow();
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new BoundedText(text.substring(start, end), reads);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
     }
 
     /** JSON equality, with 1 and 1.0 equal as JSON Schema says. */

@@ -46,6 +46,7 @@ public final class HostileRequests {
                 Tuple.of(5, endpointCreates()),
                 Tuple.of(3, endpointChanges()),
                 Tuple.of(6, messageSends()),
+                Tuple.of(3, eventTypeCreates()),
                 Tuple.of(3, listQueries()),
                 Tuple.of(3, endpointActions()),
                 Tuple.of(3, malformedBodies()),
@@ -211,6 +212,20 @@ public final class HostileRequests {
         return jsonRequest("send-message", "POST", Arbitraries.just("/api/messages"), body);
     }
 
+    /** Event types with hostile names and schemas: random JSON, and objects of schema keywords with random values. */
+    Arbitrary<Request> eventTypeCreates() {
+        Arbitrary<String> keyword = Arbitraries.of("type", "enum", "const", "properties", "required", "additionalProperties", "items",
+                "minLength", "maxItems", "pattern", "allOf", "oneOf", "not", "$ref", "$defs", "if", "minimum", "multipleOf", "format");
+        Arbitrary<String> schema = Arbitraries.oneOf(jsonValue(2), Combinators.combine(keyword, jsonValue(2)).as((k, v) -> json(k) + ":" + v)
+                .list().ofMaxSize(4).map(fields -> "{" + String.join(",", fields) + "}"));
+        Arbitrary<String> body = object(List.of(
+                field("name", Arbitraries.oneOf(hostileText().map(HostileRequests::json), jsonValue(0))),
+                field("description", Arbitraries.oneOf(hostileText().map(HostileRequests::json), jsonValue(0))),
+                field("schema", schema)));
+        return jsonRequest("create-event-type", "POST", Arbitraries.oneOf(Arbitraries.just("/api/event-types"),
+                pathIds().map(id -> "/api/event-types/" + id + "/archive")), body);
+    }
+
     Arbitrary<Request> listQueries() {
         Arbitrary<String> parameter = Combinators.combine(
                 Arbitraries.of("endpoint", "state", "eventType", "since", "limit", "cursor", "limt", "verbose", "", "a%00", "%ZZ"),
@@ -308,7 +323,7 @@ public final class HostileRequests {
 
     /** A summary of a request class for the report. */
     public static String describeKinds() {
-        return List.of("create-endpoint", "patch-endpoint", "send-message", "list-query", "endpoint-action", "malformed-body",
+        return List.of("create-endpoint", "patch-endpoint", "send-message", "create-event-type", "list-query", "endpoint-action", "malformed-body",
                 "odd-method-or-path", "oversized-headers", "auth-problem").stream().collect(Collectors.joining(", "));
     }
 }

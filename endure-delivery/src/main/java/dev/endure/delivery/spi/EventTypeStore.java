@@ -1,5 +1,8 @@
-package dev.endure.delivery;
+package dev.endure.delivery.spi;
 
+import dev.endure.delivery.Endpoint;
+import dev.endure.delivery.EventType;
+import dev.endure.delivery.EventTypeException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +46,10 @@ public interface EventTypeStore {
      */
     void subscribe(String endpointId, Set<String> eventTypes);
 
-    /** The enabled endpoints that take {@code eventType}, by id. */
+    /**
+     * The endpoints that take {@code eventType}, by id, disabled ones included: a send holds its delivery to a
+     * disabled endpoint until it is enabled again, as a send naming the endpoint does.
+     */
     List<String> subscribers(String eventType);
 
     /** The message most recently sent with this idempotency key, to whichever endpoints. */
