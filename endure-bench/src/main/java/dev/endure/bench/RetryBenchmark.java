@@ -43,6 +43,7 @@ public class RetryBenchmark {
     private CheckedSupplier<Integer> checkedOperation;
     private Retrier<Integer> endure;
     private Retrier<Integer> endureWithDeadline;
+    private Retrier<Integer> endureIgnoringNesting;
     private Retry resilience4j;
     private FailsafeExecutor<Integer> failsafe;
 
@@ -54,6 +55,8 @@ public class RetryBenchmark {
         endure = Retrier.of(BenchSetup.endureRetry("bench").build());
         // A max duration makes every call read the clock at its start: the honest price of a deadline.
         endureWithDeadline = Retrier.of(BenchSetup.endureRetry("bench-deadline").maxDuration(Duration.ofSeconds(10)).build());
+        // Without the nested-retry mark (one thread-local lookup a call): what the opt-out saves.
+        endureIgnoringNesting = Retrier.builder(BenchSetup.endureRetry("bench-unmarked").build()).ignoreNesting().build();
         resilience4j = BenchSetup.resilience4jRetry("bench");
         failsafe = Failsafe.with(BenchSetup.failsafeRetry());
     }
@@ -70,6 +73,11 @@ public class RetryBenchmark {
     @Benchmark
     public Integer endure() {
         return endure.get(operation);
+    }
+
+    @Benchmark
+    public Integer endureIgnoringNesting() {
+        return endureIgnoringNesting.get(operation);
     }
 
     @Benchmark

@@ -114,6 +114,29 @@ class NestedRetriesTest {
     }
 
     @Test
+    void aRetrierThatIgnoresNestingNeitherMarksItsAttemptsNorYields() {
+        Retrier<String> unmarked = Retrier.builder(RetryPolicy.<String>builder().name("unmarked").maxAttempts(2)
+                .backoff(Backoff.fixed(Duration.ofMillis(10))).build()).time(time).ignoreNesting().build();
+        Retrier<String> inner = layer("inner", 3);
+        AtomicInteger requests = new AtomicInteger();
+        assertThatThrownBy(() -> unmarked.get(() -> inner.get(() -> {
+            requests.incrementAndGet();
+            throw down;
+        }))).isInstanceOf(RetriesExhaustedException.class);
+        assertThat(requests).as("the inner retrier never learns it is nested: 2 x 3").hasValue(6);
+
+        Retrier<String> outer = layer("outer", 2);
+        Retrier<String> deaf = Retrier.builder(RetryPolicy.<String>builder().name("deaf").maxAttempts(3)
+                .backoff(Backoff.fixed(Duration.ofMillis(10))).build()).time(time).ignoreNesting().build();
+        requests.set(0);
+        assertThatThrownBy(() -> outer.get(() -> deaf.get(() -> {
+            requests.incrementAndGet();
+            throw down;
+        }))).isInstanceOf(RetriesExhaustedException.class);
+        assertThat(requests).as("nor does it yield to the outer one: 2 x 3").hasValue(6);
+    }
+
+    @Test
     void aRemoteCallersHeaderMakesTheRetriersInsideMakeOneAttempt() throws Exception {
         assertThat(NestedRetries.parseHeader(" 2 ")).isEqualTo(OptionalInt.of(2));
         assertThat(NestedRetries.parseHeader("0")).isEmpty();
