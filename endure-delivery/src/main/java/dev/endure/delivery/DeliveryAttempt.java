@@ -125,7 +125,7 @@ final class DeliveryAttempt {
         }
         endpointCalled = true;
         try {
-            WebhookResponse response = worker.transport.send(request);
+            WebhookResponse response = worker.sending(() -> worker.transport.send(request));
             Duration retryAfter = response.header("retry-after")
                     .flatMap(value -> RetryAfter.parse(value, worker.clock.instant()).delay()).orElse(null);
             return AttemptResult.status(response.status(), retryAfter, response.latency(), response.bodySnippet());
@@ -133,6 +133,8 @@ final class DeliveryAttempt {
             return AttemptResult.error(describe(e, effective), Duration.ofNanos(System.nanoTime() - start));
         } catch (RuntimeException e) {
             return AttemptResult.error("could not send: " + message(e), Duration.ofNanos(System.nanoTime() - start));
+        } catch (Exception e) {
+            return AttemptResult.error("could not send: " + e, Duration.ofNanos(System.nanoTime() - start));
         }
     }
 

@@ -69,6 +69,10 @@ public final class DeliveryWorker implements AutoCloseable {
     private final List<DeliveryListener> listeners;
     final List<dev.endure.retry.RetryListener> retryListeners;
     private final int concurrency;
+    /** How many deliveries this node holds at once: sending, waiting for a sender, or being recorded. */
+    private final int holding;
+    /** Sends in flight (the transport's share): {@link #concurrency} at most, whatever {@link #holding} is. */
+    private final Semaphore sending;
     private final Duration pollInterval;
     private final Duration lease;
     private final Function<String, CircuitBreaker> breakerFactory;
@@ -97,6 +101,8 @@ public final class DeliveryWorker implements AutoCloseable {
         this.listeners = List.copyOf(b.listeners);
         this.retryListeners = List.copyOf(b.retryListeners);
         this.concurrency = b.concurrency;
+        this.holding = b.concurrency + b.claimAhead();
+        this.sending = new Semaphore(b.concurrency, true);
         this.pollInterval = b.pollInterval;
         this.lease = b.lease;
         // Its own timer thread by default: a renewal can wait on a slow database without delaying anyone else's timers.
@@ -108,9 +114,9 @@ public final class DeliveryWorker implements AutoCloseable {
         CircuitBreakerPolicy breakerPolicy = b.breakerPolicy;
         this.breakerFactory = breakerPolicy == null ? null
                 : endpointId -> CircuitBreaker.builder(breakerPolicy.toBuilder().name("webhook:" + endpointId).build()).clock(clock).build();
-        this.slots = new Semaphore(concurrency);
+        this.slots = new Semaphore(holding);
         AtomicInteger threads = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(concurrency, task -> {
+        this.executor = Executors.newFixedThreadPool(holding, task -> {
             Thread thread = new Thread(task, "endure-delivery-" + owner + "-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
@@ -242,7 +248,7 @@ public final class DeliveryWorker implements AutoCloseable {
      * @return how many more permits were taken
      */
     private int gatherSenders(int free) throws InterruptedException {
-        int wanted = Math.max(1, concurrency / 2) - free;
+        int wanted = Math.max(1, holding / 2) - free;
         int more = 0;
         long deadline = System.nanoTime() + GATHER_NANOS;
         while (more < wanted) {
@@ -334,6 +340,19 @@ public final class DeliveryWorker implements AutoCloseable {
         return trouble.untilStored(operation, work, scheduler);
     }
 
+    /**
+     * Runs one send while holding one of the {@link Builder#concurrency concurrency} permits: claimed deliveries
+     * wait here for a sender, so a claim can lease a batch ahead and recording a result never holds up a send.
+     */
+    <T> T sending(java.util.concurrent.Callable<T> send) throws Exception {
+        sending.acquireUninterruptibly();
+        try {
+            return send.call();
+        } finally {
+            sending.release();
+        }
+    }
+
     /** This node's breaker for an endpoint, or null when breakers are off. */
     CircuitBreaker breaker(String endpointId) {
         return breakerFactory == null ? null : breakers.computeIfAbsent(endpointId, breakerFactory);
@@ -364,6 +383,7 @@ public final class DeliveryWorker implements AutoCloseable {
         private final List<DeliveryListener> listeners = new ArrayList<>();
         private final List<dev.endure.retry.RetryListener> retryListeners = new ArrayList<>();
         private int concurrency = 8;
+        private Integer claimAhead;
         private Duration pollInterval = Duration.ofMillis(500);
         private CircuitBreakerPolicy breakerPolicy = CircuitBreakerPolicy.builder().name("webhook").consecutiveFailures(5)
                 .openDuration(Duration.ofSeconds(30)).maxOpenDuration(Duration.ofMinutes(10)).build();
@@ -464,6 +484,24 @@ public final class DeliveryWorker implements AutoCloseable {
             }
             this.concurrency = value;
             return this;
+        }
+
+        /**
+         * How many deliveries this node may hold beyond the ones sending: leased and waiting for a free sender, or
+         * sent and waiting for their result to be recorded (default 3 × concurrency, at most 512). Their leases
+         * are renewed like those of sends in flight; a larger value lets one claim lease a bigger batch and lets
+         * results be recorded in bigger groups, while at most {@link #concurrency} requests are ever in flight.
+         */
+        public Builder claimAhead(int value) {
+            if (value < 0 || value > 4096) {
+                throw new IllegalArgumentException("claimAhead must be 0 to 4096 (was " + value + ")");
+            }
+            this.claimAhead = value;
+            return this;
+        }
+
+        int claimAhead() {
+            return claimAhead != null ? claimAhead : Math.min(512, 3 * concurrency);
         }
 
         /** How long an idle worker waits before looking for due deliveries again. */

@@ -46,6 +46,9 @@ final class CellRun implements AutoCloseable {
     private final Path logs;
     private final WebhookSecret secret = WebhookSecret.generate();
     private final List<Process> processes = new ArrayList<>();
+    /** Per worker process, its standard output (answers to STATS) and its round trips counted before the drain. */
+    private final List<BufferedReader> outputs = new ArrayList<>();
+    private final List<long[]> statsBefore = new ArrayList<>();
     private String database;
     private String jdbcUrl;
     private JdbcDeliveryStore store;
@@ -73,6 +76,7 @@ final class CellRun implements AutoCloseable {
         double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
         System.err.printf("  queued %d in %.1f s; starting workers%n", options.messages, fillSeconds);
         long commitsBefore = commits();
+        long databaseCpuBefore = databaseCpuNanos();
         startWorkers();
         long deadline = System.nanoTime() + DRAIN_CAP_NANOS;
         awaitUntil(() -> receiver.distinctMessages() >= options.messages, deadline);
@@ -89,8 +93,15 @@ final class CellRun implements AutoCloseable {
         long satRequests = receiver.requests();
         long satConnections = receiver.connectionsOpened();
         double commitsPerDelivery = database == null ? Double.NaN : (commits() - commitsBefore) / (double) Math.max(1, drained);
-        System.err.printf("  drained %d in %.2f s: %.0f/s (%d connections, %.2f commits per delivery)%n", drained, drainSeconds,
-                saturation, satConnections, commitsPerDelivery);
+        long[] trips = roundTripsSinceStart();
+        long databaseCpu = databaseCpuNanos() - databaseCpuBefore;
+        double tripsPerDelivery = trips == null || trips[3] == 0 ? Double.NaN : (trips[0] + trips[1] + trips[2]) / (double) Math.max(1, drained);
+        System.err.printf(java.util.Locale.ROOT, "  CPU per delivery: workers %.0f µs, PostgreSQL backends %.0f µs%n",
+                trips == null ? Double.NaN : trips[4] / 1e3 / Math.max(1, drained), databaseCpu / 1e3 / Math.max(1, drained));
+        String tripDetail = trips == null ? "–" : String.format(java.util.Locale.ROOT, "%.2f (%.2f statements + %.2f commits; %.2f pool checkouts)",
+                tripsPerDelivery, trips[0] / (double) drained, (trips[1] + trips[2]) / (double) drained, trips[3] / (double) drained);
+        System.err.printf("  drained %d in %.2f s: %.0f/s (%d connections, %.2f commits per delivery, worker round trips per delivery %s)%n",
+                drained, drainSeconds, saturation, satConnections, commitsPerDelivery, tripDetail);
 
         // Fixed offered load: accept time per message, first arrival at the receiver, lateness of the 10 % that fail once.
         receiver.reset();
@@ -138,8 +149,70 @@ final class CellRun implements AutoCloseable {
             }
         }
         List<Long> lateness = new ArrayList<>(receiver.retryLateness().values());
-        return new CellResult(cell.name(), null, fillSeconds, options.messages, drained, saturation, commitsPerDelivery, satConnections, satRequests,
+        return new CellResult(cell.name(), null, fillSeconds, options.messages, drained, saturation, commitsPerDelivery, tripsPerDelivery, satConnections, satRequests,
                 offered, total, latencies, lateness, retries, receiver.connectionsOpened(), receiver.requests());
+    }
+
+    /** The worker processes' round trips since they started (statements, commits, rollbacks, checkouts), null if not counted. */
+    private long[] roundTripsSinceStart() throws java.io.IOException {
+        if (outputs.isEmpty() || statsBefore.contains(null)) {
+            return null;
+        }
+        long[] total = new long[5];
+        for (int i = 0; i < processes.size(); i++) {
+            java.io.OutputStream in = processes.get(i).getOutputStream();
+            in.write("STATS\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            long[] now = null;
+            String line;
+            while ((line = outputs.get(i).readLine()) != null && (now = stats(line)) == null) {
+                // chatter
+            }
+            if (now == null) {
+                return null;
+            }
+            for (int k = 0; k < 5; k++) {
+                total[k] += now[k] - statsBefore.get(i)[k];
+            }
+        }
+        return total;
+    }
+
+    private static long[] stats(String line) {
+        String[] parts = line.split(" ");
+        if (parts.length != 6 || !parts[0].equals("STATS")) {
+            return null;
+        }
+        long[] values = new long[5];
+        for (int k = 0; k < 5; k++) {
+            values[k] = Long.parseLong(parts[k + 1]);
+        }
+        return values;
+    }
+
+    /**
+     * CPU time of the PostgreSQL backends connected to the cell's database so far (Linux {@code /proc}, same machine):
+     * what the database spends on the work, next to what the workers spend.
+     */
+    private long databaseCpuNanos() throws Exception {
+        if (database == null) {
+            return 0;
+        }
+        long ticks = 0;
+        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement();
+                java.sql.ResultSet rows = statement.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                        + " AND pid <> pg_backend_pid()")) {
+            while (rows.next()) {
+                try {
+                    String stat = java.nio.file.Files.readString(Path.of("/proc", rows.getString(1), "stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // the backend ended meanwhile
+                }
+            }
+        }
+        return ticks * 10_000_000L; // USER_HZ = 100
     }
 
     /** Transactions committed in the cell's database so far (PostgreSQL's statistics lag by up to a second). */
@@ -251,9 +324,13 @@ final class CellRun implements AutoCloseable {
         for (Process process : processes) {
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String line;
+            long[] before = null;
             while ((line = out.readLine()) != null && !line.equals("READY")) {
-                // startup chatter
+                long[] stats = stats(line);
+                before = stats != null ? stats : before;
             }
+            outputs.add(out);
+            statsBefore.add(before);
             if (line == null) {
                 throw new IllegalStateException("worker process exited before READY; see " + logs);
             }
