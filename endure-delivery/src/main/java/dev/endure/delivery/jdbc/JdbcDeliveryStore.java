@@ -50,7 +50,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     /** The row lock a send holds on its endpoints: shared where the database has one (see {@link EnqueueSql}). */
     private final String shareLock;
     private final ClaimSql claims;
-    private final CompleteSql completions = new CompleteSql(items -> transaction(connection -> CompleteSql.write(connection, items)));
+    private final CompleteSql completions;
     private final JdbcOperatorWrites operatorWrites;
     private final SecretCipher cipher;
 
@@ -62,7 +62,11 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         this.dataSource = dataSource;
         this.owned = owned;
         this.shareLock = shareLock;
-        this.claims = new ClaimSql(shareLock.equals("FOR SHARE"));
+        boolean postgres = shareLock.equals("FOR SHARE");
+        this.claims = new ClaimSql(postgres);
+        // PostgreSQL records a group in one statement (atomic on its own, so no BEGIN/COMMIT round trips).
+        this.completions = new CompleteSql(postgres ? items -> read(connection -> CompleteSql.writeOne(connection, items))
+                : items -> transaction(connection -> CompleteSql.write(connection, items)));
         this.cipher = cipher;
         this.operatorWrites = new JdbcOperatorWrites(dataSource);
     }
