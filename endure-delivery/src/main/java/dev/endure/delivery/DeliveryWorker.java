@@ -83,6 +83,8 @@ public final class DeliveryWorker implements AutoCloseable {
     /** The endpoints read for the latest claim. */
     private volatile Map<String, Endpoint> claimedEndpoints = Map.of();
     private final Semaphore slots;
+    /** Released by {@link #wake()}: an idle poller claims at once instead of at the end of its poll interval. */
+    private final Semaphore wakeups = new Semaphore(0);
     private final AtomicBoolean running = new AtomicBoolean();
     final AtomicLong listenerFailures = new AtomicLong();
     private final AtomicLong processingFailures = new AtomicLong();
@@ -217,7 +219,7 @@ public final class DeliveryWorker implements AutoCloseable {
                 } catch (RuntimeException failure) {
                     slots.release(free);
                     trouble.claimFailed(failure);
-                    pause(); // try again after the poll interval
+                    TimeUnit.NANOSECONDS.sleep(pollInterval.toNanos()); // try again after the poll interval, woken or not
                     continue;
                 }
                 slots.release(free - claims.size());
@@ -262,8 +264,20 @@ public final class DeliveryWorker implements AutoCloseable {
     }
 
     private void pause() throws InterruptedException {
-        // Only the idle poller waits here; close() interrupts it.
-        TimeUnit.NANOSECONDS.sleep(pollInterval.toNanos());
+        // Only the idle poller waits here; close() interrupts it, wake() ends the wait early.
+        wakeups.tryAcquire(pollInterval.toNanos(), TimeUnit.NANOSECONDS);
+        wakeups.drainPermits();
+    }
+
+    /**
+     * Tells an idle worker that deliveries are due now (a send in this process committed), so it claims at once
+     * rather than after its poll interval. Cheap and safe to call from any thread at any time; workers on other
+     * nodes still find the deliveries at their next poll.
+     */
+    public void wake() {
+        if (wakeups.availablePermits() == 0) {
+            wakeups.release();
+        }
     }
 
     /** Stops the loop, lets in-flight sends finish (up to the policy timeout), and stops the senders. */

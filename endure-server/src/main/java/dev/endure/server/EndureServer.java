@@ -122,7 +122,12 @@ public final class EndureServer implements AutoCloseable {
                 this.worker = null;
             }
             DeliveryWorker local = worker;
-            DeliveryService deliveries = DeliveryService.builder(store).ssrfGuard(guard).clock(clock).statsWindow(Duration.ofHours(24)).build();
+            DeliveryService.Builder serviceBuilder = DeliveryService.builder(store).ssrfGuard(guard).clock(clock)
+                    .statsWindow(Duration.ofHours(24));
+            if (local != null) {
+                serviceBuilder.onEnqueued(local::wake); // sends on this node are claimed at once, not at the next poll
+            }
+            DeliveryService deliveries = serviceBuilder.build();
             ApiContext api = new ApiContext(deliveries, queries, endpointId -> {
                 var state = local == null ? null : local.breakerState(endpointId);
                 return state == null ? null : state.name();
