@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * What one send produced, before any decision: an HTTP status with its Retry-After hint, or an error
- * (no answer). Built by the worker, judged by {@link DeliveryDecider}.
+ * (no answer). Built by the worker, judged by {@link dev.endure.delivery.internal.DeliveryDecider}.
  */
 public record AttemptResult(Integer status, Duration retryAfter, String error, Duration latency, String responseSnippet) {
 

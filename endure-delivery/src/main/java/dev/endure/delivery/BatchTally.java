@@ -1,5 +1,6 @@
 package dev.endure.delivery;
 
+
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;

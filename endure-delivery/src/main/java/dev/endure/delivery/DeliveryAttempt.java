@@ -1,5 +1,13 @@
 package dev.endure.delivery;
 
+import dev.endure.delivery.internal.CoreRetryEvents;
+import dev.endure.delivery.internal.Decision;
+import dev.endure.delivery.internal.DeliveryDecider;
+
+import dev.endure.delivery.spi.Claim;
+import dev.endure.delivery.spi.StaleLeaseException;
+import dev.endure.delivery.spi.Transition;
+
 import dev.endure.Classifier;
 import dev.endure.Verdict;
 import dev.endure.breaker.BreakerGuard;

@@ -29,7 +29,6 @@ public final class DeliveryPolicy {
     private final Duration maxDuration;
     private final int maxAttempts;
     private final Duration timeout;
-    private final Duration lease;
     private final Duration maxRetryAfter;
     private final boolean clampRetryAfter;
     private final Set<Integer> throttleStatuses;
@@ -44,7 +43,6 @@ public final class DeliveryPolicy {
         this.maxDuration = b.maxDuration;
         this.maxAttempts = b.maxAttempts;
         this.timeout = b.timeout;
-        this.lease = b.lease;
         this.maxRetryAfter = b.maxRetryAfter;
         this.clampRetryAfter = b.clampRetryAfter;
         this.throttleStatuses = Set.copyOf(b.throttleStatuses);
@@ -78,7 +76,6 @@ public final class DeliveryPolicy {
         b.maxDuration = maxDuration;
         b.maxAttempts = maxAttempts;
         b.timeout = timeout;
-        b.lease = lease;
         b.maxRetryAfter = maxRetryAfter;
         b.clampRetryAfter = clampRetryAfter;
         b.throttleStatuses = new TreeSet<>(throttleStatuses);
@@ -93,7 +90,7 @@ public final class DeliveryPolicy {
      * calls it before accepting an endpoint and the worker before each send, so whatever the API
      * accepts the worker can run.
      *
-     * @throws InvalidPolicyException naming the override at fault, e.g. a {@code maxInterval} below the
+     * @throws InvalidPolicyException naming the override at fault, e.g. a {@code cap} below the
      *     initial interval
      */
     public DeliveryPolicy forEndpoint(EndpointPolicy overrides) {
@@ -101,22 +98,22 @@ public final class DeliveryPolicy {
             return this;
         }
         Builder b = toBuilder();
-        if (overrides.initialInterval() != null || overrides.multiplier() != null || overrides.maxInterval() != null) {
-            Duration initial = overrides.initialInterval() != null ? overrides.initialInterval() : backoff.initial();
+        if (overrides.initial() != null || overrides.multiplier() != null || overrides.cap() != null) {
+            Duration initial = overrides.initial() != null ? overrides.initial() : backoff.initial();
             double multiplier = overrides.multiplier() != null ? overrides.multiplier() : backoff.multiplier();
-            Duration cap = overrides.maxInterval() != null ? overrides.maxInterval() : backoff.cap().orElse(null);
-            positive("initialInterval", initial);
+            Duration cap = overrides.cap() != null ? overrides.cap() : backoff.cap().orElse(null);
+            positive("initial", initial);
             if (cap != null) {
-                positive("maxInterval", cap);
+                positive("cap", cap);
             }
             if (!Double.isFinite(multiplier) || multiplier < 1.0) {
                 throw new InvalidPolicyException("multiplier", "must be a finite number of at least 1 (was " + multiplier + ")");
             }
             if (cap != null && cap.compareTo(initial) < 0) {
-                throw overrides.maxInterval() != null
-                        ? new InvalidPolicyException("maxInterval", "must not be below the initial interval (" + describe(initial)
+                throw overrides.cap() != null
+                        ? new InvalidPolicyException("cap", "must not be below initial (" + describe(initial)
                                 + ") (was " + describe(cap) + ")")
-                        : new InvalidPolicyException("initialInterval", "must not be above the maximum interval (" + describe(cap)
+                        : new InvalidPolicyException("initial", "must not be above cap (" + describe(cap)
                                 + ") (was " + describe(initial) + ")");
             }
             Duration floor = backoff.floor().compareTo(initial) > 0 ? initial : backoff.floor();
@@ -135,9 +132,6 @@ public final class DeliveryPolicy {
         if (overrides.timeout() != null) {
             positive("timeout", overrides.timeout());
             b.timeout(overrides.timeout());
-            if (lease.compareTo(overrides.timeout().multipliedBy(2)) < 0) {
-                b.lease(overrides.timeout().multipliedBy(2));
-            }
         }
         return b.build();
     }
@@ -145,14 +139,6 @@ public final class DeliveryPolicy {
     private static void positive(String name, Duration value) {
         if (value.isNegative() || value.isZero()) {
             throw new InvalidPolicyException(name, "must be positive (was " + value + ")");
-        }
-    }
-
-    private static String twice(Duration value) {
-        try {
-            return describe(value.multipliedBy(2));
-        } catch (ArithmeticException tooLong) {
-            return "2 × " + value;
         }
     }
 
@@ -180,11 +166,6 @@ public final class DeliveryPolicy {
     /** The whole HTTP exchange's time limit. */
     public Duration timeout() {
         return timeout;
-    }
-
-    /** How long a claim is leased; at least twice the timeout, so a live worker never loses its lease. */
-    public Duration lease() {
-        return lease;
     }
 
     /** The longest Retry-After waited for; see {@link Builder#maxRetryAfter}. */
@@ -235,7 +216,6 @@ public final class DeliveryPolicy {
         private Duration maxDuration = Duration.ofHours(10);
         private int maxAttempts = 20;
         private Duration timeout = Duration.ofSeconds(30);
-        private Duration lease = Duration.ofMinutes(2);
         private Duration maxRetryAfter = Duration.ofMinutes(60);
         private boolean clampRetryAfter;
         private Set<Integer> throttleStatuses = new TreeSet<>(Set.of(408, 429, 503));
@@ -263,11 +243,6 @@ public final class DeliveryPolicy {
 
         public Builder timeout(Duration value) {
             this.timeout = Objects.requireNonNull(value, "timeout");
-            return this;
-        }
-
-        public Builder lease(Duration value) {
-            this.lease = Objects.requireNonNull(value, "lease");
             return this;
         }
 
@@ -316,10 +291,6 @@ public final class DeliveryPolicy {
             positive("maxDuration", maxDuration);
             positive("timeout", timeout);
             positive("maxRetryAfter", maxRetryAfter);
-            if (lease.dividedBy(2).compareTo(timeout) < 0) {
-                throw new InvalidPolicyException("lease", "must be at least twice the timeout (" + twice(timeout)
-                        + "), so a worker still sending never loses its claim (was " + describe(lease) + ")");
-            }
             for (Integer status : disableStatuses) {
                 if (status < 100 || status > 599 || (status >= 200 && status < 300)) {
                     throw new InvalidPolicyException("disableStatuses", "must be non-2xx HTTP statuses (was " + status + ")");

@@ -1,5 +1,7 @@
 package dev.endure.delivery;
 
+import dev.endure.delivery.spi.DeliveryStore;
+
 import dev.endure.Clock;
 import dev.endure.delivery.signing.WebhookSecret;
 import dev.endure.delivery.ssrf.SsrfGuard;

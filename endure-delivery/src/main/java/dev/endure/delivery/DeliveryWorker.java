@@ -1,5 +1,8 @@
 package dev.endure.delivery;
 
+import dev.endure.delivery.spi.Claim;
+import dev.endure.delivery.spi.DeliveryStore;
+
 import dev.endure.Clock;
 import dev.endure.Scheduler;
 import dev.endure.breaker.BreakerState;

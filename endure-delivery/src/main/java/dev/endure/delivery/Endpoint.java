@@ -1,5 +1,7 @@
 package dev.endure.delivery;
 
+import dev.endure.delivery.internal.Ids;
+
 import dev.endure.delivery.signing.SigningKeys;
 import dev.endure.delivery.signing.WebhookSecret;
 import java.net.URI;

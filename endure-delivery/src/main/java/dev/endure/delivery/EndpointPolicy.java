@@ -9,34 +9,34 @@ import java.time.Duration;
  * EndpointPolicy.NONE.withMaxAttempts(5).withTimeout(Duration.ofSeconds(5))
  * }</pre>
  */
-public record EndpointPolicy(Duration initialInterval, Double multiplier, Duration maxInterval, Duration maxDuration,
+public record EndpointPolicy(Duration initial, Double multiplier, Duration cap, Duration maxDuration,
         Integer maxAttempts, Duration timeout) {
 
     /** No overrides. */
     public static final EndpointPolicy NONE = new EndpointPolicy(null, null, null, null, null, null);
 
-    public EndpointPolicy withInitialInterval(Duration value) {
-        return new EndpointPolicy(value, multiplier, maxInterval, maxDuration, maxAttempts, timeout);
+    public EndpointPolicy withInitial(Duration value) {
+        return new EndpointPolicy(value, multiplier, cap, maxDuration, maxAttempts, timeout);
     }
 
     public EndpointPolicy withMultiplier(double value) {
-        return new EndpointPolicy(initialInterval, value, maxInterval, maxDuration, maxAttempts, timeout);
+        return new EndpointPolicy(initial, value, cap, maxDuration, maxAttempts, timeout);
     }
 
-    public EndpointPolicy withMaxInterval(Duration value) {
-        return new EndpointPolicy(initialInterval, multiplier, value, maxDuration, maxAttempts, timeout);
+    public EndpointPolicy withCap(Duration value) {
+        return new EndpointPolicy(initial, multiplier, value, maxDuration, maxAttempts, timeout);
     }
 
     public EndpointPolicy withMaxDuration(Duration value) {
-        return new EndpointPolicy(initialInterval, multiplier, maxInterval, value, maxAttempts, timeout);
+        return new EndpointPolicy(initial, multiplier, cap, value, maxAttempts, timeout);
     }
 
     public EndpointPolicy withMaxAttempts(int value) {
-        return new EndpointPolicy(initialInterval, multiplier, maxInterval, maxDuration, value, timeout);
+        return new EndpointPolicy(initial, multiplier, cap, maxDuration, value, timeout);
     }
 
     public EndpointPolicy withTimeout(Duration value) {
-        return new EndpointPolicy(initialInterval, multiplier, maxInterval, maxDuration, maxAttempts, value);
+        return new EndpointPolicy(initial, multiplier, cap, maxDuration, maxAttempts, value);
     }
 
     public boolean isEmpty() {

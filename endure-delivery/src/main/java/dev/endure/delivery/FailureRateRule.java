@@ -51,6 +51,14 @@ public record FailureRateRule(double threshold, Duration window, long minAttempt
                 window != null && window.compareTo(DEFAULT_MIN_FAILURE_SPAN) < 0 ? window : DEFAULT_MIN_FAILURE_SPAN);
     }
 
+    /**
+     * A rule from the four numbers of endure-config's {@code disableTarget} section (a failure-rate fraction,
+     * the window, minimum attempts in all and in the window), with the default minimum span of failures.
+     */
+    public static FailureRateRule of(double failureRate, Duration window, long minAttempts, long minAttemptsInWindow) {
+        return new FailureRateRule(failureRate, window, minAttempts, minAttemptsInWindow);
+    }
+
     /** This rule with another minimum span of failures ({@code Duration.ZERO} for counts alone). */
     public FailureRateRule withMinFailureSpan(Duration span) {
         return new FailureRateRule(threshold, window, minAttempts, minAttemptsInWindow, span);

@@ -1,5 +1,7 @@
 package dev.endure.delivery;
 
+import dev.endure.delivery.internal.Ids;
+
 import java.util.Objects;
 
 /**

@@ -1,5 +1,6 @@
 package dev.endure.delivery;
 
+
 import dev.endure.Clock;
 import dev.endure.Scheduler;
 import dev.endure.delivery.internal.TroubleState;

@@ -1,5 +1,9 @@
 package dev.endure.delivery;
 
+import dev.endure.delivery.AttemptResult;
+import dev.endure.delivery.internal.Decision;
+import dev.endure.delivery.internal.DeliveryDecider;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -142,14 +146,14 @@ class DeliveryDeciderTest {
 
     @Test
     void endpointOverridesReplaceOnlyWhatTheyName() {
-        DeliveryPolicy custom = seed.forEndpoint(EndpointPolicy.NONE.withMaxAttempts(3).withInitialInterval(Duration.ofSeconds(10))
-                .withMaxInterval(Duration.ofMinutes(5)).withTimeout(Duration.ofSeconds(90)));
+        DeliveryPolicy custom = seed.forEndpoint(EndpointPolicy.NONE.withMaxAttempts(3).withInitial(Duration.ofSeconds(10))
+                .withCap(Duration.ofMinutes(5)).withTimeout(Duration.ofSeconds(90)));
         assertThat(custom.maxAttempts()).isEqualTo(3);
         assertThat(custom.maxDuration()).isEqualTo(Duration.ofHours(10));
         assertThat(custom.backoff().initial()).isEqualTo(Duration.ofSeconds(10));
         assertThat(custom.backoff().cap()).contains(Duration.ofMinutes(5));
         assertThat(custom.backoff().jitter()).isEqualTo(seed.backoff().jitter());
-        assertThat(custom.lease()).isEqualTo(Duration.ofMinutes(3)); // stretched to twice the longer timeout
+        assertThat(custom.timeout()).isEqualTo(Duration.ofSeconds(90));
         assertThat(seed.forEndpoint(EndpointPolicy.NONE)).isSameAs(seed);
     }
 
@@ -157,8 +161,8 @@ class DeliveryDeciderTest {
     void validationNamesTheField() {
         assertThatThrownBy(() -> DeliveryPolicy.builder().maxAttempts(0).build())
                 .hasMessage("maxAttempts must be at least 1 (was 0)");
-        assertThatThrownBy(() -> DeliveryPolicy.builder().timeout(Duration.ofMinutes(2)).build())
-                .hasMessage("lease must be at least twice the timeout (4 min), so a worker still sending never loses its claim (was 2 min)");
+        assertThatThrownBy(() -> DeliveryPolicy.builder().timeout(Duration.ofSeconds(-1)).build())
+                .hasMessage("timeout must be positive (was PT-1S)");
         assertThatThrownBy(() -> DeliveryPolicy.builder().disableStatuses(Set.of(200)).build())
                 .hasMessage("disableStatuses must be non-2xx HTTP statuses (was 200)");
     }

@@ -1,5 +1,7 @@
 package dev.endure.delivery;
 
+import dev.endure.delivery.AttemptResult;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

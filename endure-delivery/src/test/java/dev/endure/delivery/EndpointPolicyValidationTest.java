@@ -23,12 +23,12 @@ class EndpointPolicyValidationTest {
 
     @Test
     void aMaximumIntervalBelowTheInitialIntervalNamesMaxInterval() {
-        refused(EndpointPolicy.NONE.withMaxInterval(Duration.ofMinutes(1)), "maxInterval", "initial interval (2 min)");
+        refused(EndpointPolicy.NONE.withCap(Duration.ofMinutes(1)), "cap", "must not be below initial (2 min)");
     }
 
     @Test
     void anInitialIntervalAboveTheMaximumNamesInitialInterval() {
-        refused(EndpointPolicy.NONE.withInitialInterval(Duration.ofHours(2)), "initialInterval", "maximum interval (1 h)");
+        refused(EndpointPolicy.NONE.withInitial(Duration.ofHours(2)), "initial", "must not be above cap (1 h)");
     }
 
     @Test
@@ -38,16 +38,17 @@ class EndpointPolicyValidationTest {
         refused(EndpointPolicy.NONE.withMultiplier(Double.NaN), "multiplier", "finite");
         refused(EndpointPolicy.NONE.withMaxDuration(Duration.ZERO), "maxDuration", "positive");
         refused(EndpointPolicy.NONE.withTimeout(Duration.ofSeconds(-1)), "timeout", "positive");
-        refused(EndpointPolicy.NONE.withInitialInterval(Duration.ZERO), "initialInterval", "positive");
+        refused(EndpointPolicy.NONE.withInitial(Duration.ZERO), "initial", "positive");
     }
 
     @Test
     void consistentOverridesRun() {
-        DeliveryPolicy fast = seed.forEndpoint(EndpointPolicy.NONE.withInitialInterval(Duration.ofSeconds(1)).withMaxInterval(Duration.ofSeconds(30)));
+        DeliveryPolicy fast = seed.forEndpoint(EndpointPolicy.NONE.withInitial(Duration.ofSeconds(1)).withCap(Duration.ofSeconds(30)));
         assertThat(fast.backoff().initial()).isEqualTo(Duration.ofSeconds(1));
         assertThat(fast.backoff().cap()).contains(Duration.ofSeconds(30));
         DeliveryPolicy slow = seed.forEndpoint(EndpointPolicy.NONE.withTimeout(Duration.ofMinutes(10)));
-        assertThat(slow.lease()).isEqualTo(Duration.ofMinutes(20));
+        // A timeout longer than the worker's lease is fine: the lease heartbeat renews the claim while it runs.
+        assertThat(slow.timeout()).isEqualTo(Duration.ofMinutes(10));
     }
 
     @Test
@@ -55,8 +56,8 @@ class EndpointPolicyValidationTest {
         assertThatThrownBy(() -> DeliveryPolicy.builder().maxAttempts(0).build())
                 .isInstanceOf(InvalidPolicyException.class)
                 .satisfies(e -> assertThat(((InvalidPolicyException) e).field()).isEqualTo("maxAttempts"));
-        assertThatThrownBy(() -> DeliveryPolicy.builder().timeout(Duration.ofMinutes(2)).build())
+        assertThatThrownBy(() -> DeliveryPolicy.builder().timeout(Duration.ZERO).build())
                 .isInstanceOf(InvalidPolicyException.class)
-                .satisfies(e -> assertThat(((InvalidPolicyException) e).field()).isEqualTo("lease"));
+                .satisfies(e -> assertThat(((InvalidPolicyException) e).field()).isEqualTo("timeout"));
     }
 }

@@ -6,7 +6,7 @@ import dev.endure.Clock;
 import dev.endure.delivery.DeliveryListener;
 import dev.endure.delivery.DeliveryPolicy;
 import dev.endure.delivery.DeliveryService;
-import dev.endure.delivery.DeliveryStore;
+import dev.endure.delivery.spi.DeliveryStore;
 import dev.endure.delivery.DeliveryWorker;
 import dev.endure.delivery.crypto.SecretCipher;
 import dev.endure.delivery.retention.MessageRetention;

@@ -66,7 +66,7 @@ class ChaosSuiteTest {
             String yaml = ServerProcess.config(keys.admin, "store: { url: '" + postgres.url() + "', user: postgres, poolSize: 8 }\nsecret: { key: '"
                     + dev.endure.delivery.crypto.SecretCipher.newKeyText() + "' }",
                     String.join("\n", "worker: { concurrency: 8, pollInterval: 100ms, lease: " + LEASE + " }",
-                            "policy: { initialInterval: 200ms, maxInterval: 2s, floor: 100ms, maxDuration: 30m, maxAttempts: 200,"
+                            "policy: { initial: 200ms, cap: 2s, floor: 100ms, maxDuration: 30m, maxAttempts: 200,"
                                     + " timeout: 2s, minFailureSpan: 24h }"));
             List<CompletableFuture<ServerProcess>> starting = new ArrayList<>();
             for (int i = 0; i < 3; i++) {

@@ -84,7 +84,7 @@ class HostileApiFuzzTest {
         api = new ApiClient(server.baseUrl(), KEYS.admin);
         raw = new RawHttp(server.port());
         assertThat(api.post("/api/endpoints", "{\"id\":\"" + HostileRequests.PROTECTED_ENDPOINT + "\",\"url\":\"" + receiver.url("/fuzz")
-                + "\",\"policy\":{\"initialInterval\":\"100ms\",\"maxInterval\":\"1s\"}}").status()).isEqualTo(201);
+                + "\",\"policy\":{\"initial\":\"100ms\",\"cap\":\"1s\"}}").status()).isEqualTo(201);
         assertThat(api.post("/api/endpoints", "{\"id\":\"ep_sacrificial\",\"url\":\"http://127.0.0.1:1/refused\"}").status()).isEqualTo(201);
         // Messages accepted before the fuzz, with the spellings a re-serialiser would change.
         for (String payload : List.of("{\"big\":1e400}", "{\"precise\":12345678901234567.89}", "[1E-400, -0, 0.10]", "{ \"spaced\" :\n\t true }",

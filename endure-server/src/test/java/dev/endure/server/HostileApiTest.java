@@ -73,17 +73,24 @@ class HostileApiTest {
     @Test
     void refusesEndpointPoliciesTheWorkerCouldNotRun() {
         int before = endpointCount();
-        assertRefused(api.post("/api/endpoints", "{\"url\":\"" + receiver.url("/a") + "\",\"policy\":{\"maxInterval\":\"1m\"}}"),
-                "policy.maxInterval");
-        assertRefused(api.post("/api/endpoints", "{\"url\":\"" + receiver.url("/a") + "\",\"policy\":{\"initialInterval\":\"2h\"}}"),
-                "policy.initialInterval");
-        assertRefused(api.send("PATCH", "/api/endpoints/ep_ok", "{\"policy\":{\"maxInterval\":\"1m\"}}"), "policy.maxInterval");
-        assertRefused(api.send("PATCH", "/api/endpoints/ep_ok", "{\"policy\":{\"initialInterval\":\"2h\"}}"), "policy.initialInterval");
+        assertRefused(api.post("/api/endpoints", "{\"url\":\"" + receiver.url("/a") + "\",\"policy\":{\"cap\":\"1m\"}}"),
+                "policy.cap");
+        assertRefused(api.post("/api/endpoints", "{\"url\":\"" + receiver.url("/a") + "\",\"policy\":{\"initial\":\"2h\"}}"),
+                "policy.initial");
+        assertRefused(api.send("PATCH", "/api/endpoints/ep_ok", "{\"policy\":{\"cap\":\"1m\"}}"), "policy.cap");
+        assertRefused(api.send("PATCH", "/api/endpoints/ep_ok", "{\"policy\":{\"initial\":\"2h\"}}"), "policy.initial");
         assertThat(endpointCount()).isEqualTo(before);
         assertThat(api.get("/api/endpoints/ep_ok").json().path("policy").size()).isZero();
         // A consistent override is still fine.
         assertThat(api.post("/api/endpoints", "{\"id\":\"ep_fast\",\"url\":\"" + receiver.url("/fast")
-                + "\",\"policy\":{\"initialInterval\":\"1s\",\"maxInterval\":\"30s\"}}").status()).isEqualTo(201);
+                + "\",\"policy\":{\"initial\":\"1s\",\"cap\":\"30s\"}}").status()).isEqualTo(201);
+    }
+
+    @Test
+    void pointsAPolicyFieldSpeltTheOldWayAtItsGlossaryName() {
+        ApiClient.Answer old = api.post("/api/endpoints", "{\"url\":\"" + receiver.url("/a") + "\",\"policy\":{\"maxInterval\":\"1m\"}}");
+        assertRefused(old, "policy.maxInterval");
+        assertThat(old.text()).contains("did you mean 'cap'");
     }
 
     // Defect 2: a port above 65535 was accepted and looped in the worker forever.

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.endure.delivery.Attempt;
 import dev.endure.delivery.AttemptOutcome;
-import dev.endure.delivery.Claim;
+import dev.endure.delivery.spi.Claim;
 import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.NewMessage;
-import dev.endure.delivery.Transition;
+import dev.endure.delivery.spi.Transition;
 import dev.endure.delivery.crypto.SecretCipher;
 import dev.endure.server.config.ConfigKey;
 import dev.endure.server.config.ServerConfig;

@@ -36,7 +36,7 @@ final class BenchWork {
 
     static DeliveryPolicy policy() {
         return DeliveryPolicy.builder().backoff(Backoff.fixed(Duration.ofSeconds(1))).maxAttempts(5).timeout(Duration.ofSeconds(10))
-                .lease(Duration.ofSeconds(30)).failureRate(FailureRateRule.NEVER).build();
+                .failureRate(FailureRateRule.NEVER).build();
     }
 
     static SsrfGuard guard() {

@@ -2,6 +2,7 @@ package dev.endure.config.internal;
 
 import java.util.Collection;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -11,10 +12,28 @@ import java.util.Optional;
  */
 public final class Suggestions {
 
+    /**
+     * Names that one vocabulary replaced (README's glossary): a key spelt the old way is pointed at its new
+     * name even though the two are far apart by edit distance.
+     */
+    private static final Map<String, String> RENAMED = Map.of(
+            "initialInterval", "initial",
+            "maxInterval", "cap",
+            "deadline", "maxDuration",
+            "retryAfterCap", "maxRetryAfter");
+
     private Suggestions() {}
 
-    /** The closest candidate, if one is close enough to be a plausible typo. */
+    /**
+     * The closest candidate, if one is close enough to be a plausible typo, or the new name of a renamed key
+     * ({@code policy.maxInterval} finds {@code policy.cap}).
+     */
     public static Optional<String> closest(String typed, Collection<String> candidates) {
+        int dot = typed.lastIndexOf('.');
+        String renamed = RENAMED.get(typed.substring(dot + 1));
+        if (renamed != null && candidates.contains(typed.substring(0, dot + 1) + renamed)) {
+            return Optional.of(typed.substring(0, dot + 1) + renamed);
+        }
         String wanted = normalise(typed);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;

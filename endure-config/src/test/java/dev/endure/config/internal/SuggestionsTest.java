@@ -19,6 +19,16 @@ class SuggestionsTest {
     }
 
     @Test
+    void pointsAFormerNameAtItsNewName() {
+        assertThat(Suggestions.closest("maxInterval", List.of("initial", "multiplier", "cap"))).contains("cap");
+        assertThat(Suggestions.closest("policy.initialInterval", List.of("policy.initial", "policy.cap")))
+                .contains("policy.initial");
+        assertThat(Suggestions.closest("deadline", KEYS)).contains("maxDuration");
+        assertThat(Suggestions.closest("retryAfterCap", KEYS)).contains("maxRetryAfter");
+        assertThat(Suggestions.closest("maxInterval", KEYS)).isEmpty();
+    }
+
+    @Test
     void suggestsNothingForUnrelatedWords() {
         assertThat(Suggestions.closest("colour", KEYS)).isEmpty();
         assertThat(Suggestions.closest("x", KEYS)).isEmpty();

@@ -1,7 +1,7 @@
 package dev.endure.delivery.internal;
 
 import dev.endure.Clock;
-import dev.endure.delivery.DeliveryStore;
+import dev.endure.delivery.spi.DeliveryStore;
 import dev.endure.delivery.Endpoint;
 import java.time.Duration;
 import java.util.HashMap;

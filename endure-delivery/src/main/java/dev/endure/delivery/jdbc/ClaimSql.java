@@ -1,7 +1,7 @@
 package dev.endure.delivery.jdbc;
 
-import dev.endure.delivery.Claim;
-import dev.endure.delivery.DeliveryStore.ClaimAdmission;
+import dev.endure.delivery.spi.Claim;
+import dev.endure.delivery.spi.DeliveryStore.ClaimAdmission;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

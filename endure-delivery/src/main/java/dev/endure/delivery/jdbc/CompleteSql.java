@@ -1,9 +1,9 @@
 package dev.endure.delivery.jdbc;
 
 import dev.endure.delivery.Attempt;
-import dev.endure.delivery.Claim;
-import dev.endure.delivery.StaleLeaseException;
-import dev.endure.delivery.Transition;
+import dev.endure.delivery.spi.Claim;
+import dev.endure.delivery.spi.StaleLeaseException;
+import dev.endure.delivery.spi.Transition;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

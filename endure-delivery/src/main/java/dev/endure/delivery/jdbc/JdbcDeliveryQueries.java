@@ -2,7 +2,7 @@ package dev.endure.delivery.jdbc;
 
 import dev.endure.delivery.Delivery;
 import dev.endure.delivery.DeliveryPage;
-import dev.endure.delivery.DeliveryQueries;
+import dev.endure.delivery.spi.DeliveryQueries;
 import dev.endure.delivery.DeliveryQuery;
 import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.StoredMessage;

@@ -2,16 +2,16 @@ package dev.endure.delivery.jdbc;
 
 import dev.endure.delivery.Attempt;
 import dev.endure.delivery.AttemptOutcome;
-import dev.endure.delivery.Claim;
+import dev.endure.delivery.spi.Claim;
 import dev.endure.delivery.Delivery;
 import dev.endure.delivery.DeliveryState;
-import dev.endure.delivery.DeliveryStore;
+import dev.endure.delivery.spi.DeliveryStore;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EndpointAttemptStats;
 import dev.endure.delivery.EndpointPolicy;
 import dev.endure.delivery.EnqueueResult;
 import dev.endure.delivery.NewMessage;
-import dev.endure.delivery.Transition;
+import dev.endure.delivery.spi.Transition;
 import dev.endure.delivery.crypto.SecretCipher;
 import dev.endure.delivery.retention.MessageRetention;
 import java.net.URI;
@@ -516,13 +516,13 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     }
 
     private static void setPolicy(PreparedStatement statement, int first, EndpointPolicy policy) throws SQLException {
-        setMillis(statement, first, policy.initialInterval());
+        setMillis(statement, first, policy.initial());
         if (policy.multiplier() == null) {
             statement.setNull(first + 1, java.sql.Types.DOUBLE);
         } else {
             statement.setDouble(first + 1, policy.multiplier());
         }
-        setMillis(statement, first + 2, policy.maxInterval());
+        setMillis(statement, first + 2, policy.cap());
         setMillis(statement, first + 3, policy.maxDuration());
         if (policy.maxAttempts() == null) {
             statement.setNull(first + 4, java.sql.Types.INTEGER);

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.endure.delivery.Attempt;
 import dev.endure.delivery.AttemptOutcome;
-import dev.endure.delivery.Claim;
-import dev.endure.delivery.StaleLeaseException;
-import dev.endure.delivery.Transition;
+import dev.endure.delivery.spi.Claim;
+import dev.endure.delivery.spi.StaleLeaseException;
+import dev.endure.delivery.spi.Transition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

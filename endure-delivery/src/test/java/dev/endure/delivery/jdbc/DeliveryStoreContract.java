@@ -5,16 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.endure.delivery.Attempt;
 import dev.endure.delivery.AttemptOutcome;
-import dev.endure.delivery.Claim;
+import dev.endure.delivery.spi.Claim;
 import dev.endure.delivery.DeliveryState;
-import dev.endure.delivery.DeliveryStore;
-import dev.endure.delivery.DeliveryStore.ClaimAdmission;
+import dev.endure.delivery.spi.DeliveryStore;
+import dev.endure.delivery.spi.DeliveryStore.ClaimAdmission;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EndpointPolicy;
 import dev.endure.delivery.EnqueueResult;
 import dev.endure.delivery.NewMessage;
-import dev.endure.delivery.StaleLeaseException;
-import dev.endure.delivery.Transition;
+import dev.endure.delivery.spi.StaleLeaseException;
+import dev.endure.delivery.spi.Transition;
 import dev.endure.delivery.signing.SigningKeys;
 import dev.endure.delivery.signing.WebhookSecret;
 import java.net.URI;
@@ -86,7 +86,7 @@ abstract class DeliveryStoreContract {
     @Test
     void deletesAnEndpointWithItsDeliveriesButNotWhileOneIsInFlight() {
         store.enqueue(NewMessage.of("e", "{}"), List.of("ep_a"), now);
-        List<dev.endure.delivery.Claim> claims = store.claim("worker-1", 10, LEASE, now, DeliveryStore.ClaimAdmission.all());
+        List<dev.endure.delivery.spi.Claim> claims = store.claim("worker-1", 10, LEASE, now, DeliveryStore.ClaimAdmission.all());
         assertThat(claims).hasSize(1);
         assertThatThrownBy(() -> store.deleteEndpoint("ep_a", now)).isInstanceOf(IllegalStateException.class).hasMessageContaining("in flight");
         assertThat(store.releaseLeases("worker-1", now)).isEqualTo(1);

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.endure.delivery.Attempt;
 import dev.endure.delivery.AttemptOutcome;
-import dev.endure.delivery.Claim;
+import dev.endure.delivery.spi.Claim;
 import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.StoreDatabases;
-import dev.endure.delivery.StaleLeaseException;
-import dev.endure.delivery.Transition;
+import dev.endure.delivery.spi.StaleLeaseException;
+import dev.endure.delivery.spi.Transition;
 import dev.endure.delivery.jdbc.JdbcDeliveryQueries;
 import dev.endure.delivery.jdbc.JdbcDeliveryStore;
 import dev.endure.delivery.signing.WebhookSecret;

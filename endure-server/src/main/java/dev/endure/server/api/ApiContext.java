@@ -1,7 +1,7 @@
 package dev.endure.server.api;
 
 import dev.endure.delivery.DeliveryPolicy;
-import dev.endure.delivery.DeliveryQueries;
+import dev.endure.delivery.spi.DeliveryQueries;
 import dev.endure.delivery.DeliveryService;
 import dev.endure.server.metrics.QueueHistory;
 import java.util.function.Function;

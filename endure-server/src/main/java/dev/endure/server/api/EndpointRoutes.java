@@ -201,16 +201,16 @@ final class EndpointRoutes {
             Boolean ordered = body.optionalBoolean("ordered").orElse(null);
             EndpointPolicy policy = body.optionalObject("policy").map(p -> {
                 EndpointPolicy value = EndpointPolicy.NONE;
-                Duration initial = p.optionalDuration("initialInterval", Duration.ofMillis(1), Duration.ofDays(1)).orElse(null);
+                Duration initial = p.optionalDuration("initial", Duration.ofMillis(1), Duration.ofDays(1)).orElse(null);
                 Double multiplier = p.optionalNumber("multiplier", 1.0, 10.0).orElse(null);
-                Duration maxInterval = p.optionalDuration("maxInterval", Duration.ofMillis(1), Duration.ofDays(1)).orElse(null);
+                Duration cap = p.optionalDuration("cap", Duration.ofMillis(1), Duration.ofDays(1)).orElse(null);
                 Duration maxDuration = p.optionalDuration("maxDuration", Duration.ofMillis(1), Duration.ofDays(30)).orElse(null);
                 Integer maxAttempts = p.optionalInt("maxAttempts", 1, 1000).orElse(null);
                 Duration timeout = p.optionalDuration("timeout", Duration.ofMillis(1), Duration.ofMinutes(10)).orElse(null);
                 p.finishNested();
-                value = initial == null ? value : value.withInitialInterval(initial);
+                value = initial == null ? value : value.withInitial(initial);
                 value = multiplier == null ? value : value.withMultiplier(multiplier);
-                value = maxInterval == null ? value : value.withMaxInterval(maxInterval);
+                value = cap == null ? value : value.withCap(cap);
                 value = maxDuration == null ? value : value.withMaxDuration(maxDuration);
                 value = maxAttempts == null ? value : value.withMaxAttempts(maxAttempts);
                 return timeout == null ? value : value.withTimeout(timeout);

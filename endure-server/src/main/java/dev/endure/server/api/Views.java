@@ -52,11 +52,11 @@ final class Views {
 
     static ObjectNode policy(EndpointPolicy policy) {
         ObjectNode json = Json.object();
-        putDuration(json, "initialInterval", policy.initialInterval());
+        putDuration(json, "initial", policy.initial());
         if (policy.multiplier() != null) {
             json.put("multiplier", policy.multiplier());
         }
-        putDuration(json, "maxInterval", policy.maxInterval());
+        putDuration(json, "cap", policy.cap());
         putDuration(json, "maxDuration", policy.maxDuration());
         if (policy.maxAttempts() != null) {
             json.put("maxAttempts", policy.maxAttempts());

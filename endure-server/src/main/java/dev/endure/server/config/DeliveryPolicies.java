@@ -9,7 +9,7 @@ public final class DeliveryPolicies {
 
     private DeliveryPolicies() {}
 
-    /** @throws ConfigException naming the keys when the combination is invalid (e.g. a lease shorter than twice the timeout) */
+    /** @throws ConfigException naming the keys when the combination is invalid (e.g. a cap below the initial delay) */
     public static DeliveryPolicy from(ServerConfig config) {
         List<ConfigError> problems = ServerConfigChecks.problems(config);
         if (!problems.isEmpty()) {

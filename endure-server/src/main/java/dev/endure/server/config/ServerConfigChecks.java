@@ -46,8 +46,8 @@ final class ServerConfigChecks {
 
     /** The worker's policy from the {@code policy.*} settings ({@code worker.lease} is the worker's own, renewed by its heartbeat). */
     static DeliveryPolicy policy(ServerConfig config) {
-        Backoff backoff = Backoff.exponential(config.duration(ConfigKey.POLICY_INITIAL_INTERVAL), config.number(ConfigKey.POLICY_MULTIPLIER))
-                .withCap(config.duration(ConfigKey.POLICY_MAX_INTERVAL))
+        Backoff backoff = Backoff.exponential(config.duration(ConfigKey.POLICY_INITIAL), config.number(ConfigKey.POLICY_MULTIPLIER))
+                .withCap(config.duration(ConfigKey.POLICY_CAP))
                 .withJitter(Jitter.proportional(config.number(ConfigKey.POLICY_JITTER)))
                 .withFloor(config.duration(ConfigKey.POLICY_FLOOR));
         return DeliveryPolicy.builder()
@@ -61,16 +61,16 @@ final class ServerConfigChecks {
     }
 
     private static java.util.Optional<ConfigError> policyProblem(ServerConfig config) {
-        Duration initial = config.duration(ConfigKey.POLICY_INITIAL_INTERVAL);
-        Duration cap = config.duration(ConfigKey.POLICY_MAX_INTERVAL);
+        Duration initial = config.duration(ConfigKey.POLICY_INITIAL);
+        Duration cap = config.duration(ConfigKey.POLICY_CAP);
         Duration floor = config.duration(ConfigKey.POLICY_FLOOR);
         if (cap.compareTo(initial) < 0) {
-            return java.util.Optional.of(problem(ConfigKey.POLICY_MAX_INTERVAL, DurationText.format(cap),
-                    "must not be below policy.initialInterval (" + DurationText.format(initial) + ")"));
+            return java.util.Optional.of(problem(ConfigKey.POLICY_CAP, DurationText.format(cap),
+                    "must not be below policy.initial (" + DurationText.format(initial) + ")"));
         }
         if (floor.compareTo(cap) > 0) {
             return java.util.Optional.of(problem(ConfigKey.POLICY_FLOOR, DurationText.format(floor),
-                    "must not be above policy.maxInterval (" + DurationText.format(cap) + ")"));
+                    "must not be above policy.cap (" + DurationText.format(cap) + ")"));
         }
         try {
             policy(config);

@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * variables, then command-line overrides. The file is read by endure-config ({@link ConfigDocument}):
  * one duration grammar ({@code 1h30m}), one did-you-mean for unknown keys, and every error in its shape,
  * {@code path: rule (was value) [where]}, whichever source the value came from. Settings that only make
- * sense together (a lease of at least twice the timeout, a cap not below the initial interval) are
+ * sense together (a cap not below the initial delay, a floor not above the cap) are
  * checked before the server starts, named by their key paths too.
  *
  * <pre>{@code

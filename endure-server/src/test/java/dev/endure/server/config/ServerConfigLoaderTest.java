@@ -38,7 +38,7 @@ class ServerConfigLoaderTest {
         assertThat(config.integer(ConfigKey.STORE_POOL_SIZE)).isEqualTo(6);
         assertThat(config.duration(ConfigKey.SERVER_SHUTDOWN_GRACE)).isEqualTo(Duration.ofSeconds(45));
         assertThat(config.embeddedStore()).isFalse();
-        assertThat(config.duration(ConfigKey.POLICY_INITIAL_INTERVAL)).isEqualTo(Duration.ofMinutes(2)); // seed 003 default
+        assertThat(config.duration(ConfigKey.POLICY_INITIAL)).isEqualTo(Duration.ofMinutes(2)); // seed 003 default
         assertThat(config.apiKeys()).singleElement().satisfies(key -> {
             assertThat(key.name()).isEqualTo("ops");
             assertThat(key.scopes()).containsExactlyInAnyOrder(Scope.READ, Scope.MANAGE);
@@ -86,9 +86,9 @@ class ServerConfigLoaderTest {
     @Test
     void policyErrorsNameTheirKeyPathWhicheverSourceTheValueCameFrom() throws Exception {
         Path file = dir.resolve("policy.yaml");
-        Files.writeString(file, "policy:\n  maxInterval: 1m\n");
+        Files.writeString(file, "policy:\n  cap: 1m\n");
         assertThatThrownBy(() -> ServerConfigLoader.load(file, Map.of(), Map.of()))
-                .hasMessage("policy.maxInterval: must not be below policy.initialInterval (2m) (was 1m)");
+                .hasMessage("policy.cap: must not be below policy.initial (2m) (was 1m)");
         assertThatThrownBy(() -> ServerConfigLoader.load(null, Map.of("ENDURE_POLICY_JITTER", "5"), Map.of()))
                 .hasMessage("policy.jitter: must be a finite number from 0 to 1 (was 5) [environment variable ENDURE_POLICY_JITTER]");
         Files.writeString(file, "policy:\n  jitter: 5\n");

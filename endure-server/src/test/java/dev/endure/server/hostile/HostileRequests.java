@@ -175,8 +175,8 @@ public final class HostileRequests {
     // ---- request classes ----------------------------------------------------------------------------
 
     Arbitrary<Request> endpointCreates() {
-        Arbitrary<String> policy = object(List.of(field("initialInterval", durations().map(HostileRequests::json)),
-                field("maxInterval", durations().map(HostileRequests::json)), field("maxDuration", durations().map(HostileRequests::json)),
+        Arbitrary<String> policy = object(List.of(field("initial", durations().map(HostileRequests::json)),
+                field("cap", durations().map(HostileRequests::json)), field("maxDuration", durations().map(HostileRequests::json)),
                 field("timeout", durations().map(HostileRequests::json)), field("multiplier", numberLiterals()),
                 field("maxAttempts", numberLiterals())));
         Arbitrary<String> body = object(List.of(
@@ -192,8 +192,8 @@ public final class HostileRequests {
 
     Arbitrary<Request> endpointChanges() {
         Arbitrary<String> body = object(List.of(field("url", urls().map(HostileRequests::json)),
-                field("policy", object(List.of(field("maxInterval", durations().map(HostileRequests::json)),
-                        field("initialInterval", durations().map(HostileRequests::json))))),
+                field("policy", object(List.of(field("cap", durations().map(HostileRequests::json)),
+                        field("initial", durations().map(HostileRequests::json))))),
                 field("maxConcurrency", numberLiterals())));
         return jsonRequest("patch-endpoint", "PATCH", pathIds().map(id -> "/api/endpoints/" + id), body);
     }

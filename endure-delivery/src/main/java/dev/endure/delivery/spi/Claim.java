@@ -1,4 +1,4 @@
-package dev.endure.delivery;
+package dev.endure.delivery.spi;
 
 import java.time.Instant;
 

@@ -1,4 +1,4 @@
-package dev.endure.delivery;
+package dev.endure.delivery.spi;
 
 /**
  * A result came back with a fencing token that is no longer the delivery's latest: the worker's lease

@@ -1,4 +1,12 @@
-package dev.endure.delivery;
+package dev.endure.delivery.spi;
+
+import dev.endure.delivery.Attempt;
+import dev.endure.delivery.Delivery;
+import dev.endure.delivery.DeliveryState;
+import dev.endure.delivery.Endpoint;
+import dev.endure.delivery.EndpointAttemptStats;
+import dev.endure.delivery.EnqueueResult;
+import dev.endure.delivery.NewMessage;
 
 import java.time.Duration;
 import java.time.Instant;

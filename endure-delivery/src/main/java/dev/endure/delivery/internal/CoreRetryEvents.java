@@ -1,4 +1,7 @@
-package dev.endure.delivery;
+package dev.endure.delivery.internal;
+
+import dev.endure.delivery.AttemptResult;
+import dev.endure.delivery.spi.Claim;
 
 import dev.endure.Verdict;
 import dev.endure.retry.RetryEvent;
@@ -14,15 +17,15 @@ import java.util.List;
  * (its {@code status()} is the HTTP status); elapsed time counts from the start of the delivery's
  * retry window (the first attempt of the current cycle).
  */
-final class CoreRetryEvents {
+public final class CoreRetryEvents {
 
     private CoreRetryEvents() {}
 
-    static String policyName(String endpointId) {
+    public static String policyName(String endpointId) {
         return "webhook:" + endpointId;
     }
 
-    static List<RetryEvent> of(Claim claim, AttemptResult result, Decision decision, Duration elapsed) {
+    public static List<RetryEvent> of(Claim claim, AttemptResult result, Decision decision, Duration elapsed) {
         String policy = policyName(claim.endpointId());
         int attempt = claim.attemptNumber();
         if (decision instanceof Decision.Delivered) {
@@ -44,7 +47,7 @@ final class CoreRetryEvents {
     }
 
     /** What the attempt's outcome meant, in core's terms. */
-    static Verdict verdictOf(AttemptResult result, Decision decision) {
+    public static Verdict verdictOf(AttemptResult result, Decision decision) {
         if (decision instanceof Decision.DisableEndpoint disable) {
             return Verdict.disableTarget(disable.reason());
         }

@@ -1,4 +1,4 @@
-package dev.endure.delivery;
+package dev.endure.delivery.internal;
 
 import dev.endure.retry.GiveUpReason;
 import java.time.Duration;

@@ -1,4 +1,6 @@
-package dev.endure.delivery;
+package dev.endure.delivery.spi;
+
+import dev.endure.delivery.DeliveryState;
 
 import java.time.Duration;
 import java.time.Instant;

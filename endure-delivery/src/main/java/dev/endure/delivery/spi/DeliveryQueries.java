@@ -1,4 +1,9 @@
-package dev.endure.delivery;
+package dev.endure.delivery.spi;
+
+import dev.endure.delivery.DeliveryPage;
+import dev.endure.delivery.DeliveryQuery;
+import dev.endure.delivery.DeliveryService;
+import dev.endure.delivery.StoredMessage;
 
 import java.util.Optional;
 

@@ -1,4 +1,7 @@
-package dev.endure.delivery;
+package dev.endure.delivery.internal;
+
+import dev.endure.delivery.AttemptResult;
+import dev.endure.delivery.DeliveryPolicy;
 
 import dev.endure.Durations;
 import dev.endure.HttpStatusTable;
