@@ -8,6 +8,8 @@ import dev.endure.Scheduler;
 import dev.endure.breaker.BreakerState;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.breaker.CircuitBreakerPolicy;
+import dev.endure.delivery.internal.ClaimLoop;
+import dev.endure.delivery.internal.EndpointBreakers;
 import dev.endure.delivery.internal.LeaseHeartbeat;
 import dev.endure.delivery.internal.EndpointAdmission;
 import dev.endure.delivery.ssrf.SsrfGuard;
@@ -19,17 +21,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -51,9 +50,6 @@ import java.util.random.RandomGenerator;
  * {@link DeliveryEvent.ClaimLoopFailing} and their recoveries), counted, and shown by {@link #health()}.
  */
 public final class DeliveryWorker implements AutoCloseable {
-
-    /** The longest a poller with a backlog waits to gather senders into one claim. */
-    private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     /** The claim loop counts as failing (in {@link #health()}) after this many failed polls in a row. */
     public static final int CLAIM_FAILURES_BEFORE_FAILING = 3;
@@ -78,21 +74,16 @@ public final class DeliveryWorker implements AutoCloseable {
     private final Semaphore sending;
     private final Duration pollInterval;
     private final Duration lease;
-    private final Function<String, CircuitBreaker> breakerFactory;
     private final ExecutorService executor;
     private final LeaseHeartbeat heartbeat;
-    private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    private final EndpointBreakers breakers;
     private final EndpointAdmission admission;
     /** The endpoints read for the latest claim. */
     private volatile Map<String, Endpoint> claimedEndpoints = Map.of();
-    private final Semaphore slots;
-    /** Released by {@link #wake()}: an idle poller claims at once instead of at the end of its poll interval. */
-    private final Semaphore wakeups = new Semaphore(0);
-    private final AtomicBoolean running = new AtomicBoolean();
+    private final ClaimLoop poller;
     final AtomicLong listenerFailures = new AtomicLong();
     private final AtomicLong processingFailures = new AtomicLong();
     final WorkerTrouble trouble;
-    private volatile Thread loop;
 
     private DeliveryWorker(Builder b) {
         this.store = b.store;
@@ -116,10 +107,8 @@ public final class DeliveryWorker implements AutoCloseable {
         this.trouble = new WorkerTrouble(owner, clock, this::emit);
         this.admission = new EndpointAdmission(clock);
         this.heartbeat = new LeaseHeartbeat(store, clock, scheduler, lease, b.heartbeatInterval(), trouble);
-        CircuitBreakerPolicy breakerPolicy = b.breakerPolicy;
-        this.breakerFactory = breakerPolicy == null ? null
-                : endpointId -> CircuitBreaker.builder(breakerPolicy.toBuilder().name("webhook:" + endpointId).build()).clock(clock).build();
-        this.slots = new Semaphore(holding);
+        this.breakers = new EndpointBreakers(b.breakerPolicy, clock);
+        this.poller = new ClaimLoop(holding, pollInterval, this::claim, this::dispatch, trouble::claimSucceeded, trouble::claimFailed);
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(holding, task -> {
             Thread thread = new Thread(task, "endure-delivery-" + owner + "-" + threads.incrementAndGet());
@@ -138,11 +127,7 @@ public final class DeliveryWorker implements AutoCloseable {
 
     /** This node's breaker state for an endpoint; CLOSED if it has not been used here (null if breakers are off). */
     public BreakerState breakerState(String endpointId) {
-        if (breakerFactory == null) {
-            return null;
-        }
-        CircuitBreaker breaker = breakers.get(endpointId);
-        return breaker == null ? BreakerState.CLOSED : breaker.state();
+        return breakers.state(endpointId);
     }
 
     /** How many times a listener threw (the exception was swallowed so the delivery went on). */
@@ -197,79 +182,22 @@ public final class DeliveryWorker implements AutoCloseable {
 
     /** Starts claiming and sending on a background thread until {@link #close()}. */
     public void start() {
-        if (!running.compareAndSet(false, true)) {
+        if (!poller.start("endure-delivery-" + owner + "-poller")) {
             throw new IllegalStateException("worker " + owner + " is already running");
         }
-        Thread thread = new Thread(this::loop, "endure-delivery-" + owner + "-poller");
-        thread.setDaemon(true);
-        loop = thread;
-        thread.start();
     }
 
-    private void loop() {
-        boolean backlog = false;
-        while (running.get()) {
-            try {
-                slots.acquire(); // wait for at least one free sender
-                int free = 1 + slots.drainPermits();
-                if (backlog) {
-                    free += gatherSenders(free);
-                }
-                List<Claim> claims;
+    private void dispatch(List<Claim> claims) {
+        BatchTally batch = new BatchTally(owner, claims.size(), System.nanoTime(), this::emit);
+        for (Claim claim : claims) {
+            executor.execute(() -> {
                 try {
-                    claims = claim(free);
-                    trouble.claimSucceeded();
-                } catch (RuntimeException failure) {
-                    slots.release(free);
-                    trouble.claimFailed(failure);
-                    TimeUnit.NANOSECONDS.sleep(pollInterval.toNanos()); // try again after the poll interval, woken or not
-                    continue;
+                    process(claim, batch);
+                } finally {
+                    poller.done(); // a poller waiting for room wakes here
                 }
-                slots.release(free - claims.size());
-                backlog = !claims.isEmpty() && claims.size() == free; // a full batch: more are probably due
-                BatchTally batch = new BatchTally(owner, claims.size(), System.nanoTime(), this::emit);
-                for (Claim claim : claims) {
-                    executor.execute(() -> {
-                        try {
-                            process(claim, batch);
-                        } finally {
-                            slots.release(); // a poller blocked on a full house wakes here
-                        }
-                    });
-                }
-                if (claims.isEmpty()) {
-                    pause();
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
+            });
         }
-    }
-
-    /**
-     * With a backlog, waits briefly (at most {@link #GATHER_NANOS}) for more senders to come free before
-     * claiming, so one claim transaction leases a batch rather than one delivery per finished send.
-     *
-     * @return how many more permits were taken
-     */
-    private int gatherSenders(int free) throws InterruptedException {
-        int wanted = Math.max(1, holding / 2) - free;
-        int more = 0;
-        long deadline = System.nanoTime() + GATHER_NANOS;
-        while (more < wanted) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || !slots.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-                break;
-            }
-            more += 1 + slots.drainPermits();
-        }
-        return more;
-    }
-
-    private void pause() throws InterruptedException {
-        // Only the idle poller waits here; close() interrupts it, wake() ends the wait early.
-        wakeups.tryAcquire(pollInterval.toNanos(), TimeUnit.NANOSECONDS);
-        wakeups.drainPermits();
     }
 
     /**
@@ -278,24 +206,13 @@ public final class DeliveryWorker implements AutoCloseable {
      * nodes still find the deliveries at their next poll.
      */
     public void wake() {
-        if (wakeups.availablePermits() == 0) {
-            wakeups.release();
-        }
+        poller.wake();
     }
 
     /** Stops the loop, lets in-flight sends finish (up to the policy timeout), and stops the senders. */
     @Override
     public void close() {
-        running.set(false);
-        Thread thread = loop;
-        if (thread != null) {
-            thread.interrupt();
-            try {
-                thread.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        poller.stop();
         executor.shutdown();
         try {
             if (!executor.awaitTermination(policy.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
@@ -309,7 +226,7 @@ public final class DeliveryWorker implements AutoCloseable {
         if (ownTimer != null) {
             ownTimer.shutdownNow();
         }
-        breakers.values().forEach(CircuitBreaker::close);
+        breakers.close();
         if (ownTransport != null) {
             ownTransport.close();
         }
@@ -372,7 +289,7 @@ public final class DeliveryWorker implements AutoCloseable {
 
     /** This node's breaker for an endpoint, or null when breakers are off. */
     CircuitBreaker breaker(String endpointId) {
-        return breakerFactory == null ? null : breakers.computeIfAbsent(endpointId, breakerFactory);
+        return breakers.breaker(endpointId);
     }
 
     void emit(DeliveryEvent event) {

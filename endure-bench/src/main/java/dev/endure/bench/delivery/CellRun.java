@@ -58,6 +58,11 @@ final class CellRun implements AutoCloseable {
     private SchedulerClient schedulerClient;
     private OneTimeTask<String> task;
     private Path embeddedDir;
+    private dev.endure.server.store.EmbeddedPostgresStore embeddedPostgres;
+    /** The in-process worker's own pool, counted like a worker process's. */
+    private com.zaxxer.hikari.HikariDataSource localPool;
+    private CountingDataSource localCounter;
+    private long[] localBefore;
 
     CellRun(DeliveryHarness.Cell cell, DeliveryHarness options, LoopbackReceiver receiver, URI url, Path logs) {
         this.cell = cell;
@@ -97,7 +102,7 @@ final class CellRun implements AutoCloseable {
         long databaseCpu = databaseCpuNanos() - databaseCpuBefore;
         double tripsPerDelivery = trips == null || trips[3] == 0 ? Double.NaN : (trips[0] + trips[1] + trips[2]) / (double) Math.max(1, drained);
         System.err.printf(java.util.Locale.ROOT, "  CPU per delivery: workers %.0f µs, PostgreSQL backends %.0f µs%n",
-                trips == null ? Double.NaN : trips[4] / 1e3 / Math.max(1, drained), databaseCpu / 1e3 / Math.max(1, drained));
+                trips == null || trips[4] < 0 ? Double.NaN : trips[4] / 1e3 / Math.max(1, drained), databaseCpu / 1e3 / Math.max(1, drained));
         String tripDetail = trips == null ? "–" : String.format(java.util.Locale.ROOT, "%.2f (%.2f statements + %.2f commits; %.2f pool checkouts)",
                 tripsPerDelivery, trips[0] / (double) drained, (trips[1] + trips[2]) / (double) drained, trips[3] / (double) drained);
         System.err.printf("  drained %d in %.2f s: %.0f/s (%d connections, %.2f commits per delivery, worker round trips per delivery %s)%n",
@@ -155,6 +160,15 @@ final class CellRun implements AutoCloseable {
 
     /** The worker processes' round trips since they started (statements, commits, rollbacks, checkouts), null if not counted. */
     private long[] roundTripsSinceStart() throws java.io.IOException {
+        if (localCounter != null) {
+            long[] now = stats(localCounter.line());
+            long[] delta = new long[5];
+            for (int k = 0; k < 4; k++) {
+                delta[k] = now[k] - localBefore[k];
+            }
+            delta[4] = -1; // the harness's own CPU (receiver, producers) is not the worker's
+            return delta;
+        }
         if (outputs.isEmpty() || statsBefore.contains(null)) {
             return null;
         }
@@ -229,9 +243,17 @@ final class CellRun implements AutoCloseable {
     }
 
     private void prepareStore() throws Exception {
-        if (cell.embedded()) {
+        if (cell.store().equals("h2")) {
+            embeddedDir = java.nio.file.Files.createTempDirectory("endure-bench-h2");
+            jdbcUrl = "jdbc:h2:file:" + embeddedDir.resolve("delivery") + ";DB_CLOSE_ON_EXIT=FALSE";
+            store = JdbcDeliveryStore.pooled(jdbcUrl, "sa", "", 12);
+        } else if (cell.store().equals("embedded")) {
+            // The server's embedded default: a PostgreSQL run by this process on a data directory (zonky), fsync on.
             embeddedDir = java.nio.file.Files.createTempDirectory("endure-bench-embedded");
-            store = JdbcDeliveryStore.embedded(embeddedDir);
+            embeddedPostgres = dev.endure.server.store.EmbeddedPostgresStore.start(embeddedDir);
+            jdbcUrl = embeddedPostgres.jdbcUrl();
+            database = "postgres"; // its own server: counted like the shared one, never dropped
+            store = JdbcDeliveryStore.pooled(jdbcUrl, embeddedPostgres.user(), null, 12);
         } else {
             database = "endure_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
             try (Connection admin = DriverManager.getConnection(options.postgres); Statement statement = admin.createStatement()) {
@@ -298,9 +320,22 @@ final class CellRun implements AutoCloseable {
 
     private void startWorkers() throws Exception {
         if (cell.embedded()) {
-            localWorker = DeliveryWorker.builder(store).owner("bench-embedded").policy(BenchWork.policy()).ssrfGuard(BenchWork.guard())
-                    .transport(BenchWork.transport()).concurrency(options.concurrency).pollInterval(BenchWork.POLL_INTERVAL).build();
+            com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+            config.setJdbcUrl(jdbcUrl);
+            config.setUsername(embeddedPostgres != null ? embeddedPostgres.user() : "sa");
+            config.setPassword(embeddedPostgres != null ? null : "");
+            config.setMaximumPoolSize(options.concurrency + 4);
+            config.setPoolName("endure-delivery-worker");
+            localPool = new com.zaxxer.hikari.HikariDataSource(config);
+            localCounter = new CountingDataSource(localPool);
+            JdbcDeliveryStore workerStore = JdbcDeliveryStore.migrate(localCounter.dataSource);
+            localBefore = stats(localCounter.line());
+            localWorker = DeliveryWorker.builder(workerStore).owner("bench-" + cell.store()).policy(BenchWork.policy())
+                    .ssrfGuard(BenchWork.guard()).transport(BenchWork.transport()).concurrency(options.concurrency)
+                    .pollInterval(BenchWork.POLL_INTERVAL).build();
             localWorker.start();
+            // Sends in this process wake the worker at once (the fixed-load phase's accept→first attempt).
+            service = DeliveryService.builder(store).ssrfGuard(BenchWork.guard()).onEnqueued(localWorker::wake).build();
             return;
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -362,7 +397,12 @@ final class CellRun implements AutoCloseable {
         if (schedulerPool != null) {
             schedulerPool.close();
         }
-        if (database != null) {
+        if (localPool != null) {
+            localPool.close();
+        }
+        if (embeddedPostgres != null) {
+            embeddedPostgres.close();
+        } else if (database != null) {
             try (Connection admin = DriverManager.getConnection(options.postgres); Statement statement = admin.createStatement()) {
                 statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
             }

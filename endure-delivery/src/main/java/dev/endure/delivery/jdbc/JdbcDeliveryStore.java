@@ -1,29 +1,23 @@
 package dev.endure.delivery.jdbc;
 
 import dev.endure.delivery.Attempt;
-import dev.endure.delivery.AttemptOutcome;
 import dev.endure.delivery.spi.Claim;
 import dev.endure.delivery.Delivery;
 import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.spi.DeliveryStore;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EndpointAttemptStats;
-import dev.endure.delivery.EndpointPolicy;
 import dev.endure.delivery.EnqueueResult;
 import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.spi.Transition;
 import dev.endure.delivery.crypto.SecretCipher;
 import dev.endure.delivery.retention.MessageRetention;
-import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -53,6 +47,8 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     private final CompleteSql completions;
     private final JdbcOperatorWrites operatorWrites;
     private final SecretCipher cipher;
+    private final JdbcEndpointRows endpointRows;
+    private final JdbcDeliveryReads reads;
 
     private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, String shareLock) {
         this(dataSource, owned, shareLock, null);
@@ -69,6 +65,8 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 : items -> transaction(connection -> CompleteSql.write(connection, items)));
         this.cipher = cipher;
         this.operatorWrites = new JdbcOperatorWrites(dataSource);
+        this.endpointRows = new JdbcEndpointRows(dataSource, cipher);
+        this.reads = new JdbcDeliveryReads(dataSource);
     }
 
     /**
@@ -162,63 +160,22 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     @Override
     public void createEndpoint(Endpoint endpoint, Instant now) {
-        transaction(connection -> {
-            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO endure_endpoint (id, url, signing_keys, enabled,"
-                    + " disabled_reason, disabled_at, initial_interval_ms, multiplier, max_interval_ms, max_duration_ms, max_attempts,"
-                    + " timeout_ms, rate_limit_per_second, max_concurrency, ordered_delivery, created_at)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                insert.setString(1, endpoint.id());
-                insert.setString(2, endpoint.url().toString());
-                insert.setString(3, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
-                insert.setBoolean(4, endpoint.enabled());
-                insert.setString(5, endpoint.disabledReason());
-                setMillis(insert, 6, endpoint.disabledAt());
-                setPolicy(insert, 7, endpoint.policy());
-                insert.setDouble(13, endpoint.rateLimitPerSecond());
-                insert.setInt(14, endpoint.maxConcurrency());
-                insert.setBoolean(15, endpoint.ordered());
-                insert.setLong(16, now.toEpochMilli());
-                insert.executeUpdate();
-            } catch (SQLException e) {
-                if (isUniqueViolation(e)) {
-                    throw new IllegalArgumentException("endpoint " + endpoint.id() + " already exists", e);
-                }
-                throw e;
-            }
-            return null;
-        });
+        endpointRows.create(endpoint, now);
     }
 
     @Override
     public void updateEndpoint(Endpoint endpoint) {
-        int updated = transaction(connection -> {
-            try (PreparedStatement update = connection.prepareStatement("UPDATE endure_endpoint SET url = ?, signing_keys = ?,"
-                    + " initial_interval_ms = ?, multiplier = ?, max_interval_ms = ?, max_duration_ms = ?, max_attempts = ?, timeout_ms = ?,"
-                    + " rate_limit_per_second = ?, max_concurrency = ?, ordered_delivery = ? WHERE id = ?")) {
-                update.setString(1, endpoint.url().toString());
-                update.setString(2, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
-                setPolicy(update, 3, endpoint.policy());
-                update.setDouble(9, endpoint.rateLimitPerSecond());
-                update.setInt(10, endpoint.maxConcurrency());
-                update.setBoolean(11, endpoint.ordered());
-                update.setString(12, endpoint.id());
-                return update.executeUpdate();
-            }
-        });
-        if (updated == 0) {
-            throw new IllegalArgumentException("unknown endpoint " + endpoint.id());
-        }
+        endpointRows.update(endpoint);
     }
 
     @Override
     public Optional<Endpoint> endpoint(String id) {
-        List<Endpoint> found = read(connection -> queryEndpoints(connection, " WHERE id = ?", id));
-        return found.stream().findFirst();
+        return endpointRows.one(id);
     }
 
     @Override
     public List<Endpoint> endpoints() {
-        return read(connection -> queryEndpoints(connection, " ORDER BY id", null));
+        return endpointRows.all();
     }
 
     @Override
@@ -346,133 +303,30 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     // ---- queries ---------------------------------------------------------------------------------
 
-    private static final String DELIVERY_COLUMNS = "id, message_id, endpoint_id, idempotency_key, state, attempts, next_attempt_at,"
-            + " window_start, fencing_token, lease_owner, lease_until, created_at, finished_at, terminal_reason, last_status, last_error";
-
     @Override
     public Optional<Delivery> delivery(String id) {
-        return read(connection -> queryDeliveries(connection, "id = ?", id)).stream().findFirst();
+        return reads.delivery(id);
     }
 
     @Override
     public List<Delivery> deliveriesOfMessage(String messageId) {
-        return read(connection -> queryDeliveries(connection, "message_id = ?", messageId));
+        return reads.deliveriesOfMessage(messageId);
     }
 
     @Override
     public List<Attempt> attempts(String deliveryId) {
-        return transaction(connection -> {
-            List<Attempt> attempts = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement("SELECT delivery_id, endpoint_id, attempt_number, fencing_token,"
-                    + " started_at, latency_ms, http_status, error_text, response_snippet, outcome, next_attempt_at, terminal_reason"
-                    + " FROM endure_attempt WHERE delivery_id = ? ORDER BY id")) {
-                select.setString(1, deliveryId);
-                try (ResultSet row = select.executeQuery()) {
-                    while (row.next()) {
-                        attempts.add(new Attempt(row.getString(1), row.getString(2), row.getInt(3), row.getLong(4), instant(row, 5),
-                                Duration.ofMillis(row.getLong(6)), integer(row, 7), row.getString(8), row.getString(9),
-                                AttemptOutcome.valueOf(row.getString(10)), instant(row, 11), row.getString(12)));
-                    }
-                }
-            }
-            return attempts;
-        });
+        return reads.attempts(deliveryId);
     }
 
     @Override
     public Map<DeliveryState, Long> countsByState() {
-        return transaction(connection -> {
-            Map<DeliveryState, Long> counts = new EnumMap<>(DeliveryState.class);
-            for (DeliveryState state : DeliveryState.values()) {
-                counts.put(state, 0L);
-            }
-            try (PreparedStatement select = connection.prepareStatement("SELECT state, COUNT(*) FROM endure_delivery GROUP BY state");
-                    ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    counts.put(DeliveryState.valueOf(rows.getString(1)), rows.getLong(2));
-                }
-            }
-            return counts;
-        });
+        return reads.countsByState();
     }
 
     /** One statement without a transaction of its own (a failed attempt asks for this, so it stays cheap). */
     @Override
     public EndpointAttemptStats endpointStats(String endpointId, Instant since) {
-        return read(connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT"
-                    + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ?),"
-                    + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ?),"
-                    + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ? AND outcome <> 'DELIVERED'),"
-                    + " (SELECT MIN(next_attempt_at) FROM endure_delivery WHERE endpoint_id = ? AND state = 'PENDING'),"
-                    + " l.http_status, l.error_text, l.started_at, l.outcome,"
-                    + " (SELECT MIN(started_at) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ? AND outcome <> 'DELIVERED')"
-                    + " FROM endure_endpoint e LEFT JOIN endure_attempt l ON l.id = (SELECT MAX(a.id) FROM endure_attempt a"
-                    + " WHERE a.endpoint_id = e.id) WHERE e.id = ?")) {
-                select.setString(1, endpointId);
-                select.setString(2, endpointId);
-                select.setLong(3, since.toEpochMilli());
-                select.setString(4, endpointId);
-                select.setLong(5, since.toEpochMilli());
-                select.setString(6, endpointId);
-                select.setString(7, endpointId);
-                select.setLong(8, since.toEpochMilli());
-                select.setString(9, endpointId);
-                try (ResultSet row = select.executeQuery()) {
-                    if (!row.next()) {
-                        return new EndpointAttemptStats(endpointId, 0, 0, 0, null, null, null, null);
-                    }
-                    Instant lastAttempt = instant(row, 7);
-                    String lastError = null;
-                    if (lastAttempt != null && !"DELIVERED".equals(row.getString(8))) {
-                        Integer status = integer(row, 5);
-                        lastError = status != null ? "HTTP " + status : row.getString(6);
-                    }
-                    return new EndpointAttemptStats(endpointId, row.getLong(1), row.getLong(2), row.getLong(3), lastError, lastAttempt,
-                            instant(row, 4), instant(row, 9));
-                }
-            }
-        });
-    }
-
-    private List<Delivery> queryDeliveries(Connection connection, String where, String value) throws SQLException {
-        List<Delivery> deliveries = new ArrayList<>();
-        try (PreparedStatement select = connection.prepareStatement("SELECT " + DELIVERY_COLUMNS + " FROM endure_delivery WHERE "
-                + where + " ORDER BY seq")) {
-            select.setString(1, value);
-            try (ResultSet row = select.executeQuery()) {
-                while (row.next()) {
-                    deliveries.add(new Delivery(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
-                            DeliveryState.valueOf(row.getString(5)), row.getInt(6), instant(row, 7), instant(row, 8), row.getLong(9),
-                            row.getString(10), instant(row, 11), instant(row, 12), instant(row, 13), row.getString(14),
-                            integer(row, 15), row.getString(16)));
-                }
-            }
-        }
-        return deliveries;
-    }
-
-    private List<Endpoint> queryEndpoints(Connection connection, String where, String value) throws SQLException {
-        List<Endpoint> endpoints = new ArrayList<>();
-        try (PreparedStatement select = connection.prepareStatement("SELECT id, url, signing_keys, enabled, disabled_reason, disabled_at,"
-                + " initial_interval_ms, multiplier, max_interval_ms, max_duration_ms, max_attempts, timeout_ms,"
-                + " rate_limit_per_second, max_concurrency, ordered_delivery FROM endure_endpoint" + where)) {
-            if (value != null) {
-                select.setString(1, value);
-            }
-            try (ResultSet row = select.executeQuery()) {
-                while (row.next()) {
-                    String id = row.getString(1);
-                    Double multiplier = row.getObject(8) == null ? null : row.getDouble(8);
-                    EndpointPolicy policy = new EndpointPolicy(duration(row, 7), multiplier, duration(row, 9), duration(row, 10),
-                            integer(row, 11), duration(row, 12));
-                    endpoints.add(new Endpoint(id, URI.create(row.getString(2)), SigningKeysCodec.decode(id, row.getString(3), cipher),
-                            row.getBoolean(4), row.getString(5), instant(row, 6), policy, row.getDouble(13), row.getInt(14),
-                            row.getBoolean(15)));
-                }
-            }
-        }
-        return endpoints;
+        return reads.endpointStats(endpointId, since);
     }
 
     // ---- JDBC plumbing ---------------------------------------------------------------------------
@@ -481,23 +335,8 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         return JdbcTransactions.inTransaction(dataSource, work);
     }
 
-    /** One read in auto-commit mode: no BEGIN/COMMIT round trips for a single consistent statement. */
     private <T> T read(JdbcTransactions.Work<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            boolean autoCommit = connection.getAutoCommit();
-            if (!autoCommit) {
-                connection.setAutoCommit(true);
-            }
-            try {
-                return work.run(connection);
-            } finally {
-                if (!autoCommit) {
-                    connection.setAutoCommit(false); // hand it back as it came
-                }
-            }
-        } catch (SQLException e) {
-            throw JdbcTransactions.failure(e); // as transaction(): an outage is retried by the worker
-        }
+        return JdbcTransactions.autoCommit(dataSource, work);
     }
 
     private static int update(Connection connection, String sql, Object... parameters) throws SQLException {
@@ -515,53 +354,11 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         }
     }
 
-    private static void setPolicy(PreparedStatement statement, int first, EndpointPolicy policy) throws SQLException {
-        setMillis(statement, first, policy.initial());
-        if (policy.multiplier() == null) {
-            statement.setNull(first + 1, java.sql.Types.DOUBLE);
-        } else {
-            statement.setDouble(first + 1, policy.multiplier());
-        }
-        setMillis(statement, first + 2, policy.cap());
-        setMillis(statement, first + 3, policy.maxDuration());
-        if (policy.maxAttempts() == null) {
-            statement.setNull(first + 4, java.sql.Types.INTEGER);
-        } else {
-            statement.setInt(first + 4, policy.maxAttempts());
-        }
-        setMillis(statement, first + 5, policy.timeout());
-    }
-
-    private static void setMillis(PreparedStatement statement, int index, Object value) throws SQLException {
-        if (value == null) {
-            statement.setNull(index, java.sql.Types.BIGINT);
-        } else if (value instanceof Instant instant) {
-            statement.setLong(index, instant.toEpochMilli());
-        } else {
-            statement.setLong(index, ((Duration) value).toMillis());
-        }
-    }
-
-    private static Instant instant(ResultSet row, int column) throws SQLException {
-        long millis = row.getLong(column);
-        return row.wasNull() ? null : Instant.ofEpochMilli(millis);
-    }
-
-    private static Duration duration(ResultSet row, int column) throws SQLException {
-        long millis = row.getLong(column);
-        return row.wasNull() ? null : Duration.ofMillis(millis);
-    }
-
-    private static Integer integer(ResultSet row, int column) throws SQLException {
-        int value = row.getInt(column);
-        return row.wasNull() ? null : value;
-    }
-
     static String truncate(String text, int max) {
         return text == null || text.length() <= max ? text : text.substring(0, max);
     }
 
-    private static boolean isUniqueViolation(SQLException e) {
+    static boolean isUniqueViolation(SQLException e) {
         for (SQLException current = e; current != null; current = current.getNextException()) {
             if (UNIQUE_VIOLATION.equals(current.getSQLState())) {
                 return true;
