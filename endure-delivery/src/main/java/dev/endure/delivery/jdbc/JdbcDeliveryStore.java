@@ -178,9 +178,24 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         return endpointRows.all();
     }
 
+    private boolean postgres() {
+        return shareLock.equals("FOR SHARE");
+    }
+
+    /** PostgreSQL: waits for the sends to the endpoint under way and holds off new ones until commit (see {@link EnqueueSql}). */
+    private void lockEndpoint(Connection connection, String id) throws SQLException {
+        if (postgres()) {
+            try (PreparedStatement lock = connection.prepareStatement(EnqueueSql.EXCLUSIVE_LOCK)) {
+                lock.setString(1, id);
+                lock.executeQuery().close();
+            }
+        }
+    }
+
     @Override
     public boolean disableEndpoint(String id, String reason, Instant now) {
         return transaction(connection -> {
+            lockEndpoint(connection, id);
             int changed = update(connection, "UPDATE endure_endpoint SET enabled = FALSE, disabled_reason = ?, disabled_at = ?"
                     + " WHERE id = ? AND enabled = TRUE", truncate(reason, 1000), now.toEpochMilli(), id);
             if (changed == 0) {
@@ -194,6 +209,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     @Override
     public int enableEndpoint(String id, Instant now) {
         return transaction(connection -> {
+            lockEndpoint(connection, id);
             int changed = update(connection, "UPDATE endure_endpoint SET enabled = TRUE, disabled_reason = NULL, disabled_at = NULL"
                     + " WHERE id = ? AND enabled = FALSE", id);
             if (changed == 0) {
@@ -226,11 +242,11 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
             throw new IllegalArgumentException("message " + messages.get(0).id() + " needs at least one endpoint");
         }
         try {
-            return transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(), shareLock));
+            return transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(), postgres()));
         } catch (JdbcStoreException e) {
             // Two concurrent sends with one idempotency key: the loser retries once and sees the winner's delivery.
             if (e.getCause() instanceof SQLException sql && isUniqueViolation(sql)) {
-                return transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(), shareLock));
+                return transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(), postgres()));
             }
             throw e;
         }
