@@ -12,124 +12,43 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
- * Recording results with group commit. Senders that finish while a write is under way queue up; when it
- * ends, one of them writes the whole queue in one transaction (one batched {@code UPDATE} fenced by token,
- * one batched {@code INSERT} of the attempts of the rows that matched, one commit) and wakes the others.
- * Each caller still learns its own outcome, synchronously: recorded, or {@link StaleLeaseException} when
- * its fencing token is no longer the delivery's. Under load this turns N commits into one; alone, a
- * sender writes at once, as before.
+ * Recording results with group commit ({@link GroupCommit}): senders that finish while a write is under way
+ * share the next transaction (on PostgreSQL one statement, {@link #writeOne}; elsewhere one batched
+ * {@code UPDATE} fenced by token, one batched {@code INSERT} of the attempts of the rows that matched, one
+ * commit). Each caller still learns its own outcome, synchronously: recorded, or {@link StaleLeaseException}
+ * when its fencing token is no longer the delivery's.
  */
 final class CompleteSql {
 
     /** One result to record. */
     record Item(Claim claim, Attempt attempt, Transition transition) {}
 
-    private static final class Pending {
-        final Item item;
-        boolean done;
-        boolean stale;
-        RuntimeException failure;
-
-        Pending(Item item) {
-            this.item = item;
-        }
-    }
-
-    private final Function<List<Item>, boolean[]> writeBatch;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition written = lock.newCondition();
-    private List<Pending> queue = new ArrayList<>();
-    private boolean writing;
+    private final GroupCommit<Item, Boolean> group;
 
     /** @param writeBatch writes items in one transaction; per item, whether its row matched (false: stale) */
     CompleteSql(Function<List<Item>, boolean[]> writeBatch) {
-        this.writeBatch = writeBatch;
+        this.group = new GroupCommit<>(items -> {
+            boolean[] matched = writeBatch.apply(items);
+            List<Boolean> results = new ArrayList<>(matched.length);
+            for (boolean match : matched) {
+                results.add(match);
+            }
+            return results;
+        }, item -> "recording delivery " + item.claim().deliveryId());
     }
 
     void complete(Item item) {
-        Pending mine = new Pending(item);
-        List<Pending> batch = null;
-        lock.lock();
-        try {
-            queue.add(mine);
-            while (!mine.done) {
-                if (!writing) {
-                    writing = true;
-                    batch = queue;
-                    queue = new ArrayList<>();
-                    break;
-                }
-                written.awaitUninterruptibly(); // bounded by the write under way
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (batch != null) {
-            try {
-                write(batch);
-            } finally {
-                lock.lock();
-                try {
-                    writing = false;
-                    written.signalAll();
-                } finally {
-                    lock.unlock();
-                }
-            }
-        }
-        if (mine.failure != null) {
-            throw mine.failure;
-        }
-        if (mine.stale) {
+        if (!group.submit(item)) {
             throw new StaleLeaseException(item.claim().deliveryId(), item.claim().fencingToken());
         }
     }
 
     /** Results waiting for the write under way to end (for tests). */
     int queued() {
-        lock.lock();
-        try {
-            return queue.size();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void write(List<Pending> batch) {
-        try {
-            apply(batch, writeBatch.apply(batch.stream().map(p -> p.item).toList()));
-        } catch (RuntimeException | Error failure) {
-            if (batch.size() == 1) {
-                settle(batch.get(0), failure);
-                return;
-            }
-            // Whatever failed, it must not fail the others: write each alone.
-            for (Pending pending : batch) {
-                try {
-                    apply(List.of(pending), writeBatch.apply(List.of(pending.item)));
-                } catch (RuntimeException | Error alone) {
-                    settle(pending, alone);
-                }
-            }
-        }
-    }
-
-    private static void apply(List<Pending> batch, boolean[] matched) {
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).stale = !matched[i];
-            batch.get(i).done = true;
-        }
-    }
-
-    private static void settle(Pending pending, Throwable failure) {
-        pending.failure = failure instanceof RuntimeException runtime ? runtime
-                : new JdbcStoreException("recording delivery " + pending.item.claim().deliveryId() + " failed: " + failure, failure);
-        pending.done = true;
+        return group.queued();
     }
 
     /**

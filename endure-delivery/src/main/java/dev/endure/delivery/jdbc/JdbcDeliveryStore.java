@@ -18,6 +18,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -45,6 +46,8 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     private final String shareLock;
     private final ClaimSql claims;
     private final CompleteSql completions;
+    private final GroupCommit<Send, List<EnqueueResult>> sends = new GroupCommit<>(this::enqueueGroup,
+            send -> "sending message " + send.message().id());
     private final JdbcOperatorWrites operatorWrites;
     private final SecretCipher cipher;
     private final JdbcEndpointRows endpointRows;
@@ -229,7 +232,36 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (endpointIds.isEmpty()) {
             throw new IllegalArgumentException("message " + message.id() + " needs at least one endpoint");
         }
-        return enqueueAll(List.of(message), endpointIds, now).get(0);
+        return sends.submit(new Send(message, List.copyOf(endpointIds), now));
+    }
+
+    /** One send waiting for the group commit. */
+    private record Send(NewMessage message, List<String> endpointIds, Instant now) {}
+
+    /**
+     * Concurrent single sends share one transaction ({@link GroupCommit}): per distinct endpoint list, one
+     * {@link EnqueueSql} pass, stamped with the group's earliest time (so every delivery is due by its sender's now).
+     * Two sends with one key in the group: the later one is the duplicate, as if it had committed second.
+     */
+    private List<List<EnqueueResult>> enqueueGroup(List<Send> group) {
+        Map<List<String>, List<Integer>> byEndpoints = new java.util.LinkedHashMap<>();
+        Instant earliest = group.get(0).now();
+        for (int i = 0; i < group.size(); i++) {
+            byEndpoints.computeIfAbsent(group.get(i).endpointIds(), key -> new ArrayList<>()).add(i);
+            earliest = group.get(i).now().isBefore(earliest) ? group.get(i).now() : earliest;
+        }
+        long nowMillis = earliest.toEpochMilli();
+        return retryingKeyRace(() -> transaction(connection -> {
+            List<List<EnqueueResult>> results = new ArrayList<>(java.util.Collections.nCopies(group.size(), null));
+            for (Map.Entry<List<String>, List<Integer>> part : byEndpoints.entrySet()) {
+                List<NewMessage> messages = part.getValue().stream().map(i -> group.get(i).message()).toList();
+                List<List<EnqueueResult>> written = EnqueueSql.enqueue(connection, messages, part.getKey(), nowMillis, postgres());
+                for (int k = 0; k < written.size(); k++) {
+                    results.set(part.getValue().get(k), written.get(k));
+                }
+            }
+            return results;
+        }));
     }
 
     /** One transaction for the whole batch; a key repeated within the batch is a duplicate of its first use. */
@@ -241,12 +273,17 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (endpointIds.isEmpty()) {
             throw new IllegalArgumentException("message " + messages.get(0).id() + " needs at least one endpoint");
         }
+        return retryingKeyRace(() -> transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(),
+                postgres())));
+    }
+
+    /** Two concurrent sends with one idempotency key: the loser retries once and sees the winner's delivery. */
+    private static <T> T retryingKeyRace(java.util.function.Supplier<T> enqueue) {
         try {
-            return transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(), postgres()));
+            return enqueue.get();
         } catch (JdbcStoreException e) {
-            // Two concurrent sends with one idempotency key: the loser retries once and sees the winner's delivery.
             if (e.getCause() instanceof SQLException sql && isUniqueViolation(sql)) {
-                return transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(), postgres()));
+                return enqueue.get();
             }
             throw e;
         }
