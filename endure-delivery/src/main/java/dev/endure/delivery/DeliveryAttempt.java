@@ -45,6 +45,8 @@ final class DeliveryAttempt {
     private final Claim claim;
     /** Whether the request left for the endpoint (a failure before that says nothing about the receiver). */
     private boolean endpointCalled;
+    /** Whether this attempt holds one of the worker's sender permits ({@link DeliveryWorker#takeSender}). */
+    private boolean holdingSender;
 
     DeliveryAttempt(DeliveryWorker worker, Claim claim) {
         this.worker = worker;
@@ -53,6 +55,28 @@ final class DeliveryAttempt {
 
     /** Runs the attempt; returns its outcome, or null if nothing was recorded (handed back, or superseded). */
     AttemptOutcome run() {
+        if (!worker.takeSender()) {
+            // The worker is stopping and this claim never got a sender: give it back untouched, due now.
+            worker.untilStored("release", () -> worker.store.release(claim, worker.clock.instant()));
+            return null;
+        }
+        holdingSender = true;
+        try {
+            return attempt();
+        } finally {
+            releaseSender();
+        }
+    }
+
+    /** Frees this attempt's sender permit (once the request is answered, so recording does not hold it). */
+    private void releaseSender() {
+        if (holdingSender) {
+            holdingSender = false;
+            worker.releaseSender();
+        }
+    }
+
+    private AttemptOutcome attempt() {
         Optional<Endpoint> found = worker.claimedEndpoint(claim.endpointId());
         if (found.isEmpty()) {
             found = worker.untilStored("read endpoint", () -> worker.store.endpoint(claim.endpointId()));
@@ -133,7 +157,12 @@ final class DeliveryAttempt {
         }
         endpointCalled = true;
         try {
-            WebhookResponse response = worker.sending(() -> worker.transport.send(request));
+            WebhookResponse response;
+            try {
+                response = worker.transport.send(request);
+            } finally {
+                releaseSender();
+            }
             Duration retryAfter = response.header("retry-after")
                     .flatMap(value -> RetryAfter.parse(value, worker.clock.instant()).delay()).orElse(null);
             return AttemptResult.status(response.status(), retryAfter, response.latency(), response.bodySnippet());
@@ -141,8 +170,6 @@ final class DeliveryAttempt {
             return AttemptResult.error(describe(e, effective), Duration.ofNanos(System.nanoTime() - start));
         } catch (RuntimeException e) {
             return AttemptResult.error("could not send: " + message(e), Duration.ofNanos(System.nanoTime() - start));
-        } catch (Exception e) {
-            return AttemptResult.error("could not send: " + e, Duration.ofNanos(System.nanoTime() - start));
         }
     }
 

@@ -72,6 +72,8 @@ public final class DeliveryWorker implements AutoCloseable {
     private final int holding;
     /** Sends in flight (the transport's share): {@link #concurrency} at most, whatever {@link #holding} is. */
     private final Semaphore sending;
+    /** Set by {@link #close()}: claims still waiting for a sender are given back instead of sent. */
+    private volatile boolean stopping;
     private final Duration pollInterval;
     private final Duration lease;
     private final ExecutorService executor;
@@ -213,6 +215,8 @@ public final class DeliveryWorker implements AutoCloseable {
     @Override
     public void close() {
         poller.stop();
+        stopping = true;
+        sending.release(holding); // wakes every claim waiting for a sender; each gives its claim back
         executor.shutdown();
         try {
             if (!executor.awaitTermination(policy.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
@@ -275,16 +279,22 @@ public final class DeliveryWorker implements AutoCloseable {
     }
 
     /**
-     * Runs one send while holding one of the {@link Builder#concurrency concurrency} permits: claimed deliveries
-     * wait here for a sender, so a claim can lease a batch ahead and recording a result never holds up a send.
+     * Takes one of the {@link Builder#concurrency concurrency} sender permits, waiting for one: claimed deliveries
+     * wait here, so a claim can lease a batch ahead and recording a result never holds up a send.
+     *
+     * @return false if the worker is stopping (the caller gives its claim back unsent)
      */
-    <T> T sending(java.util.concurrent.Callable<T> send) throws Exception {
+    boolean takeSender() {
         sending.acquireUninterruptibly();
-        try {
-            return send.call();
-        } finally {
+        if (stopping) {
             sending.release();
+            return false;
         }
+        return true;
+    }
+
+    void releaseSender() {
+        sending.release();
     }
 
     /** This node's breaker for an endpoint, or null when breakers are off. */
