@@ -135,6 +135,24 @@ final class DeliveryAttempt {
         BreakerGuard.end(permit, breakerOutcomes(effective), result, null, result.latency().toNanos());
     }
 
+    /**
+     * Whether an event type can go in a header as it is (visible ASCII, no spaces). Catalogue names always can;
+     * a free-form type sent through the library may not, and then the receiver finds it in the payload only,
+     * instead of the attempt failing on a header the transport refuses.
+     */
+    static boolean isHeaderToken(String eventType) {
+        if (eventType == null || eventType.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < eventType.length(); i++) {
+            char c = eventType.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** What an endpoint's breaker counts: a network error, or a status the policy's table counts against it. */
     private static Classifier<AttemptResult> breakerOutcomes(DeliveryPolicy effective) {
         return (result, failure) -> result == null || result.status() == null
@@ -149,6 +167,9 @@ final class DeliveryAttempt {
             List<InetAddress> addresses = worker.guard.vet(endpoint.url());
             Map<String, String> headers = WebhookSigner.headers(claim.messageId(), now, claim.payload(),
                     endpoint.signingKeys().signingAt(now));
+            if (isHeaderToken(claim.eventType())) {
+                headers.put(WebhookSigner.EVENT_TYPE_HEADER, claim.eventType());
+            }
             request = new WebhookRequest(endpoint.url(), addresses, headers, claim.payload(), effective.timeout());
         } catch (IOException e) {
             return AttemptResult.error(describe(e, effective), Duration.ofNanos(System.nanoTime() - start));

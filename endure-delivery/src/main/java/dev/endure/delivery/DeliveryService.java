@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The producer's and operator's side of delivery: register endpoints, send messages, disable, enable,
@@ -31,13 +32,16 @@ public final class DeliveryService {
     private final Clock clock;
     private final Duration statsWindow;
     private final Runnable enqueued;
+    private final EventTypeStore eventTypes;
 
-    private DeliveryService(DeliveryStore store, SsrfGuard guard, Clock clock, Duration statsWindow, Runnable enqueued) {
+    private DeliveryService(DeliveryStore store, SsrfGuard guard, Clock clock, Duration statsWindow, Runnable enqueued,
+            EventTypeStore eventTypes) {
         this.store = store;
         this.guard = guard;
         this.clock = clock;
         this.statsWindow = statsWindow;
         this.enqueued = enqueued;
+        this.eventTypes = eventTypes;
     }
 
     public static Builder builder(DeliveryStore store) {
@@ -55,12 +59,29 @@ public final class DeliveryService {
      * @throws IllegalArgumentException naming the URL and the refused address
      */
     public void createEndpoint(Endpoint endpoint) {
+        createEndpoint(endpoint, Set.of());
+    }
+
+    /**
+     * As {@link #createEndpoint(Endpoint)}, subscribed only to {@code eventTypes} (empty: every type), in one
+     * transaction. Needs the event-type store ({@link Builder#eventTypes}) unless the set is empty.
+     *
+     * @throws IllegalArgumentException naming the URL and the refused address
+     */
+    public void createEndpoint(Endpoint endpoint, Set<String> eventTypes) {
         try {
             guard.vet(endpoint.url());
         } catch (IOException refused) {
             throw new IllegalArgumentException("endpoint " + endpoint.id() + " refused: " + refused.getMessage(), refused);
         }
-        store.createEndpoint(endpoint, clock.instant());
+        if (eventTypes.isEmpty()) {
+            store.createEndpoint(endpoint, clock.instant());
+        } else {
+            if (this.eventTypes == null) {
+                throw new IllegalStateException("subscribing an endpoint to event types needs an event-type store (Builder.eventTypes)");
+            }
+            this.eventTypes.createEndpoint(endpoint, eventTypes, clock.instant());
+        }
     }
 
     /**
@@ -213,6 +234,7 @@ public final class DeliveryService {
         private Clock clock = Clock.system();
         private Duration statsWindow = Duration.ofHours(24);
         private Runnable enqueued = () -> { };
+        private EventTypeStore eventTypes;
 
         private Builder(DeliveryStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -243,8 +265,14 @@ public final class DeliveryService {
             return this;
         }
 
+        /** Where subscriptions live, for {@link DeliveryService#createEndpoint(Endpoint, Set)} with event types. */
+        public Builder eventTypes(EventTypeStore value) {
+            this.eventTypes = Objects.requireNonNull(value, "eventTypes");
+            return this;
+        }
+
         public DeliveryService build() {
-            return new DeliveryService(store, guard, clock, statsWindow, enqueued);
+            return new DeliveryService(store, guard, clock, statsWindow, enqueued, eventTypes);
         }
     }
 }

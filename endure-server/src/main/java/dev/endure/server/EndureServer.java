@@ -122,8 +122,9 @@ public final class EndureServer implements AutoCloseable {
                 this.worker = null;
             }
             DeliveryWorker local = worker;
+            var eventTypeStore = store.eventTypes();
             DeliveryService.Builder serviceBuilder = DeliveryService.builder(store).ssrfGuard(guard).clock(clock)
-                    .statsWindow(Duration.ofHours(24));
+                    .statsWindow(Duration.ofHours(24)).eventTypes(eventTypeStore);
             if (local != null) {
                 serviceBuilder.onEnqueued(local::wake); // sends on this node are claimed at once, not at the next poll
             }
@@ -131,7 +132,8 @@ public final class EndureServer implements AutoCloseable {
             ApiContext api = new ApiContext(deliveries, queries, endpointId -> {
                 var state = local == null ? null : local.breakerState(endpointId);
                 return state == null ? null : state.name();
-            }, history, config.integer(ConfigKey.DELIVERY_MAX_PAYLOAD_BYTES), policy);
+            }, history, config.integer(ConfigKey.DELIVERY_MAX_PAYLOAD_BYTES), policy,
+                    new dev.endure.delivery.EventCatalogue(eventTypeStore, clock));
             if (worker != null) {
                 metrics.watchWorker(worker::health);
             }
@@ -267,6 +269,16 @@ public final class EndureServer implements AutoCloseable {
             return worker.health().problem();
         }
         return null;
+    }
+
+    /** The event-type catalogue and subscriptions on this server's store. */
+    public dev.endure.delivery.EventCatalogue eventTypes() {
+        return new dev.endure.delivery.EventCatalogue(store.eventTypes(), clock);
+    }
+
+    /** Every route the HTTP API serves, as "METHOD /path/{param}" (what the OpenAPI document must list). */
+    public java.util.Set<String> routes() {
+        return dev.endure.server.api.OpenApiDocument.routes(http);
     }
 
     public int port() {

@@ -29,6 +29,17 @@ final class ApiClient {
         return new ApiClient(baseUrl, other);
     }
 
+    /** Adds event types to the server's catalogue (every send names one); ones already there are fine. */
+    ApiClient withEventTypes(String... names) {
+        for (String name : names) {
+            Answer answer = post("/api/event-types", "{\"name\":\"" + name + "\"}");
+            if (answer.status() != 201 && answer.status() != 409) {
+                throw new IllegalStateException("creating event type " + name + " answered " + answer.status() + ": " + answer.text());
+            }
+        }
+        return this;
+    }
+
     Answer get(String path) {
         return send("GET", path, null);
     }

@@ -29,7 +29,7 @@ class ApiValidationTest {
                 .with(ConfigKey.DELIVERY_ALLOW_TARGETS, "127.0.0.0/8")
                 .with(ConfigKey.WORKER_ENABLED, "false")
                 .withApiKeys(KEYS.stored()));
-        admin = new ApiClient(server.baseUrl(), KEYS.admin);
+        admin = new ApiClient(server.baseUrl(), KEYS.admin).withEventTypes("a", "invoice.paid");
     }
 
     @AfterAll

@@ -46,7 +46,7 @@ class BatchSendApiTest {
                 .with(ConfigKey.DELIVERY_ALLOW_TARGETS, "127.0.0.0/8")
                 .with(ConfigKey.WORKER_POLL_INTERVAL, "20ms")
                 .withApiKeys(KEYS.stored()));
-        api = new ApiClient(server.baseUrl(), KEYS.admin);
+        api = new ApiClient(server.baseUrl(), KEYS.admin).withEventTypes("invoice.paid");
         api.post("/api/endpoints", "{\"id\":\"ep_batch\",\"url\":\"http://127.0.0.1:" + receiver.getAddress().getPort() + "/in\"}");
     }
 

@@ -84,7 +84,7 @@ class ChaosSuiteTest {
                 nodes.add(node.get(180, TimeUnit.SECONDS));
             }
             try {
-                ApiClient admin = new ApiClient(nodes.get(0).url, keys.admin);
+                ApiClient admin = new ApiClient(nodes.get(0).url, keys.admin).withEventTypes("chaos");
                 assertThat(admin.post("/api/endpoints", "{\"id\":\"ep_chaos\",\"url\":\"" + receiver.url() + "\"}").status()).isEqualTo(201);
                 List<String> live = new java.util.concurrent.CopyOnWriteArrayList<>(nodes.stream().map(n -> n.url).toList());
                 ExecutorService producers = startProducers(live, keys.admin);

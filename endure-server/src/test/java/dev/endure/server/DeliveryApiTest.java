@@ -49,7 +49,7 @@ class DeliveryApiTest {
                 .with(ConfigKey.POLICY_TIMEOUT, "2s")
                 .with(ConfigKey.WORKER_LEASE, "10s")
                 .withApiKeys(KEYS.stored()));
-        api = new ApiClient(server.baseUrl(), KEYS.admin);
+        api = new ApiClient(server.baseUrl(), KEYS.admin).withEventTypes("test.event");
     }
 
     private static void respond(com.sun.net.httpserver.HttpExchange exchange, int status) throws java.io.IOException {

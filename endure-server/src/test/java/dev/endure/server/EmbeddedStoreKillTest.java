@@ -38,7 +38,7 @@ class EmbeddedStoreKillTest {
         Set<String> accepted = ConcurrentHashMap.newKeySet();
 
         try (ServerProcess first = ServerProcess.start(dir, "first", yaml)) {
-            ApiClient api = new ApiClient(first.url, keys.admin);
+            ApiClient api = new ApiClient(first.url, keys.admin).withEventTypes("order.created");
             assertThat(api.post("/api/endpoints", "{\"id\":\"ep_kill\",\"url\":\"http://127.0.0.1:9/in\"}").status()).isEqualTo(201);
             sendUntilKilled(api, accepted, 300, () -> first.kill(dir.resolve("data")));
         }

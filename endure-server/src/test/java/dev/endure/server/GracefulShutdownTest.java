@@ -84,7 +84,7 @@ class GracefulShutdownTest {
     }
 
     private ApiClient sendMessages(Process server, BlockingReceiver receiver) throws Exception {
-        ApiClient api = new ApiClient(Files.readString(dir.resolve("url")), Files.readString(dir.resolve("key")));
+        ApiClient api = new ApiClient(Files.readString(dir.resolve("url")), Files.readString(dir.resolve("key"))).withEventTypes("job.done");
         assertThat(api.post("/api/endpoints", "{\"id\":\"ep_slow\",\"url\":\"" + receiver.url() + "\"}").status()).isEqualTo(201);
         for (int i = 0; i < MESSAGES; i++) {
             assertThat(api.post("/api/messages", "{\"eventType\":\"job.done\",\"payload\":{\"n\":" + i + "}}").status()).isEqualTo(202);

@@ -81,7 +81,7 @@ class HostileApiFuzzTest {
                 .with(ConfigKey.POLICY_TIMEOUT, "2s")
                 .with(ConfigKey.WORKER_LEASE, "10s")
                 .withApiKeys(KEYS.stored()));
-        api = new ApiClient(server.baseUrl(), KEYS.admin);
+        api = new ApiClient(server.baseUrl(), KEYS.admin).withEventTypes("fuzz.check", "a");
         raw = new RawHttp(server.port());
         assertThat(api.post("/api/endpoints", "{\"id\":\"" + HostileRequests.PROTECTED_ENDPOINT + "\",\"url\":\"" + receiver.url("/fuzz")
                 + "\",\"policy\":{\"initial\":\"100ms\",\"cap\":\"1s\"}}").status()).isEqualTo(201);

@@ -44,7 +44,7 @@ class HostileApiTest {
                 .with(ConfigKey.POLICY_TIMEOUT, "2s")
                 .with(ConfigKey.WORKER_LEASE, "10s")
                 .withApiKeys(KEYS.stored()));
-        api = new ApiClient(server.baseUrl(), KEYS.admin);
+        api = new ApiClient(server.baseUrl(), KEYS.admin).withEventTypes("a", "raw.bytes");
         raw = new RawHttp(server.port());
         assertThat(api.post("/api/endpoints", "{\"id\":\"ep_ok\",\"url\":\"" + receiver.url("/ok") + "\"}").status()).isEqualTo(201);
     }

@@ -38,7 +38,7 @@ class RetentionServerTest {
     void thePeriodicPurgeRemovesMessagesFinishedBeforeThePeriodAndKeepsTheRest() {
         TestKeys keys = new TestKeys();
         try (EndureServer server = EndureServer.start(config(keys))) {
-            ApiClient api = new ApiClient(server.baseUrl(), keys.admin);
+            ApiClient api = new ApiClient(server.baseUrl(), keys.admin).withEventTypes("order.created", "user.deleted");
             assertThat(api.post("/api/endpoints", "{\"id\":\"ep_old\",\"url\":\"http://127.0.0.1:9/in\"}").status()).isEqualTo(201);
             Instant longAgo = Instant.now().minus(Duration.ofDays(40));
             for (int i = 0; i < 5; i++) {
@@ -62,7 +62,7 @@ class RetentionServerTest {
     void deletingAPayloadRemovesItAtOnceAndStopsItsDeliveries() {
         TestKeys keys = new TestKeys();
         try (EndureServer server = EndureServer.start(config(keys).with(ConfigKey.RETENTION_INTERVAL, "1d"))) {
-            ApiClient api = new ApiClient(server.baseUrl(), keys.admin);
+            ApiClient api = new ApiClient(server.baseUrl(), keys.admin).withEventTypes("order.created", "user.deleted");
             api.post("/api/endpoints", "{\"id\":\"ep_gdpr\",\"url\":\"http://127.0.0.1:9/in\"}");
             String id = api.post("/api/messages", "{\"eventType\":\"user.deleted\",\"payload\":{\"email\":\"someone@example.com\"},"
                     + "\"endpoints\":[\"ep_gdpr\"]}").json().get("id").asText();

@@ -42,7 +42,7 @@ class StoreOutageApiTest {
                     .with(ConfigKey.DELIVERY_ALLOW_TARGETS, "127.0.0.0/8")
                     .withApiKeys(keys.stored());
             try (EndureServer server = EndureServer.start(config)) {
-                ApiClient api = new ApiClient(server.baseUrl(), keys.admin);
+                ApiClient api = new ApiClient(server.baseUrl(), keys.admin).withEventTypes("order.created");
                 assertThat(api.post("/api/endpoints", "{\"id\":\"ep_out\",\"url\":\"http://127.0.0.1:9/in\"}").status()).isEqualTo(201);
 
                 proxy.sever(); // PostgreSQL restarting: connections reset, new ones refused

@@ -48,7 +48,7 @@ class TwoServersOnPostgresTest {
                 .with(ConfigKey.WORKER_POLL_INTERVAL, "20ms")
                 .withApiKeys(keys.stored());
         try (EndureServer first = EndureServer.start(config); EndureServer second = EndureServer.start(config)) {
-            ApiClient api = new ApiClient(first.baseUrl(), keys.admin);
+            ApiClient api = new ApiClient(first.baseUrl(), keys.admin).withEventTypes("e");
             ApiClient other = new ApiClient(second.baseUrl(), keys.admin);
             assertThat(api.post("/api/endpoints", "{\"id\":\"ep_shared\",\"url\":\"http://127.0.0.1:" + receiver.getAddress().getPort()
                     + "/hook\"}").status()).isEqualTo(201);

@@ -166,6 +166,16 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         endpointRows.create(endpoint, now);
     }
 
+    /** The endpoint insert, inside a caller's transaction (creating an endpoint with its subscription is one). */
+    void insertEndpoint(Connection connection, Endpoint endpoint, Instant now) throws SQLException {
+        endpointRows.insert(connection, endpoint, now);
+    }
+
+    /** The event-type catalogue and subscriptions on this store's database (see {@link JdbcEventTypes}). */
+    public dev.endure.delivery.EventTypeStore eventTypes() {
+        return new JdbcEventTypes(dataSource, this);
+    }
+
     @Override
     public void updateEndpoint(Endpoint endpoint) {
         endpointRows.update(endpoint);

@@ -28,30 +28,35 @@ final class JdbcEndpointRows {
 
     void create(Endpoint endpoint, Instant now) {
         JdbcTransactions.inTransaction(dataSource, connection -> {
-            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO endure_endpoint (id, url, signing_keys, enabled,"
-                    + " disabled_reason, disabled_at, initial_interval_ms, multiplier, max_interval_ms, max_duration_ms, max_attempts,"
-                    + " timeout_ms, rate_limit_per_second, max_concurrency, ordered_delivery, created_at)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                insert.setString(1, endpoint.id());
-                insert.setString(2, endpoint.url().toString());
-                insert.setString(3, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
-                insert.setBoolean(4, endpoint.enabled());
-                insert.setString(5, endpoint.disabledReason());
-                setMillis(insert, 6, endpoint.disabledAt());
-                setPolicy(insert, 7, endpoint.policy());
-                insert.setDouble(13, endpoint.rateLimitPerSecond());
-                insert.setInt(14, endpoint.maxConcurrency());
-                insert.setBoolean(15, endpoint.ordered());
-                insert.setLong(16, now.toEpochMilli());
-                insert.executeUpdate();
-            } catch (SQLException e) {
-                if (JdbcDeliveryStore.isUniqueViolation(e)) {
-                    throw new IllegalArgumentException("endpoint " + endpoint.id() + " already exists", e);
-                }
-                throw e;
-            }
+            insert(connection, endpoint, now);
             return null;
         });
+    }
+
+    /** The endpoint insert, inside a caller's transaction (creating an endpoint with its subscription is one). */
+    void insert(Connection connection, Endpoint endpoint, Instant now) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO endure_endpoint (id, url, signing_keys, enabled,"
+                + " disabled_reason, disabled_at, initial_interval_ms, multiplier, max_interval_ms, max_duration_ms, max_attempts,"
+                + " timeout_ms, rate_limit_per_second, max_concurrency, ordered_delivery, created_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            insert.setString(1, endpoint.id());
+            insert.setString(2, endpoint.url().toString());
+            insert.setString(3, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
+            insert.setBoolean(4, endpoint.enabled());
+            insert.setString(5, endpoint.disabledReason());
+            setMillis(insert, 6, endpoint.disabledAt());
+            setPolicy(insert, 7, endpoint.policy());
+            insert.setDouble(13, endpoint.rateLimitPerSecond());
+            insert.setInt(14, endpoint.maxConcurrency());
+            insert.setBoolean(15, endpoint.ordered());
+            insert.setLong(16, now.toEpochMilli());
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            if (JdbcDeliveryStore.isUniqueViolation(e)) {
+                throw new IllegalArgumentException("endpoint " + endpoint.id() + " already exists", e);
+            }
+            throw e;
+        }
     }
 
     void update(Endpoint endpoint) {

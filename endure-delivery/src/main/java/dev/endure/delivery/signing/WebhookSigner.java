@@ -26,6 +26,12 @@ public final class WebhookSigner {
     public static final String ID_HEADER = "webhook-id";
     public static final String TIMESTAMP_HEADER = "webhook-timestamp";
     public static final String SIGNATURE_HEADER = "webhook-signature";
+    /**
+     * The message's event type, sent beside the Standard Webhooks headers. Not signed: the signature stays over
+     * {@code id.timestamp.body} exactly as the spec says, so a receiver that needs the type authenticated reads it
+     * from the body (or trusts it only after the signature checks, as it trusts the connection).
+     */
+    public static final String EVENT_TYPE_HEADER = "webhook-event-type";
 
     private WebhookSigner() {}
 

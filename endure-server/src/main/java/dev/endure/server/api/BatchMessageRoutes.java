@@ -2,21 +2,26 @@ package dev.endure.server.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EnqueueResult;
+import dev.endure.delivery.EventType;
+import dev.endure.delivery.EventTypeException;
 import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.StoredMessage;
 import dev.endure.server.auth.Scope;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code POST /api/messages/batch}: many messages, each with its own idempotency key, to the same endpoints
- * (all of them when {@code endpoints} is left out), stored in one transaction. Per message the answer says
+ * (stored in one transaction), or, when {@code endpoints} is left out, each to the enabled endpoints that
+ * subscribe to its event type (one transaction per event type in the batch). Per message the answer says
  * accepted or duplicate; a duplicate whose key was first used with a different event type or payload says
  * so in {@code conflict} (the rest of the batch is still accepted).
  *
@@ -66,23 +71,21 @@ final class BatchMessageRoutes {
                 body.reject("endpoints[" + endpointIds.indexOf(target) + "]", "endpoint " + target + " does not exist");
             }
         }
-        if (!endpointsGiven) {
-            targets = api.deliveries().endpoints().stream().map(Endpoint::id).toList();
-            if (targets.isEmpty()) {
-                body.reject("endpoints", "no endpoint exists yet; create one with POST /api/endpoints first");
-            }
+        if (!endpointsGiven && api.deliveries().endpoints().isEmpty()) {
+            body.reject("endpoints", "no endpoint exists yet; create one with POST /api/endpoints first");
         }
         body.finish();
+        Map<String, EventType> types = checkEventTypes(items, targets, endpointsGiven);
         List<NewMessage> messages = new ArrayList<>(items.size());
         for (Item item : items) {
             messages.add(NewMessage.of(item.eventType(), item.payload(), item.idempotencyKey()));
         }
-        List<List<EnqueueResult>> results = api.deliveries().sendAll(messages, targets);
+        List<List<EnqueueResult>> results = enqueue(messages, types.keySet(), endpointsGiven ? targets : null);
         ObjectNode json = Json.object();
         ArrayNode answers = json.putArray("messages");
         for (int i = 0; i < messages.size(); i++) {
             List<EnqueueResult> forMessage = results.get(i);
-            boolean duplicate = forMessage.stream().allMatch(EnqueueResult::duplicate);
+            boolean duplicate = !forMessage.isEmpty() && forMessage.stream().allMatch(EnqueueResult::duplicate);
             ObjectNode answer = answers.addObject();
             answer.put("id", duplicate ? forMessage.get(0).messageId() : messages.get(i).id());
             answer.put("duplicate", duplicate);
@@ -97,6 +100,82 @@ final class BatchMessageRoutes {
             }
         }
         Routes.json(ctx, 202, json);
+    }
+
+    /**
+     * Every message's event type is sendable and its payload matches the type's schema, and every endpoint named
+     * takes every type sent to it; else one 422 naming each failing {@code messages[i].eventType},
+     * {@code messages[i].payload} (with its pointer) or {@code endpoints[j]}.
+     */
+    private Map<String, EventType> checkEventTypes(List<Item> items, List<String> targets, boolean endpointsGiven) {
+        Map<String, EventType> types = new LinkedHashMap<>();
+        List<FieldError> errors = new ArrayList<>();
+        String code = null;
+        for (int i = 0; i < items.size(); i++) {
+            Item item = items.get(i);
+            EventType type = types.get(item.eventType());
+            if (type == null) {
+                try {
+                    type = api.eventTypes().sendable(item.eventType());
+                    types.put(type.name(), type);
+                } catch (EventTypeException e) {
+                    ApiException refused = EventTypeChecks.refused(e, "messages[" + i + "].eventType");
+                    errors.addAll(refused.fieldErrors());
+                    code = code == null ? refused.code() : code;
+                    continue;
+                }
+            }
+            List<FieldError> problems = EventTypeChecks.payloadProblems(type, item.payload(), "messages[" + i + "].payload");
+            if (!problems.isEmpty()) {
+                errors.addAll(problems);
+                code = code == null ? "payload_invalid" : code;
+            }
+        }
+        if (endpointsGiven) {
+            for (String target : targets) {
+                Set<String> takes = api.eventTypes().subscriptions(target);
+                for (String type : types.keySet()) {
+                    if (!takes.isEmpty() && !takes.contains(type)) {
+                        errors.add(new FieldError("endpoints[" + targets.indexOf(target) + "]", "endpoint " + target
+                                + " does not subscribe to event type " + type + " (it takes " + String.join(", ", takes) + ")"));
+                        code = code == null ? "not_subscribed" : code;
+                    }
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ApiException(422, code, errors.size() == 1 ? errors.get(0).message()
+                    : errors.size() + " messages cannot be sent as they are", errors);
+        }
+        return types;
+    }
+
+    /**
+     * To the endpoints named, all in one transaction; or, fanned out, per event type to the enabled endpoints
+     * that take it (one transaction per event type). A message no enabled endpoint takes gets no delivery.
+     */
+    private List<List<EnqueueResult>> enqueue(List<NewMessage> messages, Set<String> eventTypes, List<String> targets) {
+        if (targets != null) {
+            return api.deliveries().sendAll(messages, targets);
+        }
+        List<List<EnqueueResult>> results = new ArrayList<>(java.util.Collections.nCopies(messages.size(), List.of()));
+        for (String eventType : eventTypes) {
+            List<String> subscribers = api.eventTypes().subscribers(eventType);
+            List<Integer> indexes = new ArrayList<>();
+            for (int i = 0; i < messages.size(); i++) {
+                if (messages.get(i).eventType().equals(eventType)) {
+                    indexes.add(i);
+                }
+            }
+            if (subscribers.isEmpty()) {
+                continue;
+            }
+            List<List<EnqueueResult>> sent = api.deliveries().sendAll(indexes.stream().map(messages::get).toList(), subscribers);
+            for (int k = 0; k < indexes.size(); k++) {
+                results.set(indexes.get(k), sent.get(k));
+            }
+        }
+        return results;
     }
 
     /** For a duplicate: whether its key was first used with a different event type or payload. */

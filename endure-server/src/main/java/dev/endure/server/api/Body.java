@@ -110,6 +110,11 @@ public final class Body {
         return root.hasNonNull(field);
     }
 
+    /** Whether the field is given as JSON {@code null} (in a change: "reset to the default"), not left out. */
+    public boolean isExplicitNull(String field) {
+        return root.has(field) && root.get(field).isNull();
+    }
+
     public String requiredString(String field) {
         String value = optionalString(field, 1, 2048).orElse(null);
         if (value == null && !root.hasNonNull(field)) {

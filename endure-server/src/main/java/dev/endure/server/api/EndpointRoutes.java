@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.endure.delivery.DeliveryPolicy;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EndpointPolicy;
+import dev.endure.delivery.EventType;
+import dev.endure.delivery.EventTypeException;
 import dev.endure.delivery.InvalidPolicyException;
 import dev.endure.delivery.signing.WebhookSecret;
 import dev.endure.config.DurationText;
@@ -14,6 +16,10 @@ import io.javalin.http.Context;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** {@code /api/endpoints}: create (the secret is shown once), list, read, change, delete, rotate, enable, disable, replay. */
 final class EndpointRoutes {
@@ -50,7 +56,9 @@ final class EndpointRoutes {
         }
         Settings settings = Settings.read(body);
         settings.check(body, api.policy());
+        Set<String> eventTypes = subscription(body);
         body.finish();
+        checkSubscribable(eventTypes);
         String endpointId = id != null ? id : "ep_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 20);
         if (api.deliveries().endpoint(endpointId).isPresent()) {
             throw ApiException.conflict("endpoint " + endpointId + " already exists");
@@ -58,11 +66,11 @@ final class EndpointRoutes {
         WebhookSecret secret = WebhookSecret.generate();
         Endpoint endpoint = settings.applyTo(Endpoint.of(endpointId, url, secret));
         try {
-            api.deliveries().createEndpoint(endpoint);
+            api.deliveries().createEndpoint(endpoint, eventTypes == null ? Set.of() : eventTypes);
         } catch (IllegalArgumentException refused) {
             throw targetRefused(url, refused);
         }
-        ObjectNode json = Views.endpoint(endpoint, null, api.breakerStates().apply(endpointId));
+        ObjectNode json = withSubscription(Views.endpoint(endpoint, null, api.breakerStates().apply(endpointId)), eventTypes);
         // The only answer that carries the secret: the receiver needs it to verify signatures.
         json.put("secret", secret.encoded());
         Routes.json(ctx, 201, json);
@@ -71,15 +79,18 @@ final class EndpointRoutes {
     private void list(Context ctx) {
         ObjectNode json = Json.object();
         ArrayNode data = json.putArray("data");
+        Map<String, Set<String>> subscriptions = api.eventTypes().subscriptions();
         for (Endpoint endpoint : api.deliveries().endpoints()) {
-            data.add(Views.endpoint(endpoint, api.deliveries().stats(endpoint.id()), api.breakerStates().apply(endpoint.id())));
+            data.add(withSubscription(Views.endpoint(endpoint, api.deliveries().stats(endpoint.id()), api.breakerStates().apply(endpoint.id())),
+                    subscriptions.get(endpoint.id())));
         }
         Routes.json(ctx, 200, json);
     }
 
     private void read(Context ctx) {
         Endpoint endpoint = existing(ctx);
-        Routes.json(ctx, 200, Views.endpoint(endpoint, api.deliveries().stats(endpoint.id()), api.breakerStates().apply(endpoint.id())));
+        Routes.json(ctx, 200, withSubscription(Views.endpoint(endpoint, api.deliveries().stats(endpoint.id()),
+                api.breakerStates().apply(endpoint.id())), api.eventTypes().subscriptions(endpoint.id())));
     }
 
     private void update(Context ctx) {
@@ -88,7 +99,10 @@ final class EndpointRoutes {
         URI url = body.optionalUrl("url").orElse(null);
         Settings settings = Settings.read(body);
         settings.check(body, api.policy());
+        boolean resetToEveryType = body.isExplicitNull("eventTypes");
+        Set<String> eventTypes = subscription(body);
         body.finish();
+        checkSubscribable(eventTypes);
         if (url != null) {
             endpoint = endpoint.withUrl(url);
         }
@@ -98,7 +112,17 @@ final class EndpointRoutes {
         } catch (IllegalArgumentException refused) {
             throw targetRefused(url, refused);
         }
-        Routes.json(ctx, 200, Views.endpoint(updated, null, api.breakerStates().apply(updated.id())));
+        if (eventTypes != null || resetToEveryType) {
+            try {
+                api.eventTypes().subscribe(updated.id(), eventTypes == null ? Set.of() : eventTypes);
+            } catch (EventTypeException e) {
+                throw EventTypeChecks.refused(e, "eventTypes");
+            } catch (IllegalArgumentException gone) {
+                throw ApiException.notFound("endpoint", updated.id());
+            }
+        }
+        Routes.json(ctx, 200, withSubscription(Views.endpoint(updated, null, api.breakerStates().apply(updated.id())),
+                api.eventTypes().subscriptions(updated.id())));
     }
 
     private void delete(Context ctx) {
@@ -171,6 +195,53 @@ final class EndpointRoutes {
         json.put("endpointId", endpoint.id());
         json.put("replayed", replayed);
         Routes.json(ctx, 202, json);
+    }
+
+    /**
+     * The {@code eventTypes} field: the event types the endpoint takes, or null when left out (or null: every
+     * type). An empty list is refused, so "takes nothing" is never mistaken for "takes everything".
+     */
+    private static Set<String> subscription(Body body) {
+        boolean given = body.has("eventTypes");
+        List<String> names = body.optionalStringList("eventTypes", 100);
+        if (!given) {
+            return null;
+        }
+        if (names.isEmpty() && !body.isExplicitNull("eventTypes")) {
+            body.reject("eventTypes", "must name at least one event type (leave it out, or send null, to take every type)");
+        }
+        for (int i = 0; i < names.size(); i++) {
+            if (!EventType.NAME.matcher(names.get(i)).matches()) {
+                body.reject("eventTypes[" + i + "]", "is not an event type name (1 to 255 letters, digits, '.', '_' or '-')");
+            }
+        }
+        return new TreeSet<>(names);
+    }
+
+    /** 422 naming {@code eventTypes[i]} for a type not in the catalogue or archived. */
+    private void checkSubscribable(Set<String> eventTypes) {
+        if (eventTypes == null) {
+            return;
+        }
+        List<String> names = List.copyOf(eventTypes);
+        for (int i = 0; i < names.size(); i++) {
+            try {
+                api.eventTypes().checkSubscribable(List.of(names.get(i)));
+            } catch (EventTypeException e) {
+                throw EventTypeChecks.refused(e, "eventTypes[" + i + "]");
+            }
+        }
+    }
+
+    /** The endpoint's subscription in its view: the event types it takes, or null for every type. */
+    private static ObjectNode withSubscription(ObjectNode json, Set<String> eventTypes) {
+        if (eventTypes == null || eventTypes.isEmpty()) {
+            json.putNull("eventTypes");
+        } else {
+            ArrayNode types = json.putArray("eventTypes");
+            eventTypes.forEach(types::add);
+        }
+        return json;
     }
 
     private Endpoint existing(Context ctx) {

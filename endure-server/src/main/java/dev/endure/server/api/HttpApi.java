@@ -112,6 +112,7 @@ public final class HttpApi {
                 }
                 ctx.contentType("text/javascript").header("Cache-Control", "max-age=86400").result(script);
             });
+            config.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(OpenApiDocument.json()));
             config.routes.get("/health/live", ctx -> Routes.json(ctx, 200, Json.object().put("status", "live")));
             config.routes.get("/health/ready", ctx -> {
                 String problem = readiness.get();
@@ -132,6 +133,7 @@ public final class HttpApi {
             messages.register(config.routes, auth);
             new RetentionRoutes(api).register(config.routes, auth);
             new BatchMessageRoutes(api).register(config.routes, auth);
+            new EventTypeRoutes(api).register(config.routes, auth);
 
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.fieldErrors()));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> {
@@ -183,7 +185,10 @@ public final class HttpApi {
         json.put("message", message);
         ArrayNode list = json.putArray("fields");
         for (FieldError field : fields) {
-            list.addObject().put("field", field.field()).put("message", field.message());
+            ObjectNode entry = list.addObject().put("field", field.field()).put("message", field.message());
+            if (field.pointer() != null) {
+                entry.put("pointer", field.pointer());
+            }
         }
         Routes.json(ctx, status, json);
     }

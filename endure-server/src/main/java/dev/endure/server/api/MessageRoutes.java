@@ -8,6 +8,7 @@ import dev.endure.delivery.DeliveryQuery;
 import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EnqueueResult;
+import dev.endure.delivery.EventType;
 import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.StoredMessage;
 import dev.endure.server.auth.Scope;
@@ -78,18 +79,36 @@ final class MessageRoutes {
                 body.reject("endpoints[" + endpointIds.indexOf(targets.get(i)) + "]", "endpoint " + targets.get(i) + " does not exist");
             }
         }
-        if (!endpointsGiven) {
-            targets = api.deliveries().endpoints().stream().map(Endpoint::id).toList();
+        body.finish();
+        EventType type = EventTypeChecks.sendable(api, eventType, "eventType");
+        EventTypeChecks.checkPayload(type, payload, "payload");
+        String idempotencyKey = keyInBody.orElse(keyInHeader);
+        NewMessage message = NewMessage.of(eventType, payload, idempotencyKey);
+        if (endpointsGiven) {
+            refuseUnsubscribed(targets, endpointIds, eventType);
+        } else {
+            // Fan-out: every enabled endpoint that takes this type. A repeated key repeats the whole send, whichever
+            // endpoints subscribe by now: the answer is the original message, and no endpoint gets it twice.
+            Optional<String> earlier = idempotencyKey == null ? Optional.empty() : api.eventTypes().messageIdForIdempotencyKey(idempotencyKey);
+            if (earlier.isPresent()) {
+                refuseIfDifferent(earlier.get(), idempotencyKey, eventType, payload);
+                Routes.json(ctx, 200, answer(earlier.get(), true, api.deliveries().deliveriesOfMessage(earlier.get()).stream()
+                        .map(d -> new EnqueueResult(d.endpointId(), true, d.id(), d.messageId(), d.state())).toList()));
+                return;
+            }
+            targets = api.eventTypes().subscribers(eventType);
             if (targets.isEmpty()) {
-                body.reject("endpoints", "no endpoint exists yet; create one with POST /api/endpoints first");
+                if (api.deliveries().endpoints().isEmpty()) {
+                    throw ApiException.invalid("endpoints", "no endpoint exists yet; create one with POST /api/endpoints first");
+                }
+                // No enabled endpoint takes it: nothing to deliver and nothing stored (the answer says so).
+                Routes.json(ctx, 202, answer(message.id(), false, List.of()));
+                return;
             }
         }
-        body.finish();
-        String idempotencyKey = keyInBody.orElse(keyInHeader);
         if (idempotencyKey != null) {
             refuseKeyReuse(idempotencyKey, eventType, payload, targets);
         }
-        NewMessage message = NewMessage.of(eventType, payload, idempotencyKey);
         List<EnqueueResult> results = api.deliveries().send(message, targets);
         for (EnqueueResult result : results) {
             // A race between two different bodies with one key is decided by the store; the loser learns it here.
@@ -98,9 +117,14 @@ final class MessageRoutes {
             }
         }
         boolean allDuplicates = results.stream().allMatch(EnqueueResult::duplicate);
+        // 202: accepted for delivery, not delivered; a repeat of an accepted send answers 200 with the original.
+        Routes.json(ctx, allDuplicates ? 200 : 202, answer(allDuplicates ? results.get(0).messageId() : message.id(), allDuplicates, results));
+    }
+
+    static ObjectNode answer(String messageId, boolean duplicate, List<EnqueueResult> results) {
         ObjectNode json = Json.object();
-        json.put("id", allDuplicates ? results.get(0).messageId() : message.id());
-        json.put("duplicate", allDuplicates);
+        json.put("id", messageId);
+        json.put("duplicate", duplicate);
         ArrayNode deliveries = json.putArray("deliveries");
         for (EnqueueResult result : results) {
             ObjectNode entry = deliveries.addObject();
@@ -109,8 +133,23 @@ final class MessageRoutes {
             entry.put("state", result.state() == null ? null : result.state().name());
             entry.put("duplicate", result.duplicate());
         }
-        // 202: accepted for delivery, not delivered; a repeat of an accepted send answers 200 with the original.
-        Routes.json(ctx, allDuplicates ? 200 : 202, json);
+        return json;
+    }
+
+    /** 422 when an endpoint named in the send does not take its event type. */
+    private void refuseUnsubscribed(List<String> targets, List<String> endpointIds, String eventType) {
+        List<FieldError> errors = new ArrayList<>();
+        for (String target : targets) {
+            Set<String> takes = api.eventTypes().subscriptions(target);
+            if (!takes.isEmpty() && !takes.contains(eventType)) {
+                errors.add(new FieldError("endpoints[" + endpointIds.indexOf(target) + "]", "endpoint " + target
+                        + " does not subscribe to event type " + eventType + " (it takes " + String.join(", ", takes) + ")"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ApiException(422, "not_subscribed", errors.size() == 1 ? errors.get(0).message()
+                    : errors.size() + " endpoints do not subscribe to event type " + eventType, errors);
+        }
     }
 
     /** 409 when the key was used before for a different event type or payload (a retry must repeat the same body). */

@@ -53,7 +53,7 @@ final class Routes {
         return new ApiException(415, "unsupported_media_type", message, List.of());
     }
 
-    private static String shorten(String text) {
+    static String shorten(String text) {
         String plain = text.replaceAll("[^\\x20-\\x7e]", "?");
         return plain.length() > 60 ? plain.substring(0, 60) + "..." : plain;
     }

@@ -40,6 +40,7 @@ class CliTest {
         try (EndureServer server = EndureServer.start(settings)) {
             server.store().createEndpoint(dev.endure.delivery.Endpoint.of("ep_cli", java.net.URI.create("http://127.0.0.1:9/x"),
                     dev.endure.delivery.signing.WebhookSecret.generate()), java.time.Instant.now());
+            server.eventTypes().create("order.created", "", null);
             CliErrorsTest.Run sent = run("send", "--url", server.baseUrl(), "--api-key", key.group(1), "--event", "order.created",
                     "--payload", "{\"order\":7}", "--idempotency-key", "order-7");
             assertThat(sent.code()).isZero();
