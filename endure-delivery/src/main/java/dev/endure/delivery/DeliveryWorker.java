@@ -211,12 +211,22 @@ public final class DeliveryWorker implements AutoCloseable {
         poller.wake();
     }
 
+    /**
+     * Stops claiming at once and gives back, unsent, the claims still waiting for a sender; sends in flight go on
+     * (a server calls this as soon as shutdown begins, then {@link #close()} once its API has drained).
+     */
+    public void stopClaiming() {
+        poller.stop();
+        if (!stopping) {
+            stopping = true;
+            sending.release(holding); // wakes every claim waiting for a sender; each gives its claim back
+        }
+    }
+
     /** Stops the loop, lets in-flight sends finish (up to the policy timeout), and stops the senders. */
     @Override
     public void close() {
-        poller.stop();
-        stopping = true;
-        sending.release(holding); // wakes every claim waiting for a sender; each gives its claim back
+        stopClaiming();
         executor.shutdown();
         try {
             if (!executor.awaitTermination(policy.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {

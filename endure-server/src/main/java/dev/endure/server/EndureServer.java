@@ -339,6 +339,9 @@ public final class EndureServer implements AutoCloseable {
         Duration grace = config.duration(ConfigKey.SERVER_SHUTDOWN_GRACE);
         long deadline = System.nanoTime() + grace.toNanos();
         LOG.info("endure server shutting down: refusing new requests, answering those in flight (grace {} s)", grace.toSeconds());
+        if (worker != null) {
+            worker.stopClaiming(); // nothing new is claimed or sent once shutdown begins; sends in flight finish below
+        }
         sampler.shutdownNow();
         if (retention != null) {
             retention.close();
