@@ -48,6 +48,8 @@ final class DeliveryAttempt {
     /** What the receiver's answer says about its load (for the endpoint's adaptive limit); nothing until it answers. */
     private volatile Verdict loadSignal = Verdict.fail();
     private boolean timedOut;
+    /** Whether this attempt holds one of the worker's sender permits ({@link DeliveryWorker#takeSender}). */
+    private boolean holdingSender;
 
     DeliveryAttempt(DeliveryWorker worker, Claim claim) {
         this.worker = worker;
@@ -56,6 +58,28 @@ final class DeliveryAttempt {
 
     /** Runs the attempt; returns its outcome, or null if nothing was recorded (handed back, or superseded). */
     AttemptOutcome run() {
+        if (!worker.takeSender()) {
+            // The worker is stopping and this claim never got a sender: give it back untouched, due now.
+            worker.untilStored("release", () -> worker.store.release(claim, worker.clock.instant()));
+            return null;
+        }
+        holdingSender = true;
+        try {
+            return attempt();
+        } finally {
+            releaseSender();
+        }
+    }
+
+    /** Frees this attempt's sender permit (once the request is answered, so recording does not hold it). */
+    private void releaseSender() {
+        if (holdingSender) {
+            holdingSender = false;
+            worker.releaseSender();
+        }
+    }
+
+    private AttemptOutcome attempt() {
         Optional<Endpoint> found = worker.claimedEndpoint(claim.endpointId());
         if (found.isEmpty()) {
             found = worker.untilStored("read endpoint", () -> worker.store.endpoint(claim.endpointId()));
@@ -178,7 +202,12 @@ final class DeliveryAttempt {
         }
         endpointCalled = true;
         try {
-            WebhookResponse response = worker.transport.send(request);
+            WebhookResponse response;
+            try {
+                response = worker.transport.send(request);
+            } finally {
+                releaseSender();
+            }
             Duration retryAfter = response.header("retry-after")
                     .flatMap(value -> RetryAfter.parse(value, worker.clock.instant()).delay()).orElse(null);
             return AttemptResult.status(response.status(), retryAfter, response.latency(), response.bodySnippet());

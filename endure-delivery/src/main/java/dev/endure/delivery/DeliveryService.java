@@ -32,13 +32,16 @@ public final class DeliveryService {
     private final SsrfGuard guard;
     private final Clock clock;
     private final Duration statsWindow;
+    private final Runnable enqueued;
     private final EventTypeStore eventTypes;
 
-    private DeliveryService(DeliveryStore store, SsrfGuard guard, Clock clock, Duration statsWindow, EventTypeStore eventTypes) {
+    private DeliveryService(DeliveryStore store, SsrfGuard guard, Clock clock, Duration statsWindow, Runnable enqueued,
+            EventTypeStore eventTypes) {
         this.store = store;
         this.guard = guard;
         this.clock = clock;
         this.statsWindow = statsWindow;
+        this.enqueued = enqueued;
         this.eventTypes = eventTypes;
     }
 
@@ -105,7 +108,9 @@ public final class DeliveryService {
      * {@link #send}. For producers with many messages: one round trip set instead of one per message.
      */
     public List<List<EnqueueResult>> sendAll(List<NewMessage> messages, List<String> endpointIds) {
-        return store.enqueueAll(messages, endpointIds, clock.instant());
+        List<List<EnqueueResult>> results = store.enqueueAll(messages, endpointIds, clock.instant());
+        enqueued.run();
+        return results;
     }
 
     /**
@@ -143,7 +148,9 @@ public final class DeliveryService {
 
     /** As {@link #send(NewMessage, String...)}. */
     public List<EnqueueResult> send(NewMessage message, List<String> endpointIds) {
-        return store.enqueue(message, endpointIds, clock.instant());
+        List<EnqueueResult> results = store.enqueue(message, endpointIds, clock.instant());
+        enqueued.run();
+        return results;
     }
 
     public Optional<Delivery> delivery(String deliveryId) {
@@ -227,6 +234,7 @@ public final class DeliveryService {
         private SsrfGuard guard = SsrfGuard.defaults();
         private Clock clock = Clock.system();
         private Duration statsWindow = Duration.ofHours(24);
+        private Runnable enqueued = () -> { };
         private EventTypeStore eventTypes;
 
         private Builder(DeliveryStore store) {
@@ -243,6 +251,15 @@ public final class DeliveryService {
             return this;
         }
 
+        /**
+         * Called after every send has committed, e.g. {@code worker::wake} for a {@link DeliveryWorker} in the same
+         * process, so the new deliveries are claimed at once instead of at the worker's next poll.
+         */
+        public Builder onEnqueued(Runnable value) {
+            this.enqueued = Objects.requireNonNull(value, "onEnqueued");
+            return this;
+        }
+
         /** The window of the success rate in {@link #endpointStatus}. */
         public Builder statsWindow(Duration value) {
             this.statsWindow = Objects.requireNonNull(value, "statsWindow");
@@ -256,7 +273,7 @@ public final class DeliveryService {
         }
 
         public DeliveryService build() {
-            return new DeliveryService(store, guard, clock, statsWindow, eventTypes);
+            return new DeliveryService(store, guard, clock, statsWindow, enqueued, eventTypes);
         }
     }
 }

@@ -8,6 +8,8 @@ import dev.endure.Scheduler;
 import dev.endure.breaker.BreakerState;
 import dev.endure.breaker.CircuitBreaker;
 import dev.endure.breaker.CircuitBreakerPolicy;
+import dev.endure.delivery.internal.ClaimLoop;
+import dev.endure.delivery.internal.EndpointBreakers;
 import dev.endure.delivery.internal.LeaseHeartbeat;
 import dev.endure.delivery.internal.EndpointAdmission;
 import dev.endure.delivery.ssrf.SsrfGuard;
@@ -22,17 +24,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -55,9 +54,6 @@ import java.util.random.RandomGenerator;
  */
 public final class DeliveryWorker implements AutoCloseable {
 
-    /** The longest a poller with a backlog waits to gather senders into one claim. */
-    private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-
     /** The claim loop counts as failing (in {@link #health()}) after this many failed polls in a row. */
     public static final int CLAIM_FAILURES_BEFORE_FAILING = 3;
 
@@ -75,23 +71,25 @@ public final class DeliveryWorker implements AutoCloseable {
     private final List<DeliveryListener> listeners;
     final List<dev.endure.retry.RetryListener> retryListeners;
     private final int concurrency;
+    /** How many deliveries this node holds at once: sending, waiting for a sender, or being recorded. */
+    private final int holding;
+    /** Sends in flight (the transport's share): {@link #concurrency} at most, whatever {@link #holding} is. */
+    private final Semaphore sending;
+    /** Set by {@link #close()}: claims still waiting for a sender are given back instead of sent. */
+    private volatile boolean stopping;
     private final Duration pollInterval;
     private final Duration lease;
-    private final Function<String, CircuitBreaker> breakerFactory;
     private final ExecutorService executor;
     private final LeaseHeartbeat heartbeat;
-    private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    private final EndpointBreakers breakers;
     private final EndpointAdmission admission;
     private final EndpointRateLimits rateLimits;
-    private final boolean sharedBreakers;
     /** The endpoints read for the latest claim. */
     private volatile Map<String, Endpoint> claimedEndpoints = Map.of();
-    private final Semaphore slots;
-    private final AtomicBoolean running = new AtomicBoolean();
+    private final ClaimLoop poller;
     final AtomicLong listenerFailures = new AtomicLong();
     private final AtomicLong processingFailures = new AtomicLong();
     final WorkerTrouble trouble;
-    private volatile Thread loop;
 
     private DeliveryWorker(Builder b) {
         this.store = b.store;
@@ -105,27 +103,22 @@ public final class DeliveryWorker implements AutoCloseable {
         this.listeners = List.copyOf(b.listeners);
         this.retryListeners = List.copyOf(b.retryListeners);
         this.concurrency = b.concurrency;
+        this.holding = b.concurrency + b.claimAhead();
+        this.sending = new Semaphore(b.concurrency, true);
         this.pollInterval = b.pollInterval;
         this.lease = b.lease;
         // Its own timer thread by default: a renewal can wait on a slow database without delaying anyone else's timers.
         this.ownTimer = b.scheduler != null ? null : LeaseHeartbeat.timerThread("endure-delivery-" + owner + "-heartbeat");
         this.scheduler = b.scheduler != null ? b.scheduler : Scheduler.of(ownTimer);
         this.trouble = new WorkerTrouble(owner, clock, this::emit);
-        this.sharedBreakers = b.breakerStore != null;
         this.rateLimits = b.rateLimits != null ? b.rateLimits : EndpointRateLimits.local(clock);
         this.admission = new EndpointAdmission(rateLimits, b.adaptivePolicy == null ? null
                 : ConcurrencyLimits.of("webhook", b.adaptivePolicy, clock), b.adaptiveByDefault);
         this.heartbeat = new LeaseHeartbeat(store, clock, scheduler, lease, b.heartbeatInterval(), trouble);
-        CircuitBreakerPolicy breakerPolicy = b.breakerPolicy;
-        this.breakerFactory = breakerPolicy == null ? null
-                : endpointId -> {
-                    CircuitBreaker.Builder breaker = CircuitBreaker.builder(breakerPolicy.toBuilder().name("webhook:" + endpointId).build())
-                            .clock(clock);
-                    return (b.breakerStore == null ? breaker : breaker.store(b.breakerStore)).build();
-                };
-        this.slots = new Semaphore(concurrency);
+        this.breakers = new EndpointBreakers(b.breakerPolicy, clock, b.breakerStore);
+        this.poller = new ClaimLoop(holding, pollInterval, this::claim, this::dispatch, trouble::claimSucceeded, trouble::claimFailed);
         AtomicInteger threads = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(concurrency, task -> {
+        this.executor = Executors.newFixedThreadPool(holding, task -> {
             Thread thread = new Thread(task, "endure-delivery-" + owner + "-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
@@ -145,12 +138,7 @@ public final class DeliveryWorker implements AutoCloseable {
      * synced it); CLOSED if it has not been used here (null if breakers are off).
      */
     public BreakerState breakerState(String endpointId) {
-        if (breakerFactory == null) {
-            return null;
-        }
-        // With a shared store the breaker is made on first read, so it shows what another node decided.
-        CircuitBreaker breaker = sharedBreakers ? breaker(endpointId) : breakers.get(endpointId);
-        return breaker == null ? BreakerState.CLOSED : breaker.state();
+        return breakers.state(endpointId);
     }
 
     /** How many times a listener threw (the exception was swallowed so the delivery went on). */
@@ -205,93 +193,49 @@ public final class DeliveryWorker implements AutoCloseable {
 
     /** Starts claiming and sending on a background thread until {@link #close()}. */
     public void start() {
-        if (!running.compareAndSet(false, true)) {
+        if (!poller.start("endure-delivery-" + owner + "-poller")) {
             throw new IllegalStateException("worker " + owner + " is already running");
         }
-        Thread thread = new Thread(this::loop, "endure-delivery-" + owner + "-poller");
-        thread.setDaemon(true);
-        loop = thread;
-        thread.start();
     }
 
-    private void loop() {
-        boolean backlog = false;
-        while (running.get()) {
-            try {
-                slots.acquire(); // wait for at least one free sender
-                int free = 1 + slots.drainPermits();
-                if (backlog) {
-                    free += gatherSenders(free);
-                }
-                List<Claim> claims;
+    private void dispatch(List<Claim> claims) {
+        BatchTally batch = new BatchTally(owner, claims.size(), System.nanoTime(), this::emit);
+        for (Claim claim : claims) {
+            executor.execute(() -> {
                 try {
-                    claims = claim(free);
-                    trouble.claimSucceeded();
-                } catch (RuntimeException failure) {
-                    slots.release(free);
-                    trouble.claimFailed(failure);
-                    pause(); // try again after the poll interval
-                    continue;
+                    process(claim, batch);
+                } finally {
+                    poller.done(); // a poller waiting for room wakes here
                 }
-                slots.release(free - claims.size());
-                backlog = !claims.isEmpty() && claims.size() == free; // a full batch: more are probably due
-                BatchTally batch = new BatchTally(owner, claims.size(), System.nanoTime(), this::emit);
-                for (Claim claim : claims) {
-                    executor.execute(() -> {
-                        try {
-                            process(claim, batch);
-                        } finally {
-                            slots.release(); // a poller blocked on a full house wakes here
-                        }
-                    });
-                }
-                if (claims.isEmpty()) {
-                    pause();
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
+            });
         }
     }
 
     /**
-     * With a backlog, waits briefly (at most {@link #GATHER_NANOS}) for more senders to come free before
-     * claiming, so one claim transaction leases a batch rather than one delivery per finished send.
-     *
-     * @return how many more permits were taken
+     * Tells an idle worker that deliveries are due now (a send in this process committed), so it claims at once
+     * rather than after its poll interval. Cheap and safe to call from any thread at any time; workers on other
+     * nodes still find the deliveries at their next poll.
      */
-    private int gatherSenders(int free) throws InterruptedException {
-        int wanted = Math.max(1, concurrency / 2) - free;
-        int more = 0;
-        long deadline = System.nanoTime() + GATHER_NANOS;
-        while (more < wanted) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || !slots.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-                break;
-            }
-            more += 1 + slots.drainPermits();
-        }
-        return more;
+    public void wake() {
+        poller.wake();
     }
 
-    private void pause() throws InterruptedException {
-        // Only the idle poller waits here; close() interrupts it.
-        TimeUnit.NANOSECONDS.sleep(pollInterval.toNanos());
+    /**
+     * Stops claiming at once and gives back, unsent, the claims still waiting for a sender; sends in flight go on
+     * (a server calls this as soon as shutdown begins, then {@link #close()} once its API has drained).
+     */
+    public void stopClaiming() {
+        poller.stop();
+        if (!stopping) {
+            stopping = true;
+            sending.release(holding); // wakes every claim waiting for a sender; each gives its claim back
+        }
     }
 
     /** Stops the loop, lets in-flight sends finish (up to the policy timeout), and stops the senders. */
     @Override
     public void close() {
-        running.set(false);
-        Thread thread = loop;
-        if (thread != null) {
-            thread.interrupt();
-            try {
-                thread.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        stopClaiming();
         executor.shutdown();
         try {
             if (!executor.awaitTermination(policy.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
@@ -305,7 +249,7 @@ public final class DeliveryWorker implements AutoCloseable {
         if (ownTimer != null) {
             ownTimer.shutdownNow();
         }
-        breakers.values().forEach(CircuitBreaker::close);
+        breakers.close();
         rateLimits.close();
         if (ownTransport != null) {
             ownTransport.close();
@@ -370,9 +314,28 @@ public final class DeliveryWorker implements AutoCloseable {
         return trouble.untilStored(operation, work, scheduler);
     }
 
+    /**
+     * Takes one of the {@link Builder#concurrency concurrency} sender permits, waiting for one: claimed deliveries
+     * wait here, so a claim can lease a batch ahead and recording a result never holds up a send.
+     *
+     * @return false if the worker is stopping (the caller gives its claim back unsent)
+     */
+    boolean takeSender() {
+        sending.acquireUninterruptibly();
+        if (stopping) {
+            sending.release();
+            return false;
+        }
+        return true;
+    }
+
+    void releaseSender() {
+        sending.release();
+    }
+
     /** This node's breaker for an endpoint, or null when breakers are off. */
     CircuitBreaker breaker(String endpointId) {
-        return breakerFactory == null ? null : breakers.computeIfAbsent(endpointId, breakerFactory);
+        return breakers.breaker(endpointId);
     }
 
     void emit(DeliveryEvent event) {
@@ -400,6 +363,7 @@ public final class DeliveryWorker implements AutoCloseable {
         private final List<DeliveryListener> listeners = new ArrayList<>();
         private final List<dev.endure.retry.RetryListener> retryListeners = new ArrayList<>();
         private int concurrency = 8;
+        private Integer claimAhead;
         private Duration pollInterval = Duration.ofMillis(500);
         private dev.endure.breaker.BreakerStore breakerStore;
         private EndpointRateLimits rateLimits;
@@ -504,6 +468,24 @@ public final class DeliveryWorker implements AutoCloseable {
             }
             this.concurrency = value;
             return this;
+        }
+
+        /**
+         * How many deliveries this node may hold beyond the ones sending: leased and waiting for a free sender, or
+         * sent and waiting for their result to be recorded (default 3 × concurrency, at most 512). Their leases
+         * are renewed like those of sends in flight; a larger value lets one claim lease a bigger batch and lets
+         * results be recorded in bigger groups, while at most {@link #concurrency} requests are ever in flight.
+         */
+        public Builder claimAhead(int value) {
+            if (value < 0 || value > 4096) {
+                throw new IllegalArgumentException("claimAhead must be 0 to 4096 (was " + value + ")");
+            }
+            this.claimAhead = value;
+            return this;
+        }
+
+        int claimAhead() {
+            return claimAhead != null ? claimAhead : Math.min(512, 3 * concurrency);
         }
 
         /** How long an idle worker waits before looking for due deliveries again. */

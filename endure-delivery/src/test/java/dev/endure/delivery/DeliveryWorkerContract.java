@@ -3,6 +3,7 @@ package dev.endure.delivery;
 import dev.endure.delivery.AttemptResult;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.endure.VirtualTime;
 import dev.endure.breaker.BreakerState;
@@ -426,6 +427,24 @@ abstract class DeliveryWorkerContract {
                 time.sleep(nanos);
             }
         };
+    }
+
+    /** A send in the worker's own process used to wait for the worker's next poll (here an hour away). */
+    @Test
+    void aSendInThisProcessWakesTheIdleWorkerBeforeItsPollInterval() {
+        endpoint("ep_wake");
+        DeliveryWorker worker = worker(b -> b.owner("waking").pollInterval(Duration.ofHours(1)));
+        DeliveryService waking = DeliveryService.builder(store).ssrfGuard(guard).clock(time).onEnqueued(worker::wake).build();
+        worker.start();
+        // Idle: the first claim found nothing and the poller is waiting out its hour.
+        await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals("endure-delivery-waking-poller") && t.getState() == Thread.State.TIMED_WAITING));
+
+        String delivery = waking.send(NewMessage.of("e", "{}"), "ep_wake").get(0).deliveryId();
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> store.delivery(delivery).orElseThrow().state() == DeliveryState.DELIVERED);
+        assertThat(receiver.received()).hasSize(1);
     }
 
     @Test

@@ -136,8 +136,12 @@ public final class EndureServer implements AutoCloseable {
             OperatorNotifier operator = notifying;
             DeliveryWorker local = worker;
             var eventTypeStore = store.eventTypes();
-            DeliveryService deliveries = DeliveryService.builder(store).ssrfGuard(guard).clock(clock).statsWindow(Duration.ofHours(24))
-                    .eventTypes(eventTypeStore).build();
+            DeliveryService.Builder serviceBuilder = DeliveryService.builder(store).ssrfGuard(guard).clock(clock)
+                    .statsWindow(Duration.ofHours(24)).eventTypes(eventTypeStore);
+            if (local != null) {
+                serviceBuilder.onEnqueued(local::wake); // sends on this node are claimed at once, not at the next poll
+            }
+            DeliveryService deliveries = serviceBuilder.build();
             ApiContext api = new ApiContext(deliveries, queries, endpointId -> {
                 var state = local == null ? null : local.breakerState(endpointId);
                 return state == null ? null : state.name();
@@ -356,6 +360,9 @@ public final class EndureServer implements AutoCloseable {
         Duration grace = config.duration(ConfigKey.SERVER_SHUTDOWN_GRACE);
         long deadline = System.nanoTime() + grace.toNanos();
         LOG.info("endure server shutting down: refusing new requests, answering those in flight (grace {} s)", grace.toSeconds());
+        if (worker != null) {
+            worker.stopClaiming(); // nothing new is claimed or sent once shutdown begins; sends in flight finish below
+        }
         sampler.shutdownNow();
         if (retention != null) {
             retention.close();

@@ -46,6 +46,9 @@ final class CellRun implements AutoCloseable {
     private final Path logs;
     private final WebhookSecret secret = WebhookSecret.generate();
     private final List<Process> processes = new ArrayList<>();
+    /** Per worker process, its standard output (answers to STATS) and its round trips counted before the drain. */
+    private final List<BufferedReader> outputs = new ArrayList<>();
+    private final List<long[]> statsBefore = new ArrayList<>();
     private String database;
     private String jdbcUrl;
     private JdbcDeliveryStore store;
@@ -55,6 +58,11 @@ final class CellRun implements AutoCloseable {
     private SchedulerClient schedulerClient;
     private OneTimeTask<String> task;
     private Path embeddedDir;
+    private dev.endure.server.store.EmbeddedPostgresStore embeddedPostgres;
+    /** The in-process worker's own pool, counted like a worker process's. */
+    private com.zaxxer.hikari.HikariDataSource localPool;
+    private CountingDataSource localCounter;
+    private long[] localBefore;
 
     CellRun(DeliveryHarness.Cell cell, DeliveryHarness options, LoopbackReceiver receiver, URI url, Path logs) {
         this.cell = cell;
@@ -73,6 +81,7 @@ final class CellRun implements AutoCloseable {
         double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
         System.err.printf("  queued %d in %.1f s; starting workers%n", options.messages, fillSeconds);
         long commitsBefore = commits();
+        long databaseCpuBefore = databaseCpuNanos();
         startWorkers();
         long deadline = System.nanoTime() + DRAIN_CAP_NANOS;
         awaitUntil(() -> receiver.distinctMessages() >= options.messages, deadline);
@@ -89,8 +98,15 @@ final class CellRun implements AutoCloseable {
         long satRequests = receiver.requests();
         long satConnections = receiver.connectionsOpened();
         double commitsPerDelivery = database == null ? Double.NaN : (commits() - commitsBefore) / (double) Math.max(1, drained);
-        System.err.printf("  drained %d in %.2f s: %.0f/s (%d connections, %.2f commits per delivery)%n", drained, drainSeconds,
-                saturation, satConnections, commitsPerDelivery);
+        long[] trips = roundTripsSinceStart();
+        long databaseCpu = databaseCpuNanos() - databaseCpuBefore;
+        double tripsPerDelivery = trips == null || trips[3] == 0 ? Double.NaN : (trips[0] + trips[1] + trips[2]) / (double) Math.max(1, drained);
+        System.err.printf(java.util.Locale.ROOT, "  CPU per delivery: workers %.0f µs, PostgreSQL backends %.0f µs%n",
+                trips == null || trips[4] < 0 ? Double.NaN : trips[4] / 1e3 / Math.max(1, drained), databaseCpu / 1e3 / Math.max(1, drained));
+        String tripDetail = trips == null ? "–" : String.format(java.util.Locale.ROOT, "%.2f (%.2f statements + %.2f commits; %.2f pool checkouts)",
+                tripsPerDelivery, trips[0] / (double) drained, (trips[1] + trips[2]) / (double) drained, trips[3] / (double) drained);
+        System.err.printf("  drained %d in %.2f s: %.0f/s (%d connections, %.2f commits per delivery, worker round trips per delivery %s)%n",
+                drained, drainSeconds, saturation, satConnections, commitsPerDelivery, tripDetail);
 
         // Fixed offered load: accept time per message, first arrival at the receiver, lateness of the 10 % that fail once.
         receiver.reset();
@@ -138,8 +154,79 @@ final class CellRun implements AutoCloseable {
             }
         }
         List<Long> lateness = new ArrayList<>(receiver.retryLateness().values());
-        return new CellResult(cell.name(), null, fillSeconds, options.messages, drained, saturation, commitsPerDelivery, satConnections, satRequests,
+        return new CellResult(cell.name(), null, fillSeconds, options.messages, drained, saturation, commitsPerDelivery, tripsPerDelivery, satConnections, satRequests,
                 offered, total, latencies, lateness, retries, receiver.connectionsOpened(), receiver.requests());
+    }
+
+    /** The worker processes' round trips since they started (statements, commits, rollbacks, checkouts), null if not counted. */
+    private long[] roundTripsSinceStart() throws java.io.IOException {
+        if (localCounter != null) {
+            long[] now = stats(localCounter.line());
+            long[] delta = new long[5];
+            for (int k = 0; k < 4; k++) {
+                delta[k] = now[k] - localBefore[k];
+            }
+            delta[4] = -1; // the harness's own CPU (receiver, producers) is not the worker's
+            return delta;
+        }
+        if (outputs.isEmpty() || statsBefore.contains(null)) {
+            return null;
+        }
+        long[] total = new long[5];
+        for (int i = 0; i < processes.size(); i++) {
+            java.io.OutputStream in = processes.get(i).getOutputStream();
+            in.write("STATS\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            long[] now = null;
+            String line;
+            while ((line = outputs.get(i).readLine()) != null && (now = stats(line)) == null) {
+                // chatter
+            }
+            if (now == null) {
+                return null;
+            }
+            for (int k = 0; k < 5; k++) {
+                total[k] += now[k] - statsBefore.get(i)[k];
+            }
+        }
+        return total;
+    }
+
+    private static long[] stats(String line) {
+        String[] parts = line.split(" ");
+        if (parts.length != 6 || !parts[0].equals("STATS")) {
+            return null;
+        }
+        long[] values = new long[5];
+        for (int k = 0; k < 5; k++) {
+            values[k] = Long.parseLong(parts[k + 1]);
+        }
+        return values;
+    }
+
+    /**
+     * CPU time of the PostgreSQL backends connected to the cell's database so far (Linux {@code /proc}, same machine):
+     * what the database spends on the work, next to what the workers spend.
+     */
+    private long databaseCpuNanos() throws Exception {
+        if (database == null) {
+            return 0;
+        }
+        long ticks = 0;
+        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement();
+                java.sql.ResultSet rows = statement.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                        + " AND pid <> pg_backend_pid()")) {
+            while (rows.next()) {
+                try {
+                    String stat = java.nio.file.Files.readString(Path.of("/proc", rows.getString(1), "stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // the backend ended meanwhile
+                }
+            }
+        }
+        return ticks * 10_000_000L; // USER_HZ = 100
     }
 
     /** Transactions committed in the cell's database so far (PostgreSQL's statistics lag by up to a second). */
@@ -156,9 +243,17 @@ final class CellRun implements AutoCloseable {
     }
 
     private void prepareStore() throws Exception {
-        if (cell.embedded()) {
+        if (cell.store().equals("h2")) {
+            embeddedDir = java.nio.file.Files.createTempDirectory("endure-bench-h2");
+            jdbcUrl = "jdbc:h2:file:" + embeddedDir.resolve("delivery") + ";DB_CLOSE_ON_EXIT=FALSE";
+            store = JdbcDeliveryStore.pooled(jdbcUrl, "sa", "", 12);
+        } else if (cell.store().equals("embedded")) {
+            // The server's embedded default: a PostgreSQL run by this process on a data directory (zonky), fsync on.
             embeddedDir = java.nio.file.Files.createTempDirectory("endure-bench-embedded");
-            store = JdbcDeliveryStore.embedded(embeddedDir);
+            embeddedPostgres = dev.endure.server.store.EmbeddedPostgresStore.start(embeddedDir);
+            jdbcUrl = embeddedPostgres.jdbcUrl();
+            database = "postgres"; // its own server: counted like the shared one, never dropped
+            store = JdbcDeliveryStore.pooled(jdbcUrl, embeddedPostgres.user(), null, 12);
         } else {
             database = "endure_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
             try (Connection admin = DriverManager.getConnection(options.postgres); Statement statement = admin.createStatement()) {
@@ -225,9 +320,22 @@ final class CellRun implements AutoCloseable {
 
     private void startWorkers() throws Exception {
         if (cell.embedded()) {
-            localWorker = DeliveryWorker.builder(store).owner("bench-embedded").policy(BenchWork.policy()).ssrfGuard(BenchWork.guard())
-                    .transport(BenchWork.transport()).concurrency(options.concurrency).pollInterval(BenchWork.POLL_INTERVAL).build();
+            com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+            config.setJdbcUrl(jdbcUrl);
+            config.setUsername(embeddedPostgres != null ? embeddedPostgres.user() : "sa");
+            config.setPassword(embeddedPostgres != null ? null : "");
+            config.setMaximumPoolSize(options.concurrency + 4);
+            config.setPoolName("endure-delivery-worker");
+            localPool = new com.zaxxer.hikari.HikariDataSource(config);
+            localCounter = new CountingDataSource(localPool);
+            JdbcDeliveryStore workerStore = JdbcDeliveryStore.migrate(localCounter.dataSource);
+            localBefore = stats(localCounter.line());
+            localWorker = DeliveryWorker.builder(workerStore).owner("bench-" + cell.store()).policy(BenchWork.policy())
+                    .ssrfGuard(BenchWork.guard()).transport(BenchWork.transport()).concurrency(options.concurrency)
+                    .pollInterval(BenchWork.POLL_INTERVAL).build();
             localWorker.start();
+            // Sends in this process wake the worker at once (the fixed-load phase's accept→first attempt).
+            service = DeliveryService.builder(store).ssrfGuard(BenchWork.guard()).onEnqueued(localWorker::wake).build();
             return;
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -251,9 +359,13 @@ final class CellRun implements AutoCloseable {
         for (Process process : processes) {
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String line;
+            long[] before = null;
             while ((line = out.readLine()) != null && !line.equals("READY")) {
-                // startup chatter
+                long[] stats = stats(line);
+                before = stats != null ? stats : before;
             }
+            outputs.add(out);
+            statsBefore.add(before);
             if (line == null) {
                 throw new IllegalStateException("worker process exited before READY; see " + logs);
             }
@@ -285,7 +397,12 @@ final class CellRun implements AutoCloseable {
         if (schedulerPool != null) {
             schedulerPool.close();
         }
-        if (database != null) {
+        if (localPool != null) {
+            localPool.close();
+        }
+        if (embeddedPostgres != null) {
+            embeddedPostgres.close();
+        } else if (database != null) {
             try (Connection admin = DriverManager.getConnection(options.postgres); Statement statement = admin.createStatement()) {
                 statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
             }

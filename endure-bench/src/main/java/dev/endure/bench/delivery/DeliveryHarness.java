@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Issue 14's delivery benchmark, one command: deliveries/s at saturation, accept→first-attempt latency at a
- * fixed offered load, lateness of due retries and connections per delivery, for Endure on the embedded store
- * and on PostgreSQL with 1 and 3 worker processes, and for db-scheduler doing the same work on the same
+ * fixed offered load, lateness of due retries and connections per delivery, for Endure on the server's embedded
+ * default (an embedded PostgreSQL), on the library's H2 store and on PostgreSQL with 1 and 3 worker processes, and for db-scheduler doing the same work on the same
  * PostgreSQL. Every cell gets a fresh database (PostgreSQL) or directory (embedded), dropped at the end.
  *
  * <pre>
@@ -41,7 +41,7 @@ public final class DeliveryHarness implements Callable<Integer> {
     int concurrency = 16;
 
     @Option(names = "--cells", split = ",", description = "Which cells to run (default: all): ${DEFAULT-VALUE}")
-    List<String> cells = List.of("endure-embedded-1", "endure-pg-1", "endure-pg-3", "dbscheduler-pg-1", "dbscheduler-pg-3");
+    List<String> cells = List.of("endure-embedded-1", "endure-h2-1", "endure-pg-1", "endure-pg-3", "dbscheduler-pg-1", "dbscheduler-pg-3");
 
     @Option(names = "--ingest", description = "Also measure API ingest (POST /api/messages, batch) with 16 clients (default: ${DEFAULT-VALUE})")
     boolean ingest = true;
@@ -78,22 +78,28 @@ public final class DeliveryHarness implements Callable<Integer> {
     }
 
     /** One column of the comparison: which system, on which store, in how many worker processes. */
-    record Cell(String name, boolean endure, boolean embedded, int processes) {
+    record Cell(String name, boolean endure, String store, int processes) {
+
+        /** In the harness's own process (the embedded PostgreSQL and H2 stores), not in worker processes. */
+        boolean embedded() {
+            return !store.equals("pg");
+        }
+
         static Cell parse(String name) {
             String[] parts = name.split("-");
-            if (parts.length != 3) {
-                throw new IllegalArgumentException("cell must look like endure-pg-3 or dbscheduler-pg-1 (was " + name + ")");
+            if (parts.length != 3 || !List.of("pg", "embedded", "h2").contains(parts[1])) {
+                throw new IllegalArgumentException("cell must look like endure-embedded-1, endure-h2-1, endure-pg-3 or dbscheduler-pg-1"
+                        + " (was " + name + ")");
             }
             boolean endure = parts[0].equals("endure");
-            boolean embedded = parts[1].equals("embedded");
-            if (!endure && embedded) {
+            if (!endure && !parts[1].equals("pg")) {
                 throw new IllegalArgumentException("db-scheduler runs on PostgreSQL only (was " + name + ")");
             }
             int processes = Integer.parseInt(parts[2]);
-            if (embedded && processes != 1) {
-                throw new IllegalArgumentException("the embedded store is one process (was " + name + ")");
+            if (!parts[1].equals("pg") && processes != 1) {
+                throw new IllegalArgumentException("the embedded stores are one process (was " + name + ")");
             }
-            return new Cell(name, endure, embedded, processes);
+            return new Cell(name, endure, parts[1], processes);
         }
     }
 }

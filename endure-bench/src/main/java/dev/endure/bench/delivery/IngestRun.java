@@ -51,6 +51,7 @@ final class IngestRun {
         try (EndureServer server = EndureServer.start(config)) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String baseUrl = server.baseUrl().replaceAll("/$", "");
+            post(http, baseUrl + "/api/event-types", key, "{\"name\":\"invoice.paid\"}"); // sends need a registered event type
             post(http, baseUrl + "/api/endpoints", key, "{\"id\":\"ep_ingest\",\"url\":\"http://127.0.0.1:9/hook\"}");
             out.append(measure("POST /api/messages (one message a request)", http, baseUrl + "/api/messages", key, clients, seconds, 1));
             out.append(measure("POST /api/messages/batch (50 a request)", http, baseUrl + "/api/messages/batch", key, clients, seconds, 50));

@@ -13,7 +13,9 @@ import java.time.Duration;
  * One worker process of the delivery harness: {@code endure <jdbcUrl> <concurrency> <owner>} runs a
  * {@link DeliveryWorker}; {@code db-scheduler <jdbcUrl> <concurrency> <owner> <receiverUrl> <secret>} runs
  * db-scheduler with the same work. Prints {@code READY} once polling, and stops when its standard input
- * closes (the harness ended or died) or after ten minutes, whichever comes first.
+ * closes (the harness ended or died) or after ten minutes, whichever comes first. An Endure node counts its
+ * database round trips ({@link CountingDataSource}): it prints {@code STATS ...} before it starts and whenever
+ * a line {@code STATS} arrives on its standard input.
  */
 public final class WorkerNode {
 
@@ -25,14 +27,22 @@ public final class WorkerNode {
         int concurrency = Integer.parseInt(args[2]);
         String owner = args[3];
         AutoCloseable running;
+        CountingDataSource counted = null;
         if (mode.equals("endure")) {
-            JdbcDeliveryStore store = JdbcDeliveryStore.pooled(url, null, null, concurrency + 4);
+            HikariConfig poolConfig = new HikariConfig();
+            poolConfig.setJdbcUrl(url);
+            poolConfig.setMaximumPoolSize(concurrency + 4);
+            poolConfig.setPoolName("endure-delivery");
+            HikariDataSource endurePool = new HikariDataSource(poolConfig);
+            counted = new CountingDataSource(endurePool);
+            JdbcDeliveryStore store = JdbcDeliveryStore.migrate(counted.dataSource);
+            System.out.println(counted.line()); // the baseline, before the first claim
             DeliveryWorker worker = DeliveryWorker.builder(store).owner(owner).policy(BenchWork.policy()).ssrfGuard(BenchWork.guard())
                     .transport(BenchWork.transport()).concurrency(concurrency).pollInterval(BenchWork.POLL_INTERVAL).build();
             worker.start();
             running = () -> {
                 worker.close();
-                store.close();
+                endurePool.close();
             };
         } else {
             HikariConfig config = new HikariConfig();
@@ -50,6 +60,9 @@ public final class WorkerNode {
                 pool.close();
             };
         }
+        if (counted == null) {
+            System.out.println(CountingDataSource.cpuOnly());
+        }
         System.out.println("READY");
         System.out.flush();
         Thread watchdog = new Thread(() -> {
@@ -62,8 +75,15 @@ public final class WorkerNode {
         });
         watchdog.setDaemon(true);
         watchdog.start();
-        while (System.in.read() >= 0) {
-            // the harness keeps our standard input open while it wants us
+        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                java.nio.charset.StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            // the harness keeps our standard input open while it wants us; "STATS" asks for the round trips so far
+            if (line.equals("STATS")) {
+                System.out.println(counted == null ? CountingDataSource.cpuOnly() : counted.line());
+                System.out.flush();
+            }
         }
         running.close();
         System.exit(0);

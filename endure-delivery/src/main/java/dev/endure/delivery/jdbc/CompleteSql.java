@@ -12,124 +12,160 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
- * Recording results with group commit. Senders that finish while a write is under way queue up; when it
- * ends, one of them writes the whole queue in one transaction (one batched {@code UPDATE} fenced by token,
- * one batched {@code INSERT} of the attempts of the rows that matched, one commit) and wakes the others.
- * Each caller still learns its own outcome, synchronously: recorded, or {@link StaleLeaseException} when
- * its fencing token is no longer the delivery's. Under load this turns N commits into one; alone, a
- * sender writes at once, as before.
+ * Recording results with group commit ({@link GroupCommit}): senders that finish while a write is under way
+ * share the next transaction (on PostgreSQL one statement, {@link #writeOne}; elsewhere one batched
+ * {@code UPDATE} fenced by token, one batched {@code INSERT} of the attempts of the rows that matched, one
+ * commit). Each caller still learns its own outcome, synchronously: recorded, or {@link StaleLeaseException}
+ * when its fencing token is no longer the delivery's.
  */
 final class CompleteSql {
 
     /** One result to record. */
     record Item(Claim claim, Attempt attempt, Transition transition) {}
 
-    private static final class Pending {
-        final Item item;
-        boolean done;
-        boolean stale;
-        RuntimeException failure;
-
-        Pending(Item item) {
-            this.item = item;
-        }
-    }
-
-    private final Function<List<Item>, boolean[]> writeBatch;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition written = lock.newCondition();
-    private List<Pending> queue = new ArrayList<>();
-    private boolean writing;
+    private final GroupCommit<Item, Boolean> group;
 
     /** @param writeBatch writes items in one transaction; per item, whether its row matched (false: stale) */
     CompleteSql(Function<List<Item>, boolean[]> writeBatch) {
-        this.writeBatch = writeBatch;
+        this.group = new GroupCommit<>(items -> {
+            boolean[] matched = writeBatch.apply(items);
+            List<Boolean> results = new ArrayList<>(matched.length);
+            for (boolean match : matched) {
+                results.add(match);
+            }
+            return results;
+        }, item -> "recording delivery " + item.claim().deliveryId());
     }
 
     void complete(Item item) {
-        Pending mine = new Pending(item);
-        List<Pending> batch = null;
-        lock.lock();
-        try {
-            queue.add(mine);
-            while (!mine.done) {
-                if (!writing) {
-                    writing = true;
-                    batch = queue;
-                    queue = new ArrayList<>();
-                    break;
-                }
-                written.awaitUninterruptibly(); // bounded by the write under way
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (batch != null) {
-            try {
-                write(batch);
-            } finally {
-                lock.lock();
-                try {
-                    writing = false;
-                    written.signalAll();
-                } finally {
-                    lock.unlock();
-                }
-            }
-        }
-        if (mine.failure != null) {
-            throw mine.failure;
-        }
-        if (mine.stale) {
+        if (!group.submit(item)) {
             throw new StaleLeaseException(item.claim().deliveryId(), item.claim().fencingToken());
         }
     }
 
     /** Results waiting for the write under way to end (for tests). */
     int queued() {
-        lock.lock();
-        try {
-            return queue.size();
-        } finally {
-            lock.unlock();
-        }
+        return group.queued();
     }
 
-    private void write(List<Pending> batch) {
-        try {
-            apply(batch, writeBatch.apply(batch.stream().map(p -> p.item).toList()));
-        } catch (RuntimeException | Error failure) {
-            if (batch.size() == 1) {
-                settle(batch.get(0), failure);
-                return;
+    /**
+     * PostgreSQL: the whole group in one statement, run in auto-commit (one statement is one transaction): the
+     * fenced update of every delivery and the insert of the attempts whose update matched, from arrays. One
+     * round trip per group instead of a batched update, a batched insert and a commit.
+     */
+    static boolean[] writeOne(Connection connection, List<Item> items) throws SQLException {
+        int n = items.size();
+        String[] ids = new String[n];
+        Long[] tokens = new Long[n];
+        String[] kinds = new String[n];
+        String[] states = new String[n];
+        Long[] nextAt = new Long[n];
+        Long[] windows = new Long[n];
+        Long[] finished = new Long[n];
+        String[] reasons = new String[n];
+        Integer[] statuses = new Integer[n];
+        String[] errors = new String[n];
+        Long[] delays = new Long[n];
+        String[] endpoints = new String[n];
+        Integer[] numbers = new Integer[n];
+        Long[] started = new Long[n];
+        Long[] latencies = new Long[n];
+        String[] snippets = new String[n];
+        String[] outcomes = new String[n];
+        Long[] attemptNext = new Long[n];
+        String[] terminals = new String[n];
+        for (int i = 0; i < n; i++) {
+            Row row = new Row(items.get(i));
+            ids[i] = row.claim.deliveryId();
+            tokens[i] = row.claim.fencingToken();
+            kinds[i] = row.kind;
+            states[i] = row.transition.state().name();
+            nextAt[i] = row.nextAttemptAt;
+            windows[i] = row.windowStart;
+            finished[i] = row.finishedAt;
+            reasons[i] = row.reason;
+            statuses[i] = row.attempt.httpStatus();
+            errors[i] = row.error;
+            delays[i] = row.previousDelay;
+            endpoints[i] = row.claim.endpointId();
+            numbers[i] = row.attempt.number();
+            started[i] = row.attempt.startedAt().toEpochMilli();
+            latencies[i] = row.attempt.latency().toMillis();
+            snippets[i] = JdbcDeliveryStore.truncate(row.attempt.responseSnippet(), 4000);
+            outcomes[i] = row.attempt.outcome().name();
+            attemptNext[i] = row.attempt.nextAttemptAt() == null ? null : row.attempt.nextAttemptAt().toEpochMilli();
+            terminals[i] = JdbcDeliveryStore.truncate(row.attempt.terminalReason(), 1000);
+        }
+        String sql = "WITH input AS (SELECT * FROM unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::varchar[], ?::bigint[],"
+                + " ?::bigint[], ?::bigint[], ?::varchar[], ?::int[], ?::varchar[], ?::bigint[], ?::varchar[], ?::int[], ?::bigint[],"
+                + " ?::bigint[], ?::varchar[], ?::varchar[], ?::bigint[], ?::varchar[]) AS t(id, token, kind, state, next_at,"
+                + " window_start, finished_at, reason, status, error, previous_delay, endpoint_id, number, started_at, latency,"
+                + " snippet, outcome, attempt_next, terminal)),"
+                + " updated AS (UPDATE endure_delivery d SET state = CASE WHEN i.kind = 'RETRY' AND EXISTS (SELECT 1 FROM"
+                + " endure_endpoint e WHERE e.id = d.endpoint_id AND e.enabled = FALSE) THEN 'HELD' WHEN i.kind = 'RETRY' THEN 'PENDING'"
+                + " ELSE i.state END, attempts = d.attempts + 1, next_attempt_at = i.next_at,"
+                + " window_start = COALESCE(d.window_start, i.window_start), lease_owner = NULL, lease_until = NULL,"
+                + " finished_at = i.finished_at, terminal_reason = i.reason, last_status = i.status, last_error = i.error,"
+                + " previous_delay_ms = i.previous_delay FROM input i"
+                + " WHERE d.id = i.id AND d.fencing_token = i.token AND d.state = 'IN_FLIGHT' RETURNING d.id, d.fencing_token),"
+                + " recorded AS (INSERT INTO endure_attempt (delivery_id, endpoint_id, attempt_number, fencing_token, started_at,"
+                + " latency_ms, http_status, error_text, response_snippet, outcome, next_attempt_at, terminal_reason)"
+                + " SELECT i.id, i.endpoint_id, i.number, i.token, i.started_at, i.latency, i.status, i.error, i.snippet, i.outcome,"
+                + " i.attempt_next, i.terminal FROM input i JOIN updated u ON u.id = i.id AND u.fencing_token = i.token)"
+                + " SELECT id, fencing_token FROM updated";
+        java.util.Set<String> matchedKeys = new java.util.HashSet<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            Object[][] arrays = {ids, tokens, kinds, states, nextAt, windows, finished, reasons, statuses, errors, delays, endpoints,
+                    numbers, started, latencies, snippets, outcomes, attemptNext, terminals};
+            for (int a = 0; a < arrays.length; a++) {
+                Object[] values = arrays[a];
+                String type = values instanceof Long[] ? "int8" : values instanceof Integer[] ? "int4" : "varchar";
+                statement.setArray(a + 1, connection.createArrayOf(type, values));
             }
-            // Whatever failed, it must not fail the others: write each alone.
-            for (Pending pending : batch) {
-                try {
-                    apply(List.of(pending), writeBatch.apply(List.of(pending.item)));
-                } catch (RuntimeException | Error alone) {
-                    settle(pending, alone);
+            try (java.sql.ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    matchedKeys.add(rows.getString(1) + '\n' + rows.getLong(2));
                 }
             }
         }
-    }
-
-    private static void apply(List<Pending> batch, boolean[] matched) {
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).stale = !matched[i];
-            batch.get(i).done = true;
+        boolean[] matched = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            matched[i] = matchedKeys.contains(ids[i] + '\n' + tokens[i]);
         }
+        return matched;
     }
 
-    private static void settle(Pending pending, Throwable failure) {
-        pending.failure = failure instanceof RuntimeException runtime ? runtime
-                : new JdbcStoreException("recording delivery " + pending.item.claim().deliveryId() + " failed: " + failure, failure);
-        pending.done = true;
+    /** One item's values as both writes store them. */
+    private static final class Row {
+        final Claim claim;
+        final Attempt attempt;
+        final Transition transition;
+        final String kind;
+        final long nextAttemptAt;
+        final long windowStart;
+        final Long finishedAt;
+        final String reason;
+        final String error;
+        final Long previousDelay;
+
+        Row(Item item) {
+            claim = item.claim();
+            attempt = item.attempt();
+            transition = item.transition();
+            Instant next = transition instanceof Transition.RetryAt retry ? retry.nextAttemptAt() : null;
+            kind = next != null ? "RETRY" : transition.state().name();
+            nextAttemptAt = next != null ? next.toEpochMilli() : attempt.startedAt().toEpochMilli();
+            windowStart = claim.windowStart() != null ? claim.windowStart().toEpochMilli() : attempt.startedAt().toEpochMilli();
+            finishedAt = transition.state().isTerminal() ? attempt.startedAt().plus(attempt.latency()).toEpochMilli() : null;
+            reason = JdbcDeliveryStore.truncate(transition instanceof Transition.Failed failed ? failed.reason()
+                    : transition instanceof Transition.Held held ? held.reason() : null, 1000);
+            error = JdbcDeliveryStore.truncate(attempt.error(), 1000);
+            // decorrelated jitter grows from it
+            previousDelay = transition instanceof Transition.RetryAt retry && retry.delay() != null ? retry.delay().toMillis() : null;
+        }
     }
 
     /** The batch's statements inside the caller's transaction. */
@@ -143,32 +179,27 @@ final class CompleteSql {
                 + " WHERE id = ? AND fencing_token = ? AND state = 'IN_FLIGHT'";
         try (PreparedStatement update = connection.prepareStatement(sql)) {
             for (Item item : items) {
-                Claim claim = item.claim();
-                Attempt attempt = item.attempt();
-                Transition transition = item.transition();
-                Instant next = transition instanceof Transition.RetryAt retry ? retry.nextAttemptAt() : null;
-                String reason = transition instanceof Transition.Failed failed ? failed.reason()
-                        : transition instanceof Transition.Held held ? held.reason() : null;
-                String kind = next != null ? "RETRY" : transition.state().name();
-                update.setString(1, kind);
-                update.setString(2, kind);
-                update.setString(3, transition.state().name());
-                update.setLong(4, next != null ? next.toEpochMilli() : attempt.startedAt().toEpochMilli());
-                update.setLong(5, claim.windowStart() != null ? claim.windowStart().toEpochMilli() : attempt.startedAt().toEpochMilli());
-                if (transition.state().isTerminal()) {
-                    update.setLong(6, attempt.startedAt().plus(attempt.latency()).toEpochMilli());
+                Row row = new Row(item);
+                Claim claim = row.claim;
+                update.setString(1, row.kind);
+                update.setString(2, row.kind);
+                update.setString(3, row.transition.state().name());
+                update.setLong(4, row.nextAttemptAt);
+                update.setLong(5, row.windowStart);
+                if (row.finishedAt != null) {
+                    update.setLong(6, row.finishedAt);
                 } else {
                     update.setNull(6, Types.BIGINT);
                 }
-                setText(update, 7, JdbcDeliveryStore.truncate(reason, 1000));
-                if (attempt.httpStatus() == null) {
+                setText(update, 7, row.reason);
+                if (row.attempt.httpStatus() == null) {
                     update.setNull(8, Types.INTEGER);
                 } else {
-                    update.setInt(8, attempt.httpStatus());
+                    update.setInt(8, row.attempt.httpStatus());
                 }
-                setText(update, 9, JdbcDeliveryStore.truncate(attempt.error(), 1000));
-                if (transition instanceof Transition.RetryAt retry && retry.delay() != null) {
-                    update.setLong(10, retry.delay().toMillis()); // decorrelated jitter grows from it
+                setText(update, 9, row.error);
+                if (row.previousDelay != null) {
+                    update.setLong(10, row.previousDelay);
                 } else {
                     update.setNull(10, Types.BIGINT);
                 }

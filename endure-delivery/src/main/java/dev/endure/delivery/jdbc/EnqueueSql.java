@@ -24,33 +24,47 @@ import java.util.UUID;
  *
  * <p>The send/disable race: a send reads an endpoint as enabled and inserts PENDING deliveries; a disable
  * committing in between would already have swept PENDING to HELD, and claims skip disabled endpoints, so
- * the delivery would sit PENDING forever. The send therefore holds a lock on the endpoint rows until it
- * commits: on PostgreSQL a {@code FOR SHARE} lock, which sends to the same endpoint share (they never wait
- * for each other) while a disable's update waits for them; H2 has no shared row locks, so there it is
- * {@code FOR UPDATE} (one process, short transactions).
+ * the delivery would sit PENDING forever. A send therefore holds a lock on each of its endpoints until it
+ * commits that a disable (or enable) must wait for, and reads the endpoints only once it holds it. On
+ * PostgreSQL that is a shared transaction-scoped advisory lock per endpoint ({@link #SHARED_LOCK}, an entry in
+ * the lock manager): sends to one endpoint never wait for each other, and unlike a {@code FOR SHARE} row lock
+ * it writes nothing to the endpoint's row, so many concurrent sends to one endpoint do not queue on its page
+ * and its multixact; a disable takes the same lock exclusively ({@link #EXCLUSIVE_LOCK}) before it updates.
+ * The lock, the endpoint read and the idempotency-key lookup go in one round trip (three statements, each
+ * with its own snapshot, so the read sees a disable that committed while the send waited). H2 has neither, so
+ * there the endpoint rows are read {@code FOR UPDATE} (one process, short transactions).
  */
 final class EnqueueSql {
+
+    /** The advisory-lock class of endpoint locks (the second key is {@code hashtext(endpoint id)}). */
+    static final int LOCK_CLASS = 0x656e6470; // "endp"
+    /** A send's lock on one endpoint (PostgreSQL). */
+    static final String SHARED_LOCK = "SELECT pg_advisory_xact_lock_shared(" + LOCK_CLASS + ", hashtext(?))";
+    /** A disable's or enable's lock on one endpoint (PostgreSQL): waits for the sends under way, holds off new ones. */
+    static final String EXCLUSIVE_LOCK = "SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", hashtext(?))";
 
     private EnqueueSql() {}
 
     /**
-     * @param shareLock the row-lock clause that a concurrent {@code UPDATE} of the endpoint must wait for
+     * @param postgres whether the database is PostgreSQL (advisory locks) rather than H2 (row locks)
      * @return per message, per endpoint (in {@code endpointIds} order), what happened
      */
     static List<List<EnqueueResult>> enqueue(Connection connection, List<NewMessage> messages, List<String> endpointIds, long nowMillis,
-            String shareLock) throws SQLException {
+            boolean postgres) throws SQLException {
         List<String> endpoints = new ArrayList<>(new LinkedHashSet<>(endpointIds));
         Map<String, Boolean> enabled = new HashMap<>();
         // Sorted, so two sends to overlapping endpoint sets lock in the same order.
         TreeSet<String> sorted = new TreeSet<>(endpoints);
-        try (PreparedStatement select = connection.prepareStatement("SELECT id, enabled FROM endure_endpoint WHERE id IN ("
-                + ClaimSql.marks(sorted.size()) + ") ORDER BY id " + shareLock)) {
-            ClaimSql.bind(select, 1, sorted);
-            try (ResultSet row = select.executeQuery()) {
-                while (row.next()) {
-                    enabled.put(row.getString(1), row.getBoolean(2));
-                }
+        Map<String, EnqueueResult> byEndpointAndKey;
+        if (postgres) {
+            byEndpointAndKey = lockAndRead(connection, sorted, messages, enabled);
+        } else {
+            try (PreparedStatement select = connection.prepareStatement("SELECT id, enabled FROM endure_endpoint WHERE id IN ("
+                    + ClaimSql.marks(sorted.size()) + ") ORDER BY id FOR UPDATE")) {
+                ClaimSql.bind(select, 1, sorted);
+                readEnabled(select.executeQuery(), enabled);
             }
+            byEndpointAndKey = existingKeys(connection, messages, endpoints);
         }
         for (String endpointId : endpoints) {
             if (!enabled.containsKey(endpointId)) {
@@ -58,7 +72,6 @@ final class EnqueueSql {
                         + (messages.size() > 1 ? " (and " + (messages.size() - 1) + " more in the batch)" : ""));
             }
         }
-        Map<String, EnqueueResult> byEndpointAndKey = existingKeys(connection, messages, endpoints);
         Set<String> inserting = new HashSet<>();
         List<List<EnqueueResult>> results = new ArrayList<>(messages.size());
         List<NewMessage> newMessages = new ArrayList<>();
@@ -121,6 +134,55 @@ final class EnqueueSql {
         return results;
     }
 
+    /**
+     * PostgreSQL, one round trip: the shared advisory lock on every endpoint (in id order), then, each with a snapshot
+     * taken after the lock is held, the endpoints' enabled flags and the deliveries that already carry the batch's keys.
+     */
+    private static Map<String, EnqueueResult> lockAndRead(Connection connection, TreeSet<String> endpoints, List<NewMessage> messages,
+            Map<String, Boolean> enabled) throws SQLException {
+        List<String> keys = new ArrayList<>(new LinkedHashSet<>(messages.stream().map(NewMessage::idempotencyKey)
+                .filter(java.util.Objects::nonNull).toList()));
+        String sql = "SELECT pg_advisory_xact_lock_shared(" + LOCK_CLASS + ", hashtext(id)) FROM unnest(?::varchar[]) AS t(id);"
+                + " SELECT id, enabled FROM endure_endpoint WHERE id = ANY(?::varchar[])"
+                + (keys.isEmpty() ? "" : "; SELECT endpoint_id, idempotency_key, id, message_id, state FROM endure_delivery"
+                        + " WHERE endpoint_id = ANY(?::varchar[]) AND idempotency_key = ANY(?::varchar[])");
+        Map<String, EnqueueResult> found = new HashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            java.sql.Array ids = connection.createArrayOf("varchar", endpoints.toArray());
+            statement.setArray(1, ids);
+            statement.setArray(2, ids);
+            if (!keys.isEmpty()) {
+                statement.setArray(3, ids);
+                statement.setArray(4, connection.createArrayOf("varchar", keys.toArray()));
+            }
+            statement.execute(); // the locks
+            statement.getMoreResults();
+            readEnabled(statement.getResultSet(), enabled);
+            if (!keys.isEmpty()) {
+                statement.getMoreResults();
+                readKeys(statement.getResultSet(), found);
+            }
+        }
+        return found;
+    }
+
+    private static void readEnabled(ResultSet rows, Map<String, Boolean> into) throws SQLException {
+        try (rows) {
+            while (rows.next()) {
+                into.put(rows.getString(1), rows.getBoolean(2));
+            }
+        }
+    }
+
+    private static void readKeys(ResultSet rows, Map<String, EnqueueResult> into) throws SQLException {
+        try (rows) {
+            while (rows.next()) {
+                into.put(rows.getString(1) + '\n' + rows.getString(2), new EnqueueResult(rows.getString(1), true, rows.getString(3),
+                        rows.getString(4), DeliveryState.valueOf(rows.getString(5))));
+            }
+        }
+    }
+
     /** Deliveries that already carry one of the batch's idempotency keys, by "endpoint\nkey". */
     private static Map<String, EnqueueResult> existingKeys(Connection connection, List<NewMessage> messages, List<String> endpoints)
             throws SQLException {
@@ -133,12 +195,7 @@ final class EnqueueSql {
                     + ClaimSql.marks(chunk.size()) + ")")) {
                 int next = ClaimSql.bind(select, 1, endpoints);
                 ClaimSql.bind(select, next, chunk);
-                try (ResultSet row = select.executeQuery()) {
-                    while (row.next()) {
-                        found.put(row.getString(1) + '\n' + row.getString(2), new EnqueueResult(row.getString(1), true, row.getString(3),
-                                row.getString(4), DeliveryState.valueOf(row.getString(5))));
-                    }
-                }
+                readKeys(select.executeQuery(), found);
             }
         }
         return found;

@@ -1,29 +1,24 @@
 package dev.endure.delivery.jdbc;
 
 import dev.endure.delivery.Attempt;
-import dev.endure.delivery.AttemptOutcome;
 import dev.endure.delivery.spi.Claim;
 import dev.endure.delivery.Delivery;
 import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.spi.DeliveryStore;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EndpointAttemptStats;
-import dev.endure.delivery.EndpointPolicy;
 import dev.endure.delivery.EnqueueResult;
 import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.spi.Transition;
 import dev.endure.delivery.crypto.SecretCipher;
 import dev.endure.delivery.retention.MessageRetention;
-import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,9 +45,13 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     /** The row lock a send holds on its endpoints: shared where the database has one (see {@link EnqueueSql}). */
     private final String shareLock;
     private final ClaimSql claims;
-    private final CompleteSql completions = new CompleteSql(items -> transaction(connection -> CompleteSql.write(connection, items)));
+    private final CompleteSql completions;
+    private final GroupCommit<Send, List<EnqueueResult>> sends = new GroupCommit<>(this::enqueueGroup,
+            send -> "sending message " + send.message().id());
     private final JdbcOperatorWrites operatorWrites;
     private final SecretCipher cipher;
+    private final JdbcEndpointRows endpointRows;
+    private final JdbcDeliveryReads reads;
 
     private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, String shareLock) {
         this(dataSource, owned, shareLock, null);
@@ -62,9 +61,15 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         this.dataSource = dataSource;
         this.owned = owned;
         this.shareLock = shareLock;
-        this.claims = new ClaimSql(shareLock.equals("FOR SHARE"));
+        boolean postgres = shareLock.equals("FOR SHARE");
+        this.claims = new ClaimSql(postgres);
+        // PostgreSQL records a group in one statement (atomic on its own, so no BEGIN/COMMIT round trips).
+        this.completions = new CompleteSql(postgres ? items -> read(connection -> CompleteSql.writeOne(connection, items))
+                : items -> transaction(connection -> CompleteSql.write(connection, items)));
         this.cipher = cipher;
         this.operatorWrites = new JdbcOperatorWrites(dataSource);
+        this.endpointRows = new JdbcEndpointRows(dataSource, cipher);
+        this.reads = new JdbcDeliveryReads(dataSource);
     }
 
     /**
@@ -158,37 +163,12 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     @Override
     public void createEndpoint(Endpoint endpoint, Instant now) {
-        transaction(connection -> {
-            insertEndpoint(connection, endpoint, now);
-            return null;
-        });
+        endpointRows.create(endpoint, now);
     }
 
     /** The endpoint insert, inside a caller's transaction (creating an endpoint with its subscription is one). */
     void insertEndpoint(Connection connection, Endpoint endpoint, Instant now) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO endure_endpoint (id, url, signing_keys, enabled,"
-                + " disabled_reason, disabled_at, initial_interval_ms, multiplier, max_interval_ms, max_duration_ms, max_attempts,"
-                + " timeout_ms, rate_limit_per_second, max_concurrency, ordered_delivery, created_at, adaptive_concurrency)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            insert.setString(1, endpoint.id());
-            insert.setString(2, endpoint.url().toString());
-            insert.setString(3, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
-            insert.setBoolean(4, endpoint.enabled());
-            insert.setString(5, endpoint.disabledReason());
-            setMillis(insert, 6, endpoint.disabledAt());
-            setPolicy(insert, 7, endpoint.policy());
-            insert.setDouble(13, endpoint.rateLimitPerSecond());
-            insert.setInt(14, endpoint.maxConcurrency());
-            insert.setBoolean(15, endpoint.ordered());
-            insert.setLong(16, now.toEpochMilli());
-            insert.setObject(17, endpoint.adaptiveConcurrency(), java.sql.Types.BOOLEAN);
-            insert.executeUpdate();
-        } catch (SQLException e) {
-            if (isUniqueViolation(e)) {
-                throw new IllegalArgumentException("endpoint " + endpoint.id() + " already exists", e);
-            }
-            throw e;
-        }
+        endpointRows.insert(connection, endpoint, now);
     }
 
     /** The event-type catalogue and subscriptions on this store's database (see {@link JdbcEventTypes}). */
@@ -198,40 +178,37 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     @Override
     public void updateEndpoint(Endpoint endpoint) {
-        int updated = transaction(connection -> {
-            try (PreparedStatement update = connection.prepareStatement("UPDATE endure_endpoint SET url = ?, signing_keys = ?,"
-                    + " initial_interval_ms = ?, multiplier = ?, max_interval_ms = ?, max_duration_ms = ?, max_attempts = ?, timeout_ms = ?,"
-                    + " rate_limit_per_second = ?, max_concurrency = ?, ordered_delivery = ?, adaptive_concurrency = ? WHERE id = ?")) {
-                update.setString(1, endpoint.url().toString());
-                update.setString(2, SigningKeysCodec.encode(endpoint.id(), endpoint.signingKeys(), cipher));
-                setPolicy(update, 3, endpoint.policy());
-                update.setDouble(9, endpoint.rateLimitPerSecond());
-                update.setInt(10, endpoint.maxConcurrency());
-                update.setBoolean(11, endpoint.ordered());
-                update.setObject(12, endpoint.adaptiveConcurrency(), java.sql.Types.BOOLEAN);
-                update.setString(13, endpoint.id());
-                return update.executeUpdate();
-            }
-        });
-        if (updated == 0) {
-            throw new IllegalArgumentException("unknown endpoint " + endpoint.id());
-        }
+        endpointRows.update(endpoint);
     }
 
     @Override
     public Optional<Endpoint> endpoint(String id) {
-        List<Endpoint> found = read(connection -> queryEndpoints(connection, " WHERE id = ?", id));
-        return found.stream().findFirst();
+        return endpointRows.one(id);
     }
 
     @Override
     public List<Endpoint> endpoints() {
-        return read(connection -> queryEndpoints(connection, " ORDER BY id", null));
+        return endpointRows.all();
+    }
+
+    private boolean postgres() {
+        return shareLock.equals("FOR SHARE");
+    }
+
+    /** PostgreSQL: waits for the sends to the endpoint under way and holds off new ones until commit (see {@link EnqueueSql}). */
+    private void lockEndpoint(Connection connection, String id) throws SQLException {
+        if (postgres()) {
+            try (PreparedStatement lock = connection.prepareStatement(EnqueueSql.EXCLUSIVE_LOCK)) {
+                lock.setString(1, id);
+                lock.executeQuery().close();
+            }
+        }
     }
 
     @Override
     public boolean disableEndpoint(String id, String reason, Instant now) {
         return transaction(connection -> {
+            lockEndpoint(connection, id);
             int changed = update(connection, "UPDATE endure_endpoint SET enabled = FALSE, disabled_reason = ?, disabled_at = ?"
                     + " WHERE id = ? AND enabled = TRUE", truncate(reason, 1000), now.toEpochMilli(), id);
             if (changed == 0) {
@@ -245,6 +222,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     @Override
     public int enableEndpoint(String id, Instant now) {
         return transaction(connection -> {
+            lockEndpoint(connection, id);
             int changed = update(connection, "UPDATE endure_endpoint SET enabled = TRUE, disabled_reason = NULL, disabled_at = NULL"
                     + " WHERE id = ? AND enabled = FALSE", id);
             if (changed == 0) {
@@ -264,7 +242,36 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (endpointIds.isEmpty()) {
             throw new IllegalArgumentException("message " + message.id() + " needs at least one endpoint");
         }
-        return enqueueAll(List.of(message), endpointIds, now).get(0);
+        return sends.submit(new Send(message, List.copyOf(endpointIds), now));
+    }
+
+    /** One send waiting for the group commit. */
+    private record Send(NewMessage message, List<String> endpointIds, Instant now) {}
+
+    /**
+     * Concurrent single sends share one transaction ({@link GroupCommit}): per distinct endpoint list, one
+     * {@link EnqueueSql} pass, stamped with the group's earliest time (so every delivery is due by its sender's now).
+     * Two sends with one key in the group: the later one is the duplicate, as if it had committed second.
+     */
+    private List<List<EnqueueResult>> enqueueGroup(List<Send> group) {
+        Map<List<String>, List<Integer>> byEndpoints = new java.util.LinkedHashMap<>();
+        Instant earliest = group.get(0).now();
+        for (int i = 0; i < group.size(); i++) {
+            byEndpoints.computeIfAbsent(group.get(i).endpointIds(), key -> new ArrayList<>()).add(i);
+            earliest = group.get(i).now().isBefore(earliest) ? group.get(i).now() : earliest;
+        }
+        long nowMillis = earliest.toEpochMilli();
+        return retryingKeyRace(() -> transaction(connection -> {
+            List<List<EnqueueResult>> results = new ArrayList<>(java.util.Collections.nCopies(group.size(), null));
+            for (Map.Entry<List<String>, List<Integer>> part : byEndpoints.entrySet()) {
+                List<NewMessage> messages = part.getValue().stream().map(i -> group.get(i).message()).toList();
+                List<List<EnqueueResult>> written = EnqueueSql.enqueue(connection, messages, part.getKey(), nowMillis, postgres());
+                for (int k = 0; k < written.size(); k++) {
+                    results.set(part.getValue().get(k), written.get(k));
+                }
+            }
+            return results;
+        }));
     }
 
     /** One transaction for the whole batch; a key repeated within the batch is a duplicate of its first use. */
@@ -276,12 +283,17 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (endpointIds.isEmpty()) {
             throw new IllegalArgumentException("message " + messages.get(0).id() + " needs at least one endpoint");
         }
+        return retryingKeyRace(() -> transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(),
+                postgres())));
+    }
+
+    /** Two concurrent sends with one idempotency key: the loser retries once and sees the winner's delivery. */
+    private static <T> T retryingKeyRace(java.util.function.Supplier<T> enqueue) {
         try {
-            return transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(), shareLock));
+            return enqueue.get();
         } catch (JdbcStoreException e) {
-            // Two concurrent sends with one idempotency key: the loser retries once and sees the winner's delivery.
             if (e.getCause() instanceof SQLException sql && isUniqueViolation(sql)) {
-                return transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(), shareLock));
+                return enqueue.get();
             }
             throw e;
         }
@@ -354,133 +366,30 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     // ---- queries ---------------------------------------------------------------------------------
 
-    private static final String DELIVERY_COLUMNS = "id, message_id, endpoint_id, idempotency_key, state, attempts, next_attempt_at,"
-            + " window_start, fencing_token, lease_owner, lease_until, created_at, finished_at, terminal_reason, last_status, last_error";
-
     @Override
     public Optional<Delivery> delivery(String id) {
-        return read(connection -> queryDeliveries(connection, "id = ?", id)).stream().findFirst();
+        return reads.delivery(id);
     }
 
     @Override
     public List<Delivery> deliveriesOfMessage(String messageId) {
-        return read(connection -> queryDeliveries(connection, "message_id = ?", messageId));
+        return reads.deliveriesOfMessage(messageId);
     }
 
     @Override
     public List<Attempt> attempts(String deliveryId) {
-        return transaction(connection -> {
-            List<Attempt> attempts = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement("SELECT delivery_id, endpoint_id, attempt_number, fencing_token,"
-                    + " started_at, latency_ms, http_status, error_text, response_snippet, outcome, next_attempt_at, terminal_reason"
-                    + " FROM endure_attempt WHERE delivery_id = ? ORDER BY id")) {
-                select.setString(1, deliveryId);
-                try (ResultSet row = select.executeQuery()) {
-                    while (row.next()) {
-                        attempts.add(new Attempt(row.getString(1), row.getString(2), row.getInt(3), row.getLong(4), instant(row, 5),
-                                Duration.ofMillis(row.getLong(6)), integer(row, 7), row.getString(8), row.getString(9),
-                                AttemptOutcome.valueOf(row.getString(10)), instant(row, 11), row.getString(12)));
-                    }
-                }
-            }
-            return attempts;
-        });
+        return reads.attempts(deliveryId);
     }
 
     @Override
     public Map<DeliveryState, Long> countsByState() {
-        return transaction(connection -> {
-            Map<DeliveryState, Long> counts = new EnumMap<>(DeliveryState.class);
-            for (DeliveryState state : DeliveryState.values()) {
-                counts.put(state, 0L);
-            }
-            try (PreparedStatement select = connection.prepareStatement("SELECT state, COUNT(*) FROM endure_delivery GROUP BY state");
-                    ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    counts.put(DeliveryState.valueOf(rows.getString(1)), rows.getLong(2));
-                }
-            }
-            return counts;
-        });
+        return reads.countsByState();
     }
 
     /** One statement without a transaction of its own (a failed attempt asks for this, so it stays cheap). */
     @Override
     public EndpointAttemptStats endpointStats(String endpointId, Instant since) {
-        return read(connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT"
-                    + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ?),"
-                    + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ?),"
-                    + " (SELECT COUNT(*) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ? AND outcome <> 'DELIVERED'),"
-                    + " (SELECT MIN(next_attempt_at) FROM endure_delivery WHERE endpoint_id = ? AND state = 'PENDING'),"
-                    + " l.http_status, l.error_text, l.started_at, l.outcome,"
-                    + " (SELECT MIN(started_at) FROM endure_attempt WHERE endpoint_id = ? AND started_at >= ? AND outcome <> 'DELIVERED')"
-                    + " FROM endure_endpoint e LEFT JOIN endure_attempt l ON l.id = (SELECT MAX(a.id) FROM endure_attempt a"
-                    + " WHERE a.endpoint_id = e.id) WHERE e.id = ?")) {
-                select.setString(1, endpointId);
-                select.setString(2, endpointId);
-                select.setLong(3, since.toEpochMilli());
-                select.setString(4, endpointId);
-                select.setLong(5, since.toEpochMilli());
-                select.setString(6, endpointId);
-                select.setString(7, endpointId);
-                select.setLong(8, since.toEpochMilli());
-                select.setString(9, endpointId);
-                try (ResultSet row = select.executeQuery()) {
-                    if (!row.next()) {
-                        return new EndpointAttemptStats(endpointId, 0, 0, 0, null, null, null, null);
-                    }
-                    Instant lastAttempt = instant(row, 7);
-                    String lastError = null;
-                    if (lastAttempt != null && !"DELIVERED".equals(row.getString(8))) {
-                        Integer status = integer(row, 5);
-                        lastError = status != null ? "HTTP " + status : row.getString(6);
-                    }
-                    return new EndpointAttemptStats(endpointId, row.getLong(1), row.getLong(2), row.getLong(3), lastError, lastAttempt,
-                            instant(row, 4), instant(row, 9));
-                }
-            }
-        });
-    }
-
-    private List<Delivery> queryDeliveries(Connection connection, String where, String value) throws SQLException {
-        List<Delivery> deliveries = new ArrayList<>();
-        try (PreparedStatement select = connection.prepareStatement("SELECT " + DELIVERY_COLUMNS + " FROM endure_delivery WHERE "
-                + where + " ORDER BY seq")) {
-            select.setString(1, value);
-            try (ResultSet row = select.executeQuery()) {
-                while (row.next()) {
-                    deliveries.add(new Delivery(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
-                            DeliveryState.valueOf(row.getString(5)), row.getInt(6), instant(row, 7), instant(row, 8), row.getLong(9),
-                            row.getString(10), instant(row, 11), instant(row, 12), instant(row, 13), row.getString(14),
-                            integer(row, 15), row.getString(16)));
-                }
-            }
-        }
-        return deliveries;
-    }
-
-    private List<Endpoint> queryEndpoints(Connection connection, String where, String value) throws SQLException {
-        List<Endpoint> endpoints = new ArrayList<>();
-        try (PreparedStatement select = connection.prepareStatement("SELECT id, url, signing_keys, enabled, disabled_reason, disabled_at,"
-                + " initial_interval_ms, multiplier, max_interval_ms, max_duration_ms, max_attempts, timeout_ms,"
-                + " rate_limit_per_second, max_concurrency, ordered_delivery, adaptive_concurrency FROM endure_endpoint" + where)) {
-            if (value != null) {
-                select.setString(1, value);
-            }
-            try (ResultSet row = select.executeQuery()) {
-                while (row.next()) {
-                    String id = row.getString(1);
-                    Double multiplier = row.getObject(8) == null ? null : row.getDouble(8);
-                    EndpointPolicy policy = new EndpointPolicy(duration(row, 7), multiplier, duration(row, 9), duration(row, 10),
-                            integer(row, 11), duration(row, 12));
-                    endpoints.add(new Endpoint(id, URI.create(row.getString(2)), SigningKeysCodec.decode(id, row.getString(3), cipher),
-                            row.getBoolean(4), row.getString(5), instant(row, 6), policy, row.getDouble(13), row.getInt(14),
-                            row.getBoolean(15), row.getObject(16) == null ? null : row.getBoolean(16)));
-                }
-            }
-        }
-        return endpoints;
+        return reads.endpointStats(endpointId, since);
     }
 
     // ---- JDBC plumbing ---------------------------------------------------------------------------
@@ -489,23 +398,8 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         return JdbcTransactions.inTransaction(dataSource, work);
     }
 
-    /** One read in auto-commit mode: no BEGIN/COMMIT round trips for a single consistent statement. */
     private <T> T read(JdbcTransactions.Work<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            boolean autoCommit = connection.getAutoCommit();
-            if (!autoCommit) {
-                connection.setAutoCommit(true);
-            }
-            try {
-                return work.run(connection);
-            } finally {
-                if (!autoCommit) {
-                    connection.setAutoCommit(false); // hand it back as it came
-                }
-            }
-        } catch (SQLException e) {
-            throw JdbcTransactions.failure(e); // as transaction(): an outage is retried by the worker
-        }
+        return JdbcTransactions.autoCommit(dataSource, work);
     }
 
     private static int update(Connection connection, String sql, Object... parameters) throws SQLException {
@@ -521,48 +415,6 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
             }
             return statement.executeUpdate();
         }
-    }
-
-    private static void setPolicy(PreparedStatement statement, int first, EndpointPolicy policy) throws SQLException {
-        setMillis(statement, first, policy.initial());
-        if (policy.multiplier() == null) {
-            statement.setNull(first + 1, java.sql.Types.DOUBLE);
-        } else {
-            statement.setDouble(first + 1, policy.multiplier());
-        }
-        setMillis(statement, first + 2, policy.cap());
-        setMillis(statement, first + 3, policy.maxDuration());
-        if (policy.maxAttempts() == null) {
-            statement.setNull(first + 4, java.sql.Types.INTEGER);
-        } else {
-            statement.setInt(first + 4, policy.maxAttempts());
-        }
-        setMillis(statement, first + 5, policy.timeout());
-    }
-
-    private static void setMillis(PreparedStatement statement, int index, Object value) throws SQLException {
-        if (value == null) {
-            statement.setNull(index, java.sql.Types.BIGINT);
-        } else if (value instanceof Instant instant) {
-            statement.setLong(index, instant.toEpochMilli());
-        } else {
-            statement.setLong(index, ((Duration) value).toMillis());
-        }
-    }
-
-    private static Instant instant(ResultSet row, int column) throws SQLException {
-        long millis = row.getLong(column);
-        return row.wasNull() ? null : Instant.ofEpochMilli(millis);
-    }
-
-    private static Duration duration(ResultSet row, int column) throws SQLException {
-        long millis = row.getLong(column);
-        return row.wasNull() ? null : Duration.ofMillis(millis);
-    }
-
-    private static Integer integer(ResultSet row, int column) throws SQLException {
-        int value = row.getInt(column);
-        return row.wasNull() ? null : value;
     }
 
     static String truncate(String text, int max) {

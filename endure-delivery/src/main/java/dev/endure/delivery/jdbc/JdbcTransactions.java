@@ -50,6 +50,25 @@ public final class JdbcTransactions {
         }
     }
 
+    /** One read in auto-commit mode: no BEGIN/COMMIT round trips for a single consistent statement. */
+    public static <T> T autoCommit(DataSource dataSource, Work<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            if (!autoCommit) {
+                connection.setAutoCommit(true);
+            }
+            try {
+                return work.run(connection);
+            } finally {
+                if (!autoCommit) {
+                    connection.setAutoCommit(false); // hand it back as it came
+                }
+            }
+        } catch (SQLException e) {
+            throw failure(e); // as inTransaction(): an outage is retried by the worker
+        }
+    }
+
     /** The store's exception for {@code e}: an outage callers retry, or a plain database error. */
     static RuntimeException failure(SQLException e) {
         String message = "delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")";

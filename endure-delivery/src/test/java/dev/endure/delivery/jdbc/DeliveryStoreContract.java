@@ -68,6 +68,47 @@ abstract class DeliveryStoreContract {
         assertThat(store.endpoints()).extracting(Endpoint::id).containsExactly("ep_a", "ep_b", "ep_c");
     }
 
+    /**
+     * Concurrent single sends share transactions (group commit): each still gets its own answer, one key sent twice
+     * at once is stored once, and a send to an unknown endpoint fails alone.
+     */
+    @Test
+    void concurrentSendsEachGetTheirOwnAnswerAndABadOneFailsAlone() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<java.util.concurrent.Future<List<EnqueueResult>>> sends = new java.util.ArrayList<>();
+            for (int i = 0; i < 48; i++) {
+                int n = i;
+                String target = n == 17 ? "ep_missing" : n % 2 == 0 ? "ep_a" : "ep_b";
+                String key = n == 40 || n == 42 ? "same-key" : "k" + n;
+                sends.add(pool.submit(() -> store.enqueue(NewMessage.of("e", "{\"n\":" + n + "}", key), List.of(target), now)));
+            }
+            int accepted = 0;
+            int duplicates = 0;
+            for (int i = 0; i < sends.size(); i++) {
+                if (i == 17) {
+                    int bad = i;
+                    assertThatThrownBy(() -> sends.get(bad).get()).hasCauseInstanceOf(IllegalArgumentException.class)
+                            .hasMessageContaining("unknown endpoint ep_missing");
+                    continue;
+                }
+                EnqueueResult result = sends.get(i).get().get(0);
+                assertThat(result.endpointId()).isEqualTo(i % 2 == 0 ? "ep_a" : "ep_b");
+                if (result.duplicate()) {
+                    duplicates++;
+                } else {
+                    accepted++;
+                    assertThat(store.delivery(result.deliveryId())).isPresent();
+                }
+            }
+            assertThat(duplicates).isEqualTo(1);
+            assertThat(accepted).isEqualTo(46);
+            assertThat(store.countsByState()).containsEntry(DeliveryState.PENDING, 46L);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     @Test
     void aRepeatedIdempotencyKeyIsRejectedAsDuplicateAndSaysSo() {
         List<EnqueueResult> first = store.enqueue(NewMessage.of("invoice.paid", "{\"n\":1}", "key-1"), List.of("ep_a"), now);

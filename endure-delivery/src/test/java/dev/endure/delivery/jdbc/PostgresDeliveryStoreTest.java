@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.endure.delivery.DeliveryState;
+import dev.endure.delivery.EnqueueResult;
 import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.PooledTestDatabase;
 import dev.endure.testing.TestDatabases;
@@ -33,14 +34,16 @@ class PostgresDeliveryStoreTest extends DeliveryStoreContract {
 
     /**
      * Sends to one endpoint used to take its row FOR UPDATE, so every send on every server sharing the
-     * database waited for the one before. Now a send share-locks the row: another send still in its
-     * transaction does not block it, while a disable does wait (that is what keeps the race closed).
+     * database waited for the one before. Now a send takes a shared lock on the endpoint (an advisory lock,
+     * which writes nothing to the row): another send still in its transaction does not block it, while a
+     * disable does wait (that is what keeps the race closed).
      */
     @Test
     void sendsToOneEndpointDoNotWaitForEachOtherButADisableWaitsForThem() throws Exception {
         try (Connection otherSend = dataSource.getConnection()) {
             otherSend.setAutoCommit(false);
-            try (PreparedStatement lock = otherSend.prepareStatement("SELECT enabled FROM endure_endpoint WHERE id = 'ep_a' FOR SHARE")) {
+            try (PreparedStatement lock = otherSend.prepareStatement(EnqueueSql.SHARED_LOCK)) {
+                lock.setString(1, "ep_a");
                 lock.executeQuery().close();
             }
             CompletableFuture<?> send = CompletableFuture.runAsync(() -> store.enqueue(NewMessage.of("e", "{}"), List.of("ep_a"), now));
@@ -51,6 +54,26 @@ class PostgresDeliveryStoreTest extends DeliveryStoreContract {
             await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !disable.isDone());
             otherSend.commit();
             assertThat(disable.get()).isTrue();
+        }
+        assertThat(deliveriesIn("ep_a", DeliveryState.HELD)).isEqualTo(1);
+    }
+
+    /** The other side of the race: a send that arrives while a disable is under way waits for it and is held. */
+    @Test
+    void aSendDuringADisableWaitsForItAndIsHeld() throws Exception {
+        try (Connection disabling = dataSource.getConnection()) {
+            disabling.setAutoCommit(false);
+            try (PreparedStatement lock = disabling.prepareStatement(EnqueueSql.EXCLUSIVE_LOCK);
+                    PreparedStatement update = disabling.prepareStatement("UPDATE endure_endpoint SET enabled = FALSE WHERE id = 'ep_a'")) {
+                lock.setString(1, "ep_a");
+                lock.executeQuery().close();
+                update.executeUpdate();
+            }
+            CompletableFuture<List<EnqueueResult>> send = CompletableFuture.supplyAsync(
+                    () -> store.enqueue(NewMessage.of("e", "{}"), List.of("ep_a"), now));
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !send.isDone());
+            disabling.commit();
+            assertThat(send.get().get(0).state()).isEqualTo(DeliveryState.HELD);
         }
         assertThat(deliveriesIn("ep_a", DeliveryState.HELD)).isEqualTo(1);
     }
