@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.endure.delivery.DeliveryState;
-import dev.endure.server.config.ConfigKey;
 import dev.endure.server.config.ServerConfig;
 import dev.endure.testing.TestDatabases;
 import java.net.InetAddress;
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterEndpointLimitsTest {
 
-    private static final String TEST_SECRET_KEY = dev.endure.delivery.crypto.SecretCipher.newKeyText();
     private static final int RATE = 10;
     private static final int MESSAGES = 80;
 
@@ -49,15 +47,7 @@ class ClusterEndpointLimitsTest {
         receiver.setExecutor(Executors.newFixedThreadPool(16));
         receiver.start();
         TestKeys keys = new TestKeys();
-        ServerConfig config = ServerConfig.defaults()
-                .with(ConfigKey.SERVER_PORT, 0)
-                .with(ConfigKey.STORE_URL, database.url())
-                .with(ConfigKey.SECRET_KEY, TEST_SECRET_KEY)
-                .with(ConfigKey.STORE_POOL_SIZE, 4)
-                .with(ConfigKey.DELIVERY_ALLOW_TARGETS, "127.0.0.0/8")
-                .with(ConfigKey.WORKER_CONCURRENCY, 4)
-                .with(ConfigKey.WORKER_POLL_INTERVAL, "20ms")
-                .withApiKeys(keys.stored());
+        ServerConfig config = ClusterNodes.config(database.url(), keys);
         String base = "http://127.0.0.1:" + receiver.getAddress().getPort();
         try (EndureServer a = EndureServer.start(config); EndureServer b = EndureServer.start(config);
                 EndureServer c = EndureServer.start(config)) {

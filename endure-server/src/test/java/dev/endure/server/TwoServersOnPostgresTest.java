@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.endure.delivery.DeliveryState;
-import dev.endure.server.config.ConfigKey;
 import dev.endure.server.config.ServerConfig;
 import dev.endure.testing.TestDatabases;
 import java.net.InetAddress;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.Test;
 /** Two server processes' worth of servers (one JVM) on one PostgreSQL share the work and deliver each message once. */
 class TwoServersOnPostgresTest {
 
-    private static final String TEST_SECRET_KEY = dev.endure.delivery.crypto.SecretCipher.newKeyText();
 
     private static final int MESSAGES = 200;
 
@@ -38,15 +36,7 @@ class TwoServersOnPostgresTest {
         receiver.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
         receiver.start();
         TestKeys keys = new TestKeys();
-        ServerConfig config = ServerConfig.defaults()
-                .with(ConfigKey.SERVER_PORT, 0)
-                .with(ConfigKey.STORE_URL, database.url())
-                .with(ConfigKey.SECRET_KEY, TEST_SECRET_KEY)
-                .with(ConfigKey.STORE_POOL_SIZE, 4)
-                .with(ConfigKey.DELIVERY_ALLOW_TARGETS, "127.0.0.0/8")
-                .with(ConfigKey.WORKER_CONCURRENCY, 4)
-                .with(ConfigKey.WORKER_POLL_INTERVAL, "20ms")
-                .withApiKeys(keys.stored());
+        ServerConfig config = ClusterNodes.config(database.url(), keys);
         try (EndureServer first = EndureServer.start(config); EndureServer second = EndureServer.start(config)) {
             ApiClient api = new ApiClient(first.baseUrl(), keys.admin).withEventTypes("e");
             ApiClient other = new ApiClient(second.baseUrl(), keys.admin);
