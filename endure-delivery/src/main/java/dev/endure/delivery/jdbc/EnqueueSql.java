@@ -51,6 +51,15 @@ final class EnqueueSql {
      */
     static List<List<EnqueueResult>> enqueue(Connection connection, List<NewMessage> messages, List<String> endpointIds, long nowMillis,
             boolean postgres) throws SQLException {
+        return enqueue(connection, messages, endpointIds, nowMillis, postgres, false);
+    }
+
+    /**
+     * @param fanOut the endpoints are a type's subscribers, read before the lock: one deleted since is left out
+     *     (a send that names an endpoint that does not exist fails instead)
+     */
+    static List<List<EnqueueResult>> enqueue(Connection connection, List<NewMessage> messages, List<String> endpointIds, long nowMillis,
+            boolean postgres, boolean fanOut) throws SQLException {
         List<String> endpoints = new ArrayList<>(new LinkedHashSet<>(endpointIds));
         Map<String, Boolean> enabled = new HashMap<>();
         // Sorted, so two sends to overlapping endpoint sets lock in the same order.
@@ -65,6 +74,9 @@ final class EnqueueSql {
                 readEnabled(select.executeQuery(), enabled);
             }
             byEndpointAndKey = existingKeys(connection, messages, endpoints);
+        }
+        if (fanOut) {
+            endpoints.removeIf(endpointId -> !enabled.containsKey(endpointId));
         }
         for (String endpointId : endpoints) {
             if (!enabled.containsKey(endpointId)) {
