@@ -23,38 +23,59 @@ import java.util.Map;
  */
 final class FanOutSql {
 
-    /** The messages sent before with a key, by key, and the endpoints that take the type (by id). */
-    record Before(Map<String, FanOutResult> earlierByKey, List<String> subscribers) {}
+    /**
+     * The messages sent before with a key, by key; the endpoints that take the type (by id); and, on PostgreSQL, where
+     * those endpoints are already locked for the send, whether each is enabled (null on H2: {@link EnqueueSql} locks and reads them).
+     */
+    record Before(Map<String, FanOutResult> earlierByKey, List<String> subscribers, Map<String, Boolean> enabled) {}
 
     private static final String TYPE = "SELECT archived FROM endure_event_type WHERE name = ?";
     private static final String EARLIER = "SELECT m.idempotency_key, m.id, d.endpoint_id, d.id, d.state FROM endure_message m"
             + " LEFT JOIN endure_delivery d ON d.message_id = m.id WHERE m.idempotency_key ";
     private static final String EARLIER_ORDER = " ORDER BY m.created_at DESC, m.id DESC, d.seq";
+    /** PostgreSQL: a send's shared lock on each subscriber, in id order (see {@link EnqueueSql}); the ids locked. */
+    private static final String LOCK_SUBSCRIBERS = "SELECT s.id, pg_advisory_xact_lock_shared(" + EnqueueSql.LOCK_CLASS
+            + ", hashtext(s.id)) FROM (" + JdbcEventTypes.SUBSCRIBERS + ") s";
+    /** PostgreSQL: the subscribers' enabled flags, read (with its own snapshot) once the locks are held. */
+    private static final String ENABLED = "SELECT id, enabled FROM endure_endpoint WHERE id IN (" + JdbcEventTypes.SUBSCRIBERS + ")";
 
     private FanOutSql() {}
 
-    /** @throws EventTypeException if the type is not in the catalogue or is archived */
+    /**
+     * PostgreSQL, one round trip: the type's row, the earlier messages of the keys, the shared lock on every subscriber,
+     * then their enabled flags. An endpoint that appears between the lock and the read is left out (this send comes
+     * before it), as is one deleted in between.
+     *
+     * @throws EventTypeException if the type is not in the catalogue or is archived
+     */
     static Before read(Connection connection, String eventType, List<String> keys, boolean postgres) throws SQLException {
         Map<String, FanOutResult> earlier = new HashMap<>();
         List<String> subscribers = new ArrayList<>();
         if (postgres) {
-            String sql = TYPE + "; " + JdbcEventTypes.SUBSCRIBERS + (keys.isEmpty() ? "" : "; " + EARLIER + "= ANY(?::varchar[])" + EARLIER_ORDER);
+            String sql = TYPE + "; " + LOCK_SUBSCRIBERS + "; " + ENABLED
+                    + (keys.isEmpty() ? "" : "; " + EARLIER + "= ANY(?::varchar[])" + EARLIER_ORDER);
+            Map<String, Boolean> enabled = new HashMap<>();
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 statement.setString(1, eventType);
                 statement.setString(2, eventType);
+                statement.setString(3, eventType);
                 if (!keys.isEmpty()) {
-                    statement.setArray(3, connection.createArrayOf("varchar", keys.toArray()));
+                    statement.setArray(4, connection.createArrayOf("varchar", keys.toArray()));
                 }
                 statement.execute();
                 checkType(statement.getResultSet(), eventType);
                 statement.getMoreResults();
-                readIds(statement.getResultSet(), subscribers);
+                List<String> locked = new ArrayList<>();
+                readIds(statement.getResultSet(), locked);
+                statement.getMoreResults();
+                EnqueueSql.readEnabled(statement.getResultSet(), enabled);
                 if (!keys.isEmpty()) {
                     statement.getMoreResults();
                     readEarlier(statement.getResultSet(), earlier);
                 }
+                locked.stream().filter(enabled::containsKey).forEach(subscribers::add);
             }
-            return new Before(earlier, subscribers);
+            return new Before(earlier, subscribers, enabled);
         }
         try (PreparedStatement type = connection.prepareStatement(TYPE)) {
             type.setString(1, eventType);
@@ -70,7 +91,7 @@ final class FanOutSql {
                 readEarlier(select.executeQuery(), earlier);
             }
         }
-        return new Before(earlier, subscribers);
+        return new Before(earlier, subscribers, null);
     }
 
     private static void checkType(ResultSet row, String eventType) throws SQLException {

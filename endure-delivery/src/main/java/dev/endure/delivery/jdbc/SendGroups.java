@@ -31,7 +31,8 @@ final class SendGroups {
 
     private final Function<JdbcTransactions.Work<List<FanOutResult>>, List<FanOutResult>> transaction;
     private final boolean postgres;
-    private final GroupCommit<Send, FanOutResult> sends = new GroupCommit<>(this::write, send -> "sending message " + send.message().id());
+    private final GroupCommit<Send, FanOutResult> sends = new GroupCommit<>(this::write, send -> "sending message " + send.message().id(),
+            Integer.getInteger("endure.sendWriters", 1));
 
     /** @param transaction runs work in one transaction of the store */
     SendGroups(Function<JdbcTransactions.Work<List<FanOutResult>>, List<FanOutResult>> transaction, boolean postgres) {
@@ -95,7 +96,9 @@ final class SendGroups {
             return;
         }
         List<NewMessage> messages = fresh.stream().map(i -> group.get(i).message()).toList();
-        List<List<EnqueueResult>> written = EnqueueSql.enqueue(connection, messages, before.subscribers(), nowMillis, postgres, true);
+        List<List<EnqueueResult>> written = before.enabled() != null
+                ? EnqueueSql.write(connection, messages, before.subscribers(), before.enabled(), new java.util.HashMap<>(), nowMillis, postgres)
+                : EnqueueSql.enqueue(connection, messages, before.subscribers(), nowMillis, postgres, true);
         for (int k = 0; k < written.size(); k++) {
             results.set(fresh.get(k), FanOutResult.of(messages.get(k).id(), written.get(k)));
         }
