@@ -19,7 +19,6 @@ final class GroupCommit<I, R> {
 
     private static final class Pending<I, R> {
         final I item;
-        boolean taken;
         boolean done;
         R result;
         RuntimeException failure;
@@ -33,30 +32,16 @@ final class GroupCommit<I, R> {
     private final Function<I, String> describe;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition written = lock.newCondition();
-    private final int maxWriters;
     private List<Pending<I, R>> queue = new ArrayList<>();
-    private int writing;
+    private boolean writing;
 
     /**
      * @param writeBatch writes items in one transaction; their results in the same order
      * @param describe names an item in the error that wraps a non-runtime failure
      */
     GroupCommit(Function<List<I>, List<R>> writeBatch, Function<I, String> describe) {
-        this(writeBatch, describe, 1);
-    }
-
-    /**
-     * @param maxWriters how many groups may be written at once (each on its own connection): with one, a caller waits
-     *     for the write under way to end before its group starts; with more, a group's round trips and commit overlap
-     *     another's, and callers queue only when every writer is busy
-     */
-    GroupCommit(Function<List<I>, List<R>> writeBatch, Function<I, String> describe, int maxWriters) {
-        if (maxWriters < 1) {
-            throw new IllegalArgumentException("maxWriters must be at least 1 (was " + maxWriters + ")");
-        }
         this.writeBatch = writeBatch;
         this.describe = describe;
-        this.maxWriters = maxWriters;
     }
 
     /** Writes {@code item} with whatever else is waiting; returns its result or throws its failure. */
@@ -67,14 +52,13 @@ final class GroupCommit<I, R> {
         try {
             queue.add(mine);
             while (!mine.done) {
-                if (!mine.taken && writing < maxWriters) {
-                    writing++;
+                if (!writing) {
+                    writing = true;
                     batch = queue;
                     queue = new ArrayList<>();
-                    batch.forEach(pending -> pending.taken = true);
                     break;
                 }
-                written.awaitUninterruptibly(); // bounded by the writes under way
+                written.awaitUninterruptibly(); // bounded by the write under way
             }
         } finally {
             lock.unlock();
@@ -85,7 +69,7 @@ final class GroupCommit<I, R> {
             } finally {
                 lock.lock();
                 try {
-                    writing--;
+                    writing = false;
                     written.signalAll();
                 } finally {
                     lock.unlock();

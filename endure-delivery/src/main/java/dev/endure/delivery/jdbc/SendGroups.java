@@ -31,8 +31,7 @@ final class SendGroups {
 
     private final Function<JdbcTransactions.Work<List<FanOutResult>>, List<FanOutResult>> transaction;
     private final boolean postgres;
-    private final GroupCommit<Send, FanOutResult> sends = new GroupCommit<>(this::write, send -> "sending message " + send.message().id(),
-            Integer.getInteger("endure.sendWriters", 1));
+    private final GroupCommit<Send, FanOutResult> sends = new GroupCommit<>(this::write, send -> "sending message " + send.message().id());
 
     /** @param transaction runs work in one transaction of the store */
     SendGroups(Function<JdbcTransactions.Work<List<FanOutResult>>, List<FanOutResult>> transaction, boolean postgres) {
