@@ -55,8 +55,8 @@ final class EnqueueSql {
     }
 
     /**
-     * @param fanOut the endpoints are a type's subscribers, read before the lock: one deleted since is left out
-     *     (a send that names an endpoint that does not exist fails instead)
+     * @param fanOut the endpoints are a type's subscribers, read before the lock (H2; see {@link FanOutSql}): one
+     *     deleted since is left out (a send that names an endpoint that does not exist fails instead)
      */
     static List<List<EnqueueResult>> enqueue(Connection connection, List<NewMessage> messages, List<String> endpointIds, long nowMillis,
             boolean postgres, boolean fanOut) throws SQLException {

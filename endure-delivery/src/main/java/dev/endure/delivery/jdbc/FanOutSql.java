@@ -19,7 +19,8 @@ import java.util.Map;
  * send names a type that is in the catalogue and not archived; a server may have cached the type, so this is the
  * check that refuses a type another server archived), the messages already sent with the group's idempotency keys
  * (a repeated key repeats the whole send: the answer is the latest earlier message, with its deliveries), and the
- * endpoints that take the type. On PostgreSQL the three go in one round trip.
+ * endpoints that take the type. On PostgreSQL the same round trip also takes the send's shared lock on each of
+ * those endpoints and then reads whether each is enabled, so the send's next round trip only inserts.
  */
 final class FanOutSql {
 

@@ -17,9 +17,10 @@ import java.util.function.Supplier;
 /**
  * Single sends of {@link JdbcDeliveryStore}, group-committed ({@link GroupCommit}): sends that arrive while one is
  * being written share the next transaction. Within it, per distinct endpoint list one {@link EnqueueSql} pass, and
- * per event type of the fan-out sends one {@link FanOutSql} read (type check, earlier keys, subscribers) followed by
- * one {@link EnqueueSql} pass; all stamped with the group's earliest time (so every delivery is due by its sender's
- * now). Two sends with one key in the group: the later one is the duplicate, as if it had committed second.
+ * per event type of the fan-out sends one {@link FanOutSql} read (type check, earlier keys, subscribers; on
+ * PostgreSQL also their locks and enabled flags) followed by {@link EnqueueSql}'s inserts; all stamped with the
+ * group's earliest time (so every delivery is due by its sender's now). Two sends with one key in the group: the
+ * later one is the duplicate, as if it had committed second.
  */
 final class SendGroups {
 
