@@ -154,6 +154,24 @@ public final class DeliveryService {
     }
 
     /**
+     * As {@link #send(NewMessage, List)}, with the producer's checks in the send's own transaction (see
+     * {@link DeliveryStore#enqueueChecked}): nothing is read before it, and nothing stored when a check fails.
+     *
+     * @throws EventTypeException if the event type is unknown or archived
+     * @throws SendRefusedException naming unknown or unsubscribed endpoints, or the earlier message of a reused key
+     */
+    public List<EnqueueResult> sendChecked(NewMessage message, List<String> endpointIds) {
+        List<EnqueueResult> results = store.enqueueChecked(message, endpointIds, clock.instant());
+        enqueued.run();
+        return results;
+    }
+
+    /** Whether any endpoint exists, without reading one. */
+    public boolean hasEndpoints() {
+        return store.hasEndpoints();
+    }
+
+    /**
      * Sends a message to every endpoint that takes its event type, checking in the same transaction that the type
      * is in the catalogue and not archived (see {@link DeliveryStore#enqueueToSubscribers}).
      *

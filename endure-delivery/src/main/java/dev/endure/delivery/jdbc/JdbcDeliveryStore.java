@@ -248,6 +248,26 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     /** Group-committed with the other single sends (see {@link SendGroups}). */
     @Override
+    public List<EnqueueResult> enqueueChecked(NewMessage message, List<String> endpointIds, Instant now) {
+        Objects.requireNonNull(message, "message");
+        if (endpointIds.isEmpty()) {
+            throw new IllegalArgumentException("message " + message.id() + " needs at least one endpoint");
+        }
+        return sends.submit(new SendGroups.Send(message, List.copyOf(endpointIds), now, true)).deliveries();
+    }
+
+    @Override
+    public boolean hasEndpoints() {
+        return transaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM endure_endpoint FETCH FIRST 1 ROWS ONLY");
+                    java.sql.ResultSet row = select.executeQuery()) {
+                return row.next();
+            }
+        });
+    }
+
+    /** Group-committed with the other single sends (see {@link SendGroups}). */
+    @Override
     public FanOutResult enqueueToSubscribers(NewMessage message, Instant now) {
         Objects.requireNonNull(message, "message");
         return sends.submit(new SendGroups.Send(message, null, now));

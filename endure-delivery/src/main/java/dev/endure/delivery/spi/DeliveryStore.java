@@ -64,6 +64,25 @@ public interface DeliveryStore {
     FanOutResult enqueueToSubscribers(NewMessage message, Instant now);
 
     /**
+     * As {@link #enqueue}, checking in the same transaction what a producer's send must satisfy, so nothing is read
+     * before it: the event type is in the catalogue and not archived, every endpoint named exists and takes the type
+     * (subscribes to every type or to this one), and a repeated idempotency key comes with the same event type and
+     * payload bytes as its earlier message. Nothing is stored when a check fails.
+     *
+     * @throws dev.endure.delivery.EventTypeException if the event type is unknown or archived
+     * @throws dev.endure.delivery.SendRefusedException naming the unknown and the unsubscribed endpoints, or the earlier
+     *     message of a reused key
+     */
+    default List<EnqueueResult> enqueueChecked(NewMessage message, List<String> endpointIds, Instant now) {
+        throw new UnsupportedOperationException(getClass().getName() + " has no checked sends; use enqueue");
+    }
+
+    /** Whether any endpoint exists (without reading, or decrypting, any). */
+    default boolean hasEndpoints() {
+        return !endpoints().isEmpty();
+    }
+
+    /**
      * Enqueues many messages to the same endpoints; per message, the results of {@link #enqueue}. A store may
      * do it in one transaction (the JDBC store does: all or nothing); this default enqueues one by one.
      */

@@ -71,7 +71,7 @@ final class BatchMessageRoutes {
                 body.reject("endpoints[" + endpointIds.indexOf(target) + "]", "endpoint " + target + " does not exist");
             }
         }
-        if (!endpointsGiven && api.deliveries().endpoints().isEmpty()) {
+        if (!endpointsGiven && !api.deliveries().hasEndpoints()) {
             body.reject("endpoints", "no endpoint exists yet; create one with POST /api/endpoints first");
         }
         body.finish();

@@ -344,6 +344,19 @@ public final class Body {
         }
     }
 
+    /** Whether {@link #finish()} would throw now: an error recorded so far, or a field nothing read. */
+    public boolean failing() {
+        if (!errors.isEmpty()) {
+            return true;
+        }
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            if (!read.contains(names.next())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Throws one 400 with every error recorded so far, nested objects included. */
     public void finish() {
         checkNoUnknownFields();

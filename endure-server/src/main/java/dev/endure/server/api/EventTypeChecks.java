@@ -82,6 +82,11 @@ final class EventTypeChecks {
         if (takes.isEmpty() || takes.contains(eventType)) {
             return null;
         }
+        return unsubscribed(endpointId, field, eventType, takes);
+    }
+
+    /** The error for an endpoint named in a send ({@code field}) that takes {@code takes} only, not {@code eventType}. */
+    static FieldError unsubscribed(String endpointId, String field, String eventType, Set<String> takes) {
         return new FieldError(field, "endpoint " + endpointId + " does not subscribe to event type " + eventType + " (it takes "
                 + String.join(", ", takes) + ")");
     }

@@ -7,10 +7,10 @@ import dev.endure.delivery.DeliveryPage;
 import dev.endure.delivery.DeliveryQuery;
 import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.EnqueueResult;
-import dev.endure.delivery.EventType;
 import dev.endure.delivery.EventTypeException;
 import dev.endure.delivery.FanOutResult;
 import dev.endure.delivery.NewMessage;
+import dev.endure.delivery.SendRefusedException;
 import dev.endure.delivery.StoredMessage;
 import dev.endure.server.auth.Scope;
 import io.javalin.config.RoutesConfig;
@@ -73,41 +73,90 @@ final class MessageRoutes {
         if (endpointsGiven && targets.isEmpty()) {
             body.reject("endpoints", "must name at least one endpoint (leave it out to send to every endpoint)");
         }
-        for (int i = 0; i < targets.size(); i++) {
-            if (!Routes.ID.matcher(targets.get(i)).matches()) {
-                body.reject("endpoints[" + endpointIds.indexOf(targets.get(i)) + "]", "is not an endpoint id (1 to 64 letters, digits, '_' or '-')");
-            } else if (api.deliveries().endpoint(targets.get(i)).isEmpty()) {
-                body.reject("endpoints[" + endpointIds.indexOf(targets.get(i)) + "]", "endpoint " + targets.get(i) + " does not exist");
+        // Whether the named endpoints exist is the store's check, in the send's transaction; read here only for an answer
+        // that lists every problem of a body that fails anyway.
+        boolean failing = body.failing() || targets.stream().anyMatch(target -> !Routes.ID.matcher(target).matches());
+        for (String target : targets) {
+            if (!Routes.ID.matcher(target).matches()) {
+                body.reject("endpoints[" + endpointIds.indexOf(target) + "]", "is not an endpoint id (1 to 64 letters, digits, '_' or '-')");
+            } else if (failing && api.deliveries().endpoint(target).isEmpty()) {
+                body.reject("endpoints[" + endpointIds.indexOf(target) + "]", "endpoint " + target + " does not exist");
             }
         }
         body.finish();
         String idempotencyKey = keyInBody.orElse(keyInHeader);
-        NewMessage message;
-        if (!endpointsGiven) {
-            // Fan-out: every endpoint that takes this type (held for a disabled one, as when it is named). The type as this server
-            // last saw it (its schema never changes); the store's transaction checks it is still sendable, and a repeated key there.
-            message = NewMessage.of(eventType, payload, idempotencyKey);
+        // The type as this server last saw it (its schema never changes); the store's transaction checks it is still sendable,
+        // and a repeated key there.
+        NewMessage message = NewMessage.of(eventType, payload, idempotencyKey);
+        try {
             EventTypeChecks.checkPayload(EventTypeChecks.sendableSeen(api, eventType, "eventType"), payload, "payload");
+        } catch (ApiException refused) {
+            throw endpointsGiven ? unknownFirst(refused, targets, endpointIds) : refused;
+        }
+        if (!endpointsGiven) {
+            // Fan-out: every endpoint that takes this type (held for a disabled one, as when it is named).
             fanOut(ctx, message);
             return;
         }
-        EventType type = EventTypeChecks.sendable(api, eventType, "eventType");
-        EventTypeChecks.checkPayload(type, payload, "payload");
-        message = NewMessage.of(eventType, payload, idempotencyKey);
-        refuseUnsubscribed(targets, endpointIds, eventType);
-        if (idempotencyKey != null) {
-            refuseKeyReuse(idempotencyKey, eventType, payload, targets);
+        List<EnqueueResult> results = sendNamed(message, targets, endpointIds);
+        boolean allDuplicates = results.stream().allMatch(EnqueueResult::duplicate);
+        // 202: accepted for delivery, not delivered; a repeat of an accepted send answers 200 with the original.
+        Routes.json(ctx, allDuplicates ? 200 : 202, answer(allDuplicates ? results.get(0).messageId() : message.id(), allDuplicates, results));
+    }
+
+    /**
+     * A send to the endpoints named, checked in the store's transaction (type, endpoints, subscriptions, a reused key's body);
+     * each refusal answers as the route's own checks did. A key reused with other bytes: a 409 unless it is the same JSON value
+     * (spaced differently), which is then sent after the checks of a plain send.
+     */
+    private List<EnqueueResult> sendNamed(NewMessage message, List<String> targets, List<String> endpointIds) {
+        try {
+            return api.deliveries().sendChecked(message, targets);
+        } catch (EventTypeException e) {
+            api.eventTypes().forget(message.eventType());
+            throw unknownFirst(EventTypeChecks.refused(e, "eventType"), targets, endpointIds);
+        } catch (SendRefusedException e) {
+            if (!e.unknown().isEmpty()) {
+                throw ApiException.invalid(e.unknown().stream().map(id -> doesNotExist(id, endpointIds)).toList());
+            }
+            if (!e.unsubscribed().isEmpty()) {
+                List<FieldError> errors = new ArrayList<>();
+                for (String target : targets) {
+                    Set<String> takes = e.unsubscribed().get(target);
+                    if (takes != null) {
+                        errors.add(EventTypeChecks.unsubscribed(target, "endpoints[" + endpointIds.indexOf(target) + "]", message.eventType(), takes));
+                    }
+                }
+                throw notSubscribed(errors, message.eventType());
+            }
+            refuseIfDifferent(e.earlierMessageId(), message.idempotencyKey(), message.eventType(), message.payload());
         }
+        refuseUnsubscribed(targets, endpointIds, message.eventType());
+        refuseKeyReuse(message.idempotencyKey(), message.eventType(), message.payload(), targets);
         List<EnqueueResult> results = api.deliveries().send(message, targets);
         for (EnqueueResult result : results) {
             // A race between two different bodies with one key is decided by the store; the loser learns it here.
             if (result.duplicate()) {
-                refuseIfDifferent(result.messageId(), idempotencyKey, eventType, payload);
+                refuseIfDifferent(result.messageId(), message.idempotencyKey(), message.eventType(), message.payload());
             }
         }
-        boolean allDuplicates = results.stream().allMatch(EnqueueResult::duplicate);
-        // 202: accepted for delivery, not delivered; a repeat of an accepted send answers 200 with the original.
-        Routes.json(ctx, allDuplicates ? 200 : 202, answer(allDuplicates ? results.get(0).messageId() : message.id(), allDuplicates, results));
+        return results;
+    }
+
+    /** The 400 naming the endpoints that do not exist, if any (they are answered before the type and payload), else {@code refused}. */
+    private ApiException unknownFirst(ApiException refused, List<String> targets, List<String> endpointIds) {
+        List<FieldError> unknown = unknownEndpoints(targets, endpointIds);
+        return unknown.isEmpty() ? refused : ApiException.invalid(unknown);
+    }
+
+    /** Read here only on a path that fails anyway. */
+    private List<FieldError> unknownEndpoints(List<String> targets, List<String> endpointIds) {
+        return targets.stream().filter(target -> Routes.ID.matcher(target).matches() && api.deliveries().endpoint(target).isEmpty())
+                .map(target -> doesNotExist(target, endpointIds)).toList();
+    }
+
+    private static FieldError doesNotExist(String endpointId, List<String> endpointIds) {
+        return new FieldError("endpoints[" + endpointIds.indexOf(endpointId) + "]", "endpoint " + endpointId + " does not exist");
     }
 
     /**
@@ -127,7 +176,7 @@ final class MessageRoutes {
             Routes.json(ctx, 200, answer(sent.messageId(), true, sent.deliveries()));
             return;
         }
-        if (sent.deliveries().isEmpty() && api.deliveries().endpoints().isEmpty()) {
+        if (sent.deliveries().isEmpty() && !api.deliveries().hasEndpoints()) {
             throw ApiException.invalid("endpoints", "no endpoint exists yet; create one with POST /api/endpoints first");
         }
         // 202: accepted for delivery, not delivered (none: no endpoint takes the type, nothing stored; the answer says so).
@@ -152,13 +201,20 @@ final class MessageRoutes {
             }
         }
         if (!errors.isEmpty()) {
-            throw new ApiException(422, "not_subscribed", errors.size() == 1 ? errors.get(0).message()
-                    : errors.size() + " endpoints do not subscribe to event type " + eventType, errors);
+            throw notSubscribed(errors, eventType);
         }
+    }
+
+    private static ApiException notSubscribed(List<FieldError> errors, String eventType) {
+        return new ApiException(422, "not_subscribed", errors.size() == 1 ? errors.get(0).message()
+                : errors.size() + " endpoints do not subscribe to event type " + eventType, errors);
     }
 
     /** 409 when the key was used before for a different event type or payload (a retry must repeat the same body). */
     private void refuseKeyReuse(String key, String eventType, String payload, List<String> targets) {
+        if (key == null) {
+            return;
+        }
         for (String endpointId : targets) {
             api.queries().messageIdForIdempotencyKey(endpointId, key)
                     .ifPresent(messageId -> refuseIfDifferent(messageId, key, eventType, payload));
