@@ -182,6 +182,71 @@ abstract class DeliveryStoreContract {
         });
     }
 
+    /** The same race for a checked send that names its endpoint (locked in the send's first round trip with the checks). */
+    @Test
+    void aCheckedSendRacingADisableNeverLeavesAPendingDeliveryOnADisabledEndpoint() throws Exception {
+        store.eventTypes().createEventType(new dev.endure.delivery.EventType("race", "", null, false, now, now));
+        racingDisables(endpointId -> {
+            store.createEndpoint(endpoint(endpointId), now);
+            return () -> store.enqueueChecked(NewMessage.of("race", "{}"), List.of(endpointId), now);
+        });
+    }
+
+    /**
+     * A checked send refuses, storing nothing, what the API's send used to read before the store: an unknown or archived
+     * type, endpoints that do not exist (in the order named), endpoints that take other types only (with those types), and
+     * a key reused with another body; a repeat with the same body is a duplicate per endpoint, and a disabled endpoint is held.
+     */
+    @Test
+    void aCheckedSendRefusesInItsTransactionWhatItMayNotSend() throws Exception {
+        dev.endure.delivery.spi.EventTypeStore types = store.eventTypes();
+        types.createEventType(new dev.endure.delivery.EventType("invoice.paid", "", null, false, now, now));
+        types.createEventType(new dev.endure.delivery.EventType("old", "", null, true, now, now));
+        types.createEventType(new dev.endure.delivery.EventType("order.created", "", null, false, now, now));
+        types.createEventType(new dev.endure.delivery.EventType("order.paid", "", null, false, now, now));
+        types.createEndpoint(endpoint("ep_orders"), Set.of("order.created", "order.paid"), now);
+        assertThatThrownBy(() -> store.enqueueChecked(NewMessage.of("nope", "{}"), List.of("ep_a"), now))
+                .isInstanceOf(dev.endure.delivery.EventTypeException.class);
+        assertThatThrownBy(() -> store.enqueueChecked(NewMessage.of("old", "{}"), List.of("ep_a"), now))
+                .isInstanceOf(dev.endure.delivery.EventTypeException.class);
+        assertThatThrownBy(() -> store.enqueueChecked(NewMessage.of("invoice.paid", "{}"), List.of("ep_z", "ep_a", "ep_y", "ep_orders"), now))
+                .isInstanceOfSatisfying(dev.endure.delivery.SendRefusedException.class,
+                        e -> assertThat(e.unknown()).containsExactly("ep_z", "ep_y"));
+        assertThatThrownBy(() -> store.enqueueChecked(NewMessage.of("invoice.paid", "{}"), List.of("ep_a", "ep_orders"), now))
+                .isInstanceOfSatisfying(dev.endure.delivery.SendRefusedException.class, e -> {
+                    assertThat(e.unknown()).isEmpty();
+                    assertThat(e.unsubscribed()).containsOnlyKeys("ep_orders");
+                    assertThat(e.unsubscribed().get("ep_orders")).containsExactly("order.created", "order.paid");
+                });
+        assertThat(deliveriesIn("ep_a", DeliveryState.PENDING)).isZero();
+
+        store.disableEndpoint("ep_b", "operator", now);
+        List<EnqueueResult> sent = store.enqueueChecked(NewMessage.of("invoice.paid", "{\"n\": 1}", "inv-1"), List.of("ep_a", "ep_b"), now);
+        assertThat(sent).extracting(EnqueueResult::endpointId).containsExactly("ep_a", "ep_b");
+        assertThat(sent).extracting(EnqueueResult::state).containsExactly(DeliveryState.PENDING, DeliveryState.HELD);
+        List<EnqueueResult> again = store.enqueueChecked(NewMessage.of("invoice.paid", "{\"n\": 1}", "inv-1"), List.of("ep_a", "ep_b"), now);
+        assertThat(again).allMatch(EnqueueResult::duplicate).extracting(EnqueueResult::deliveryId)
+                .containsExactlyElementsOf(sent.stream().map(EnqueueResult::deliveryId).toList());
+        assertThatThrownBy(() -> store.enqueueChecked(NewMessage.of("invoice.paid", "{\"n\": 2}", "inv-1"), List.of("ep_b", "ep_a"), now))
+                .isInstanceOfSatisfying(dev.endure.delivery.SendRefusedException.class,
+                        e -> assertThat(e.earlierMessageId()).isEqualTo(sent.get(0).messageId()));
+        assertThat(deliveriesIn("ep_a", DeliveryState.PENDING)).isEqualTo(1);
+    }
+
+    /** A send never signs, so it never opens an endpoint's keys: a store whose cipher cannot open them still sends. */
+    @Test
+    void aCheckedSendDoesNotOpenTheEndpointsKeys() {
+        dev.endure.delivery.crypto.SecretCipher sealing = dev.endure.delivery.crypto.SecretCipher.parse(dev.endure.delivery.crypto.SecretCipher.newKeyText());
+        store.sealingSecrets(sealing).createEndpoint(endpoint("ep_sealed"), now);
+        JdbcDeliveryStore otherKey = JdbcDeliveryStore.migrate(dataSource())
+                .sealingSecrets(dev.endure.delivery.crypto.SecretCipher.parse(dev.endure.delivery.crypto.SecretCipher.newKeyText()));
+        otherKey.eventTypes().createEventType(new dev.endure.delivery.EventType("sealed", "", null, false, now, now));
+        assertThatThrownBy(() -> otherKey.endpoint("ep_sealed")).as("reading it would open the keys").isInstanceOf(RuntimeException.class);
+        assertThat(otherKey.enqueueChecked(NewMessage.of("sealed", "{}"), List.of("ep_sealed"), now))
+                .extracting(EnqueueResult::state).containsExactly(DeliveryState.PENDING);
+        assertThat(otherKey.hasEndpoints()).isTrue();
+    }
+
     /** Per round, a new endpoint ({@code setUp} creates it and says how to send to it); two senders and a disable race. */
     private void racingDisables(java.util.function.Function<String, Runnable> setUp) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(3);

@@ -58,6 +58,32 @@ class PostgresDeliveryStoreTest extends DeliveryStoreContract {
     }
 
     /**
+     * A send that names its endpoints used to read, before the store, the type, each endpoint with its keys decrypted, each
+     * endpoint's subscriptions and its key-reuse row (2 + 6 per endpoint round trips and as many checkouts for two endpoints),
+     * then the store's lock and read, inserts and commit. Now the checks are the store's: one checkout and three round trips
+     * shared by the group (type, locks, enabled flags, subscriptions and keys in one; both inserts in one; the commit).
+     */
+    @Test
+    void aCheckedNamedSendTakesTwoStatementsAndOneCommit() {
+        dev.endure.testing.CountingDataSource counting = new dev.endure.testing.CountingDataSource(dataSource());
+        JdbcDeliveryStore counted = JdbcDeliveryStore.migrate(counting);
+        counted.eventTypes().createEventType(new dev.endure.delivery.EventType("invoice.paid", "", null, false, now, now));
+        int statements = counting.statements();
+        int commits = counting.commits();
+        int borrowed = counting.borrowed();
+        List<EnqueueResult> sent = counted.enqueueChecked(NewMessage.of("invoice.paid", "{}", "key-1"), List.of("ep_b", "ep_a"), now);
+        assertThat(sent).extracting(EnqueueResult::endpointId).containsExactly("ep_b", "ep_a");
+        assertThat(counting.statements() - statements).isEqualTo(2);
+        assertThat(counting.commits() - commits).isEqualTo(1);
+        assertThat(counting.borrowed() - borrowed).isEqualTo(1);
+        // A repeat of the key: the one read, nothing written.
+        statements = counting.statements();
+        assertThat(counted.enqueueChecked(NewMessage.of("invoice.paid", "{}", "key-1"), List.of("ep_b", "ep_a"), now))
+                .allMatch(EnqueueResult::duplicate);
+        assertThat(counting.statements() - statements).isEqualTo(1);
+    }
+
+    /**
      * Sends to one endpoint used to take its row FOR UPDATE, so every send on every server sharing the
      * database waited for the one before. Now a send takes a shared lock on the endpoint (an advisory lock,
      * which writes nothing to the row): another send still in its transaction does not block it, while a
