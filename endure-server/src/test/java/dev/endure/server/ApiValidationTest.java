@@ -105,6 +105,43 @@ class ApiValidationTest {
         assertThat(different.json().path("message").asText()).contains("inv-42").contains(first.json().path("id").asText());
     }
 
+    /**
+     * A send that names its endpoints is checked in the store's transaction now, not by reads before it; every refusal answers
+     * as before and stores nothing: a named endpoint that does not exist is a 400 naming it (listed with the body's other
+     * errors, and answered before an unknown type), a key reused with another body is a 409 even when the send also names an
+     * endpoint the key is new to (which gets nothing), and the same payload spaced differently is the original's duplicate.
+     */
+    @Test
+    void aNamedSendIsRefusedAsBeforeWithNothingStored() {
+        admin.post("/api/endpoints", "{\"id\":\"ep_named\",\"url\":\"http://127.0.0.1:9/hook\"}");
+        admin.post("/api/endpoints", "{\"id\":\"ep_named_new\",\"url\":\"http://127.0.0.1:9/hook\"}");
+        ApiClient.Answer unknown = admin.post("/api/messages",
+                "{\"eventType\":\"invoice.paid\",\"payload\":{},\"endpoints\":[\"ep_named\",\"ep_nope\",\"ep_gone\"]}");
+        assertThat(unknown.status()).as(unknown.text()).isEqualTo(400);
+        assertThat(unknown.json().path("error").asText()).isEqualTo("invalid_request");
+        assertThat(unknown.json().path("fields").findValuesAsText("field")).containsExactly("endpoints[1]", "endpoints[2]");
+        assertThat(unknown.json().path("fields").findValuesAsText("message"))
+                .containsExactly("endpoint ep_nope does not exist", "endpoint ep_gone does not exist");
+        ApiClient.Answer withOthers = admin.post("/api/messages", "{\"eventType\":\"invoice.paid\",\"endpoints\":[\"ep_nope\"],\"x\":1}");
+        assertThat(withOthers.json().path("fields").findValuesAsText("field")).containsExactly("payload", "endpoints[0]", "x");
+        ApiClient.Answer typeToo = admin.post("/api/messages", "{\"eventType\":\"no.such.type\",\"payload\":{},\"endpoints\":[\"ep_nope\"]}");
+        assertThat(typeToo.status()).isEqualTo(400);
+        assertThat(typeToo.json().path("fields").findValuesAsText("field")).containsExactly("endpoints[0]");
+        assertThat(admin.get("/api/messages?endpoint=ep_named").json().path("data")).isEmpty();
+
+        String body = "{\"eventType\":\"invoice.paid\",\"payload\":{\"invoice\":7},\"endpoints\":[\"ep_named\"],\"idempotencyKey\":\"inv-7\"}";
+        ApiClient.Answer first = admin.post("/api/messages", body);
+        assertThat(first.status()).isEqualTo(202);
+        ApiClient.Answer spaced = admin.post("/api/messages", body.replace("{\"invoice\":7}", "{ \"invoice\" : 7 }"));
+        assertThat(spaced.status()).as(spaced.text()).isEqualTo(200);
+        assertThat(spaced.json().path("id").asText()).isEqualTo(first.json().path("id").asText());
+        ApiClient.Answer different = admin.post("/api/messages",
+                body.replace("7}", "8}").replace("[\"ep_named\"]", "[\"ep_named\",\"ep_named_new\"]"));
+        assertThat(different.status()).as(different.text()).isEqualTo(409);
+        assertThat(different.json().path("message").asText()).contains("inv-7").contains(first.json().path("id").asText());
+        assertThat(admin.get("/api/messages?endpoint=ep_named_new").json().path("data")).isEmpty();
+    }
+
     @Test
     void healthAndMetricsAnswerWithoutAKey() {
         assertThat(admin.withKey(null).get("/health/live").status()).isEqualTo(200);

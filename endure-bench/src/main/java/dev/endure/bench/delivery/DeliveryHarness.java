@@ -52,6 +52,10 @@ public final class DeliveryHarness implements Callable<Integer> {
     @Option(names = "--ingest-seconds", description = "Length of each ingest measurement; 0: the larger of 5 and --seconds (default: ${DEFAULT-VALUE})")
     int ingestSeconds;
 
+    @Option(names = "--ingest-routes", split = ",", description = "Ingest measurements, of SINGLE (to every subscriber),"
+            + " NAMED (naming its endpoint), BATCH (default: ${DEFAULT-VALUE})")
+    List<IngestRun.Route> ingestRoutes = List.of(IngestRun.Route.values());
+
     @Option(names = "--ingest-clients", description = "Keep-alive clients of the ingest measurement (default: ${DEFAULT-VALUE})")
     int ingestClients = 16;
 
@@ -82,7 +86,8 @@ public final class DeliveryHarness implements Callable<Integer> {
         }
         if (ingest || ingestOnly) {
             System.out.println();
-            System.out.println(IngestRun.run(postgres, ingestClients, ingestSeconds > 0 ? ingestSeconds : Math.max(5, seconds)));
+            System.out.println(IngestRun.run(postgres, ingestClients, ingestSeconds > 0 ? ingestSeconds : Math.max(5, seconds),
+                    ingestRoutes));
         }
         System.out.println("worker logs: " + logs);
         return 0;

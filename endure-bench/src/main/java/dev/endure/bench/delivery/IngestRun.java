@@ -34,7 +34,30 @@ final class IngestRun {
 
     private IngestRun() {}
 
+    /** What a measurement sends: one message a request to every subscriber, one naming its endpoint, or 50 a request. */
+    enum Route {
+        SINGLE("POST /api/messages (one message a request)", "/api/messages", 1, ""),
+        NAMED("POST /api/messages naming its endpoint", "/api/messages", 1, ",\"endpoints\":[\"ep_ingest\"]"),
+        BATCH("POST /api/messages/batch (50 a request)", "/api/messages/batch", 50, "");
+
+        final String label;
+        final String path;
+        final int perRequest;
+        final String extra;
+
+        Route(String label, String path, int perRequest, String extra) {
+            this.label = label;
+            this.path = path;
+            this.perRequest = perRequest;
+            this.extra = extra;
+        }
+    }
+
     static String run(String adminUrl, int clients, int seconds) throws Exception {
+        return run(adminUrl, clients, seconds, List.of(Route.values()));
+    }
+
+    static String run(String adminUrl, int clients, int seconds, List<Route> routes) throws Exception {
         String database = "endure_ingest_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         try (Connection admin = DriverManager.getConnection(adminUrl); Statement statement = admin.createStatement()) {
             statement.execute("CREATE DATABASE " + database);
@@ -47,17 +70,20 @@ final class IngestRun {
                 .with(ConfigKey.SECRET_KEY, dev.endure.delivery.crypto.SecretCipher.newKeyText())
                 .with(ConfigKey.DELIVERY_ALLOW_TARGETS, List.of("127.0.0.0/8"))
                 .withApiKeys(List.of(new ApiKey("bench", ApiKeys.sha256(key), Set.of(Scope.values()))));
-        StringBuilder out = new StringBuilder("| API ingest, PostgreSQL, " + clients + " clients | messages/s | p50 ms | p99 ms |\n|---|---:|---:|---:|\n");
+        StringBuilder out = new StringBuilder("| API ingest, PostgreSQL, " + clients + " clients | messages/s | p50 ms | p99 ms"
+                + " | process CPU µs per request |\n|---|---:|---:|---:|---:|\n");
         try (EndureServer server = EndureServer.start(config)) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String baseUrl = server.baseUrl().replaceAll("/$", "");
             post(http, baseUrl + "/api/event-types", key, "{\"name\":\"invoice.paid\"}"); // sends need a registered event type
             post(http, baseUrl + "/api/endpoints", key, "{\"id\":\"ep_ingest\",\"url\":\"http://127.0.0.1:9/hook\"}");
             // Unmeasured warm-up of both routes first: the JIT compiles the request path, so the numbers below are a server's steady state.
-            measure("warm-up", baseUrl + "/api/messages", key, clients, Math.min(5, seconds), 1);
-            measure("warm-up", baseUrl + "/api/messages/batch", key, clients, Math.min(3, seconds), 50);
-            out.append(measure("POST /api/messages (one message a request)", baseUrl + "/api/messages", key, clients, seconds, 1));
-            out.append(measure("POST /api/messages/batch (50 a request)", baseUrl + "/api/messages/batch", key, clients, seconds, 50));
+            for (Route route : routes) {
+                measure("warm-up", baseUrl + route.path, key, clients, Math.min(route.perRequest == 1 ? 5 : 3, seconds), route);
+            }
+            for (Route route : routes) {
+                out.append(measure(route.label, baseUrl + route.path, key, clients, seconds, route));
+            }
         } finally {
             try (Connection admin = DriverManager.getConnection(adminUrl); Statement statement = admin.createStatement()) {
                 statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
@@ -66,8 +92,12 @@ final class IngestRun {
         return out.toString();
     }
 
-    private static String measure(String label, String url, String key, int clients, int seconds, int perRequest)
+    private static String measure(String label, String url, String key, int clients, int seconds, Route route)
             throws Exception {
+        int perRequest = route.perRequest;
+        AtomicLong requests = new AtomicLong();
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpuBefore = ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         AtomicLong messages = new AtomicLong();
         AtomicLong failures = new AtomicLong();
@@ -83,7 +113,7 @@ final class IngestRun {
                         String body;
                         if (perRequest == 1) {
                             body = "{\"eventType\":\"invoice.paid\",\"payload\":" + BenchWork.payload(n, false) + ",\"idempotencyKey\":\"k"
-                                    + prefix + n + "\"}";
+                                    + prefix + n + "\"" + route.extra + "}";
                         } else {
                             StringBuilder batch = new StringBuilder("{\"messages\":[");
                             for (int i = 0; i < perRequest; i++) {
@@ -91,11 +121,12 @@ final class IngestRun {
                                         .append(BenchWork.payload(n + i, false)).append(",\"idempotencyKey\":\"b").append(prefix)
                                         .append(n + i).append("\"}");
                             }
-                            body = batch.append("]}").toString();
+                            body = batch.append("]").append(route.extra).append("}").toString();
                         }
                         long start = System.nanoTime();
                         int status = connection.post(body);
                         latencies.add(System.nanoTime() - start);
+                        requests.incrementAndGet();
                         if (status == 202 || status == 200) {
                             messages.addAndGet(perRequest);
                         } else {
@@ -112,10 +143,12 @@ final class IngestRun {
             all.addAll(result.get());
         }
         pool.shutdown();
+        // The server's and the clients' CPU (one process) over the measurement, per request answered.
+        long cpu = ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() - cpuBefore;
         Collections.sort(all);
-        return String.format(Locale.ROOT, "| %s%s | **%.0f** | %s | %s |%n", label,
+        return String.format(Locale.ROOT, "| %s%s | **%.0f** | %s | %s | %.0f |%n", label,
                 failures.get() > 0 ? " (" + failures.get() + " requests refused)" : "", messages.get() / (double) seconds,
-                CellResult.millis(all, 0.5), CellResult.millis(all, 0.99));
+                CellResult.millis(all, 0.5), CellResult.millis(all, 0.99), cpu / 1_000.0 / Math.max(1, requests.get()));
     }
 
     private static int post(HttpClient http, String url, String key, String body) throws Exception {
