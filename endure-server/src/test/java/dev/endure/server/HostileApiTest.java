@@ -163,6 +163,16 @@ class HostileApiTest {
         assertThat(invalid.status()).isEqualTo(400);
         assertThat(invalid.isJson()).isTrue();
         assertThat(invalid.body()).contains("UTF-8");
+        // A U+FFFD the client sent is text like any other (the fast decode checks for it), and one does not hide a bad byte after it.
+        byte[] replacement = "{\"eventType\":\"a\",\"payload\":{\"x\":\"\ufffd\"}}".getBytes(StandardCharsets.UTF_8);
+        assertThat(raw.send("POST", "/api/messages", auth("application/json"), replacement).body()).doesNotContain("UTF-8");
+        java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
+        both.writeBytes("{\"eventType\":\"a\",\"payload\":{\"x\":\"\ufffd".getBytes(StandardCharsets.UTF_8));
+        both.write(0xff);
+        both.writeBytes("\"}}".getBytes(StandardCharsets.UTF_8));
+        RawHttp.Response hidden = raw.send("POST", "/api/messages", auth("application/json"), both.toByteArray());
+        assertThat(hidden.status()).isEqualTo(400);
+        assertThat(hidden.body()).contains("UTF-8");
         assertRefused(api.post("/api/messages", "{\"eventType\":\"a\\ud800\",\"payload\":{}}"), "eventType");
     }
 

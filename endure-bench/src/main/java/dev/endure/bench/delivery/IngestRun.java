@@ -58,7 +58,7 @@ final class IngestRun {
     }
 
     static String run(String adminUrl, int clients, int seconds, List<Route> routes) throws Exception {
-        String database = "endure_ingest_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        String database = System.getProperty("endure.bench.dbPrefix", "endure_ingest_") + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         try (Connection admin = DriverManager.getConnection(adminUrl); Statement statement = admin.createStatement()) {
             statement.execute("CREATE DATABASE " + database);
         }

@@ -24,6 +24,12 @@ final class JsonText {
     private JsonText() {}
 
     static String decodeUtf8(byte[] bytes) {
+        // The JDK's lenient decode is much cheaper; it replaces each malformed sequence with U+FFFD, so text without one
+        // came from well-formed UTF-8. Only text with one (sent, or made by a replacement) is decoded again strictly.
+        String lenient = new String(bytes, StandardCharsets.UTF_8);
+        if (lenient.indexOf('\uFFFD') < 0) {
+            return lenient;
+        }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer input = ByteBuffer.wrap(bytes);

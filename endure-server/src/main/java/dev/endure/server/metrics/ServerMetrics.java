@@ -54,11 +54,14 @@ public final class ServerMetrics implements AutoCloseable {
      * without limit: {@code route} is a route template or {@code unmatched} (never the raw path, whose
      * ids would explode the series), an unknown method is {@code OTHER}, an odd status {@code other}.
      */
+    private final java.util.concurrent.ConcurrentHashMap<String, Timer> requestTimers = new java.util.concurrent.ConcurrentHashMap<>();
+
     public void recordRequest(String method, String route, int status, Duration took) {
         String methodLabel = KNOWN_METHODS.contains(method) ? method : "OTHER";
         String statusLabel = status >= 100 && status <= 599 ? Integer.toString(status) : "other";
-        Timer.builder("endure.http.requests").tag("method", methodLabel).tag("route", route).tag("status", statusLabel)
-                .register(registry).record(took);
+        // One timer per method, route and status, looked up without building its id each request.
+        requestTimers.computeIfAbsent(methodLabel + ' ' + statusLabel + ' ' + route, key -> Timer.builder("endure.http.requests")
+                .tag("method", methodLabel).tag("route", route).tag("status", statusLabel).register(registry)).record(took);
     }
 
     /** Counts a delivery event by its kind (seed 003: scheduled, success, failed, disabled, ...). */
