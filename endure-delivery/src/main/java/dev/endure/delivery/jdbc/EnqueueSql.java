@@ -43,6 +43,16 @@ final class EnqueueSql {
     /** A disable's or enable's lock on one endpoint (PostgreSQL): waits for the sends under way, holds off new ones. */
     static final String EXCLUSIVE_LOCK = "SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", hashtext(?))";
 
+    /**
+     * PostgreSQL: the deliveries that carry one of the keys (second array) on one of the endpoints (first array), as
+     * {@code d}: one probe of the unique (endpoint, key) index per pair. Written as a lateral subquery with {@code LIMIT 1}
+     * (exact: the pair is unique) because the plain {@code endpoint_id = ANY(..) AND idempotency_key = ANY(..)} was planned
+     * on the endpoint index whenever the table had grown since its statistics, reading every delivery of the endpoint
+     * per send (6-15 ms with 10-25k deliveries, against 0.15 ms).
+     */
+    static final String KEYED = "unnest(?::varchar[]) AS e(id) CROSS JOIN unnest(?::varchar[]) AS k(key) CROSS JOIN LATERAL"
+            + " (SELECT * FROM endure_delivery x WHERE x.endpoint_id = e.id AND x.idempotency_key = k.key LIMIT 1) d";
+
     private EnqueueSql() {}
 
     /**
@@ -222,8 +232,7 @@ final class EnqueueSql {
                 .filter(java.util.Objects::nonNull).toList()));
         String sql = "SELECT pg_advisory_xact_lock_shared(" + LOCK_CLASS + ", hashtext(id)) FROM unnest(?::varchar[]) AS t(id);"
                 + " SELECT id, enabled FROM endure_endpoint WHERE id = ANY(?::varchar[])"
-                + (keys.isEmpty() ? "" : "; SELECT endpoint_id, idempotency_key, id, message_id, state FROM endure_delivery"
-                        + " WHERE endpoint_id = ANY(?::varchar[]) AND idempotency_key = ANY(?::varchar[])");
+                + (keys.isEmpty() ? "" : "; SELECT d.endpoint_id, d.idempotency_key, d.id, d.message_id, d.state FROM " + KEYED);
         Map<String, EnqueueResult> found = new HashMap<>();
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             java.sql.Array ids = connection.createArrayOf("varchar", endpoints.toArray());

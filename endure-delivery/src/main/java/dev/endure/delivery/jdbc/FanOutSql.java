@@ -59,8 +59,10 @@ final class FanOutSql {
     private static final String UNSUBSCRIBED_TAIL = " AND NOT EXISTS (SELECT 1 FROM endure_subscription t"
             + " WHERE t.endpoint_id = s.endpoint_id AND t.event_type = ?)";
     /** The deliveries that carry the keys on the named endpoints, with their messages' bodies. */
-    private static final String EARLIER_DELIVERIES = "SELECT d.endpoint_id, d.idempotency_key, d.id, d.message_id, d.state, m.event_type,"
-            + " m.payload FROM endure_delivery d JOIN endure_message m ON m.id = d.message_id WHERE d.endpoint_id ";
+    private static final String EARLIER_COLUMNS = "SELECT d.endpoint_id, d.idempotency_key, d.id, d.message_id, d.state, m.event_type,"
+            + " m.payload FROM ";
+    private static final String EARLIER_DELIVERIES = EARLIER_COLUMNS + "endure_delivery d JOIN endure_message m ON m.id = d.message_id"
+            + " WHERE d.endpoint_id ";
 
     private FanOutSql() {}
 
@@ -89,7 +91,7 @@ final class FanOutSql {
                     : LOCK_NAMED + "; SELECT id, enabled FROM endure_endpoint WHERE id = ANY(?::varchar[]); "
                             + UNSUBSCRIBED + "= ANY(?::varchar[])" + UNSUBSCRIBED_TAIL)
                     + (keys.isEmpty() ? "" : named == null ? "; " + EARLIER + "= ANY(?::varchar[])" + EARLIER_ORDER
-                            : "; " + EARLIER_DELIVERIES + "= ANY(?::varchar[]) AND d.idempotency_key = ANY(?::varchar[])");
+                            : "; " + EARLIER_COLUMNS + EnqueueSql.KEYED + " JOIN endure_message m ON m.id = d.message_id");
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 int next = 1;
                 statement.setString(next++, eventType);
