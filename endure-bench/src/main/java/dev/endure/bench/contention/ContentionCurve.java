@@ -34,6 +34,11 @@ public final class ContentionCurve implements Callable<Integer> {
             + " can each hold a connection); 'none' to skip PostgreSQL.")
     String pgUrl;
 
+    @Option(names = "--pg-max-connections", description = "Connections a PostgreSQL pool may open at most (default: one per"
+            + " client). Below the client count, Endure's clients share the pool, for telling the pool's size from the limit's"
+            + " work; pgbench still opens one per client.")
+    Integer pgMaxConnections;
+
     @Option(names = "--mariadb-url", description = "MariaDB JDBC URL (default: ${DEFAULT-VALUE}); 'none' to skip MariaDB.",
             defaultValue = "jdbc:mariadb://127.0.0.1:3306/test?user=root&sslMode=disable")
     String mariadbUrl;
@@ -114,7 +119,7 @@ public final class ContentionCurve implements Callable<Integer> {
     }
 
     private void runPostgres(PrintStream out, int fixed, List<CurveRow> rows, List<String> servers) throws Exception {
-        try (CurveDatabase postgres = CurveDatabase.postgres(pgUrl)) {
+        try (CurveDatabase postgres = CurveDatabase.postgres(pgUrl, pgMaxConnections != null ? pgMaxConnections : Integer.MAX_VALUE)) {
             servers.add("PostgreSQL: " + postgres.description());
             out.println("PostgreSQL: " + postgres.description());
             CurveCells cells = new CurveCells(postgres, authorizations, duration, maxAttempts, fixed);
