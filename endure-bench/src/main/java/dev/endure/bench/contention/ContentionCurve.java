@@ -123,9 +123,14 @@ public final class ContentionCurve implements Callable<Integer> {
             servers.add("PostgreSQL: " + postgres.description());
             out.println("PostgreSQL: " + postgres.description());
             CurveCells cells = new CurveCells(postgres, authorizations, duration, maxAttempts, fixed);
-            // Warm the JIT and the server once, unreported, so the first cell is not the slow one.
+            // Warm the JIT and the server, unreported, so the first cell is not the slow one: every chosen variant, with
+            // callers waiting for slots. (3 s of the adaptive limit at 4 clients left the first cell of a run about a
+            // quarter below the same cell later in the run, which skewed paired runs that start at 64 clients.)
             Duration warmUp = duration.compareTo(Duration.ofSeconds(3)) < 0 ? duration : Duration.ofSeconds(3);
-            new CurveCells(postgres, authorizations, warmUp, maxAttempts, fixed).endure("warm-up", CurveCells.Variant.ADAPTIVE, 4);
+            CurveCells warming = new CurveCells(postgres, authorizations, warmUp, maxAttempts, fixed);
+            for (CurveCells.Variant variant : chosen()) {
+                warming.endure("warm-up", variant, 16);
+            }
             for (int count : clients) {
                 if (!"none".equals(pgbench) && variants.contains("pgbench")) {
                     rows.add(print(out, cells.pgbench(pgbench, count, 1)));
