@@ -53,7 +53,9 @@ final class CellRun implements AutoCloseable {
     private String jdbcUrl;
     private JdbcDeliveryStore store;
     private DeliveryService service;
-    private DeliveryWorker localWorker;
+    private volatile DeliveryWorker localWorker;
+    private dev.endure.delivery.transport.HttpClientTransport localTransport;
+    private JdbcDeliveryStore localStore;
     private HikariDataSource schedulerPool;
     private SchedulerClient schedulerClient;
     private OneTimeTask<String> task;
@@ -74,15 +76,29 @@ final class CellRun implements AutoCloseable {
 
     CellResult execute() throws Exception {
         prepareStore();
+        startWorkers(); // processes (or the in-process pool) up, workers not yet running
+        if (options.warmup > 0) {
+            // The same warm-up drain for both systems, in the same JVMs that then run the timed drain: JIT, class
+            // loading and pools warm, so the timed drain measures steady state rather than a short JVM's start.
+            receiver.reset();
+            enqueueBacklog(options.warmup, "warm");
+            long warmStart = System.nanoTime();
+            runWorkers(true);
+            awaitUntil(() -> receiver.distinctMessages() >= options.warmup, System.nanoTime() + DRAIN_CAP_NANOS);
+            System.err.printf(java.util.Locale.ROOT, "  warm-up: %d of %d delivered in %.1f s; restarting the workers%n",
+                    receiver.distinctMessages(), options.warmup, (System.nanoTime() - warmStart) / 1e9);
+            runWorkers(false);
+        }
         receiver.reset();
         // Saturation: queue everything first, then start the workers and time the drain at the receiver.
         long fillStart = System.nanoTime();
-        enqueueBacklog(options.messages);
+        enqueueBacklog(options.messages, "sat");
         double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
         System.err.printf("  queued %d in %.1f s; starting workers%n", options.messages, fillSeconds);
         long commitsBefore = commits();
         long databaseCpuBefore = databaseCpuNanos();
-        startWorkers();
+        takeStatsBaseline();
+        runWorkers(true);
         long deadline = System.nanoTime() + DRAIN_CAP_NANOS;
         awaitUntil(() -> receiver.distinctMessages() >= options.messages, deadline);
         long first = Long.MAX_VALUE;
@@ -169,10 +185,22 @@ final class CellRun implements AutoCloseable {
             delta[4] = -1; // the harness's own CPU (receiver, producers) is not the worker's
             return delta;
         }
-        if (outputs.isEmpty() || statsBefore.contains(null)) {
+        List<long[]> now = statsPerProcess();
+        if (now == null || statsBefore.contains(null)) {
             return null;
         }
         long[] total = new long[5];
+        for (int i = 0; i < processes.size(); i++) {
+            for (int k = 0; k < 5; k++) {
+                total[k] += now.get(i)[k] - statsBefore.get(i)[k];
+            }
+        }
+        return total;
+    }
+
+    /** Each worker process's counters now (asks with {@code STATS}); null if one did not answer. */
+    private List<long[]> statsPerProcess() throws java.io.IOException {
+        List<long[]> all = new ArrayList<>();
         for (int i = 0; i < processes.size(); i++) {
             java.io.OutputStream in = processes.get(i).getOutputStream();
             in.write("STATS\n".getBytes(StandardCharsets.UTF_8));
@@ -185,11 +213,9 @@ final class CellRun implements AutoCloseable {
             if (now == null) {
                 return null;
             }
-            for (int k = 0; k < 5; k++) {
-                total[k] += now[k] - statsBefore.get(i)[k];
-            }
+            all.add(now);
         }
-        return total;
+        return all;
     }
 
     private static long[] stats(String line) {
@@ -281,13 +307,13 @@ final class CellRun implements AutoCloseable {
         }
     }
 
-    private void enqueueBacklog(int count) throws Exception {
+    private void enqueueBacklog(int count, String prefix) throws Exception {
         if (schedulerClient != null) {
             Instant now = Instant.now();
             for (int start = 0; start < count; start += 1000) {
                 List<TaskInstance<?>> batch = new ArrayList<>();
                 for (int i = start; i < Math.min(count, start + 1000); i++) {
-                    batch.add(task.instance("sat" + i, BenchWork.payload(i, false)));
+                    batch.add(task.instance(prefix + i, BenchWork.payload(i, false)));
                 }
                 schedulerClient.scheduleBatch(batch, now);
             }
@@ -299,7 +325,7 @@ final class CellRun implements AutoCloseable {
             int part = p;
             parts.add(fill.submit(() -> {
                 for (int i = part; i < count; i += 8) {
-                    service.send(new NewMessage("sat" + i, "invoice.paid", BenchWork.payload(i, false), null), "ep_bench");
+                    service.send(new NewMessage(prefix + i, "invoice.paid", BenchWork.payload(i, false), null), "ep_bench");
                 }
                 return null;
             }));
@@ -328,14 +354,15 @@ final class CellRun implements AutoCloseable {
             config.setPoolName("endure-delivery-worker");
             localPool = new com.zaxxer.hikari.HikariDataSource(config);
             localCounter = new CountingDataSource(localPool);
-            JdbcDeliveryStore workerStore = JdbcDeliveryStore.migrate(localCounter.dataSource);
+            localStore = JdbcDeliveryStore.migrate(localCounter.dataSource);
             localBefore = stats(localCounter.line());
-            localWorker = DeliveryWorker.builder(workerStore).owner("bench-" + cell.store()).policy(BenchWork.policy())
-                    .ssrfGuard(BenchWork.guard()).transport(BenchWork.transport()).concurrency(options.concurrency)
-                    .pollInterval(BenchWork.POLL_INTERVAL).build();
-            localWorker.start();
-            // Sends in this process wake the worker at once (the fixed-load phase's accept→first attempt).
-            service = DeliveryService.builder(store).ssrfGuard(BenchWork.guard()).onEnqueued(localWorker::wake).build();
+            // Sends in this process wake the running worker at once (the fixed-load phase's accept→first attempt).
+            service = DeliveryService.builder(store).ssrfGuard(BenchWork.guard()).onEnqueued(() -> {
+                DeliveryWorker running = localWorker;
+                if (running != null) {
+                    running.wake();
+                }
+            }).build();
             return;
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -372,6 +399,58 @@ final class CellRun implements AutoCloseable {
         }
     }
 
+    /** Starts (fresh) or stops the workers of every process, and waits until each has done so. */
+    private void runWorkers(boolean run) throws Exception {
+        if (cell.embedded()) {
+            if (run) {
+                localTransport = BenchWork.transport(); // fresh per start: each drain opens its own connections
+                DeliveryWorker worker = DeliveryWorker.builder(localStore).owner("bench-" + cell.store()).policy(BenchWork.policy())
+                        .ssrfGuard(BenchWork.guard()).transport(localTransport).concurrency(options.concurrency)
+                        .pollInterval(BenchWork.POLL_INTERVAL).build();
+                worker.start();
+                localWorker = worker;
+            } else {
+                stopLocalWorker();
+            }
+            return;
+        }
+        for (Process process : processes) {
+            process.getOutputStream().write((run ? "START\n" : "STOP\n").getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+        }
+        String expected = run ? "STARTED" : "STOPPED";
+        for (BufferedReader out : outputs) {
+            String line;
+            while ((line = out.readLine()) != null && !line.equals(expected)) {
+                // chatter
+            }
+            if (line == null) {
+                throw new IllegalStateException("worker process exited instead of answering " + expected + "; see " + logs);
+            }
+        }
+    }
+
+    private void stopLocalWorker() {
+        DeliveryWorker worker = localWorker;
+        if (worker != null) {
+            localWorker = null;
+            worker.close();
+            localTransport.close();
+        }
+    }
+
+    /** The round trips and CPU counted so far, as the baseline of the timed drain. */
+    private void takeStatsBaseline() throws Exception {
+        if (localCounter != null) {
+            localBefore = stats(localCounter.line());
+            return;
+        }
+        List<long[]> now = statsPerProcess();
+        for (int i = 0; i < processes.size(); i++) {
+            statsBefore.set(i, now == null ? null : now.get(i));
+        }
+    }
+
     private static void awaitUntil(BooleanSupplier condition, long deadline) {
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
@@ -380,9 +459,7 @@ final class CellRun implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (localWorker != null) {
-            localWorker.close();
-        }
+        stopLocalWorker();
         for (Process process : processes) {
             process.getOutputStream().close(); // the node stops when its standard input closes
         }
