@@ -77,43 +77,49 @@ final class CellRun implements AutoCloseable {
     CellResult execute() throws Exception {
         prepareStore();
         startWorkers(); // processes (or the in-process pool) up, workers not yet running
-        if (options.warmup > 0) {
-            // The same warm-up drain for both systems, in the same JVMs that then run the timed drain: JIT, class
-            // loading and pools warm, so the timed drain measures steady state rather than a short JVM's start.
-            receiver.reset();
-            enqueueBacklog(options.warmup, "warm");
-            long warmStart = System.nanoTime();
-            runWorkers(true);
-            awaitUntil(() -> receiver.distinctMessages() >= options.warmup, System.nanoTime() + DRAIN_CAP_NANOS);
-            System.err.printf(java.util.Locale.ROOT, "  warm-up: %d of %d delivered in %.1f s; restarting the workers%n",
-                    receiver.distinctMessages(), options.warmup, (System.nanoTime() - warmStart) / 1e9);
-            runWorkers(false);
-        }
         receiver.reset();
-        // Saturation: queue everything first, then start the workers and time the drain at the receiver.
+        // Saturation: queue the warm-up and the timed messages first, then start the workers once, and time only the
+        // drain after the first --warmup messages arrived (until the last arrival): the same for both systems, one JVM
+        // each that never restarts, so JIT compilation and class loading are spent before the clock starts.
+        int backlog = options.warmup + options.messages;
         long fillStart = System.nanoTime();
+        enqueueBacklog(options.warmup, "warm");
         enqueueBacklog(options.messages, "sat");
         double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
-        System.err.printf("  queued %d in %.1f s; starting workers%n", options.messages, fillSeconds);
+        System.err.printf("  queued %d (%d warm-up) in %.1f s; starting workers%n", backlog, options.warmup, fillSeconds);
         long commitsBefore = commits();
         long databaseCpuBefore = databaseCpuNanos();
         takeStatsBaseline();
-        runWorkers(true);
-        long deadline = System.nanoTime() + DRAIN_CAP_NANOS;
-        awaitUntil(() -> receiver.distinctMessages() >= options.messages, deadline);
-        long first = Long.MAX_VALUE;
-        for (int i = 0; i < options.messages; i++) {
-            Long arrival = receiver.firstArrival("sat" + i);
-            if (arrival != null && arrival < first) {
-                first = arrival;
+        long started = System.nanoTime();
+        runWorkers();
+        long deadline = started + Math.max(DRAIN_CAP_NANOS, TimeUnit.MILLISECONDS.toNanos(backlog * 4L)); // 250/s at worst
+        int warmArrived = 0;
+        long timedFrom = Long.MAX_VALUE;
+        if (options.warmup > 0) {
+            awaitUntil(() -> receiver.distinctMessages() >= options.warmup, deadline, TimeUnit.MILLISECONDS.toNanos(2));
+            timedFrom = System.nanoTime();
+            warmArrived = receiver.distinctMessages();
+            takeStatsBaseline();
+            databaseCpuBefore = databaseCpuNanos();
+            System.err.printf(java.util.Locale.ROOT, "  warm-up: %d delivered in %.1f s; timing the rest%n", warmArrived,
+                    (timedFrom - started) / 1e9);
+        }
+        awaitUntil(() -> receiver.distinctMessages() >= backlog, deadline);
+        if (options.warmup == 0) {
+            for (int i = 0; i < options.messages; i++) {
+                Long arrival = receiver.firstArrival("sat" + i);
+                if (arrival != null && arrival < timedFrom) {
+                    timedFrom = arrival;
+                }
             }
         }
-        int drained = receiver.distinctMessages();
-        double drainSeconds = (receiver.lastArrivalNanos() - first) / 1e9;
+        int drained = receiver.distinctMessages() - warmArrived;
+        double drainSeconds = (receiver.lastArrivalNanos() - timedFrom) / 1e9;
         double saturation = drained / Math.max(drainSeconds, 1e-3);
         long satRequests = receiver.requests();
         long satConnections = receiver.connectionsOpened();
-        double commitsPerDelivery = database == null ? Double.NaN : (commits() - commitsBefore) / (double) Math.max(1, drained);
+        // Over the whole drain, warm-up included (the database's statistics lag too much to cut them mid-drain).
+        double commitsPerDelivery = database == null ? Double.NaN : (commits() - commitsBefore) / (double) Math.max(1, backlog);
         long[] trips = roundTripsSinceStart();
         long databaseCpu = databaseCpuNanos() - databaseCpuBefore;
         double tripsPerDelivery = trips == null || trips[3] == 0 ? Double.NaN : (trips[0] + trips[1] + trips[2]) / (double) Math.max(1, drained);
@@ -399,33 +405,28 @@ final class CellRun implements AutoCloseable {
         }
     }
 
-    /** Starts (fresh) or stops the workers of every process, and waits until each has done so. */
-    private void runWorkers(boolean run) throws Exception {
+    /** Starts the workers of every process, and waits until each has. */
+    private void runWorkers() throws Exception {
         if (cell.embedded()) {
-            if (run) {
-                localTransport = BenchWork.transport(); // fresh per start: each drain opens its own connections
-                DeliveryWorker worker = DeliveryWorker.builder(localStore).owner("bench-" + cell.store()).policy(BenchWork.policy())
-                        .ssrfGuard(BenchWork.guard()).transport(localTransport).concurrency(options.concurrency)
-                        .pollInterval(BenchWork.POLL_INTERVAL).build();
-                worker.start();
-                localWorker = worker;
-            } else {
-                stopLocalWorker();
-            }
+            localTransport = BenchWork.transport();
+            DeliveryWorker worker = DeliveryWorker.builder(localStore).owner("bench-" + cell.store()).policy(BenchWork.policy())
+                    .ssrfGuard(BenchWork.guard()).transport(localTransport).concurrency(options.concurrency)
+                    .pollInterval(BenchWork.POLL_INTERVAL).build();
+            worker.start();
+            localWorker = worker;
             return;
         }
         for (Process process : processes) {
-            process.getOutputStream().write((run ? "START\n" : "STOP\n").getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().write("START\n".getBytes(StandardCharsets.UTF_8));
             process.getOutputStream().flush();
         }
-        String expected = run ? "STARTED" : "STOPPED";
         for (BufferedReader out : outputs) {
             String line;
-            while ((line = out.readLine()) != null && !line.equals(expected)) {
+            while ((line = out.readLine()) != null && !line.equals("STARTED")) {
                 // chatter
             }
             if (line == null) {
-                throw new IllegalStateException("worker process exited instead of answering " + expected + "; see " + logs);
+                throw new IllegalStateException("worker process exited instead of starting; see " + logs);
             }
         }
     }
@@ -452,8 +453,12 @@ final class CellRun implements AutoCloseable {
     }
 
     private static void awaitUntil(BooleanSupplier condition, long deadline) {
+        awaitUntil(condition, deadline, TimeUnit.MILLISECONDS.toNanos(20));
+    }
+
+    private static void awaitUntil(BooleanSupplier condition, long deadline, long everyNanos) {
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            LockSupport.parkNanos(everyNanos);
         }
     }
 
