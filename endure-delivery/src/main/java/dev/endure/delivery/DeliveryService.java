@@ -153,6 +153,20 @@ public final class DeliveryService {
         return results;
     }
 
+    /**
+     * Sends a message to every endpoint that takes its event type, checking in the same transaction that the type
+     * is in the catalogue and not archived (see {@link DeliveryStore#enqueueToSubscribers}).
+     *
+     * @throws EventTypeException if the event type is unknown or archived
+     */
+    public FanOutResult sendToSubscribers(NewMessage message) {
+        FanOutResult result = store.enqueueToSubscribers(message, clock.instant());
+        if (!result.duplicate() && !result.deliveries().isEmpty()) {
+            enqueued.run();
+        }
+        return result;
+    }
+
     public Optional<Delivery> delivery(String deliveryId) {
         return store.delivery(deliveryId);
     }

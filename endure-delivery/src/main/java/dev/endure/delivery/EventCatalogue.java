@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The event-type catalogue and subscriptions, for producers and operators: create, list, read and archive
@@ -22,8 +23,12 @@ import java.util.Set;
  */
 public final class EventCatalogue {
 
+    private static final int MAX_SEEN = 10_000;
+
     private final EventTypeStore store;
     private final Clock clock;
+    /** Event types found sendable, by name (see {@link #sendableSeen}). */
+    private final Map<String, EventType> seenSendable = new ConcurrentHashMap<>();
 
     public EventCatalogue(EventTypeStore store, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
@@ -64,6 +69,7 @@ public final class EventCatalogue {
             return current;
         }
         store.archiveEventType(name, clock.instant());
+        forget(name);
         return store.eventType(name).orElse(current.archivedAt(clock.instant()));
     }
 
@@ -78,6 +84,33 @@ public final class EventCatalogue {
             throw new EventTypeException(EventTypeException.Kind.ARCHIVED, name);
         }
         return eventType;
+    }
+
+    /**
+     * The event type as this catalogue last found it sendable, read from the store only the first time. Another
+     * server sharing the store may have archived it since, so use it only for a send whose own transaction checks
+     * the type again, as {@link DeliveryService#sendToSubscribers} does, and call {@link #forget} when that check
+     * refuses it. (A type's schema never changes, and an archived type stays archived, so a cached type can only
+     * go stale by being archived.)
+     *
+     * @throws EventTypeException of kind UNKNOWN or ARCHIVED if the store says it may not be sent
+     */
+    public EventType sendableSeen(String name) {
+        EventType seen = seenSendable.get(name);
+        if (seen != null) {
+            return seen;
+        }
+        EventType eventType = sendable(name);
+        if (seenSendable.size() >= MAX_SEEN) {
+            seenSendable.clear();
+        }
+        seenSendable.put(name, eventType);
+        return eventType;
+    }
+
+    /** Drops what {@link #sendableSeen} remembers of {@code name} (a send's transaction found it archived or gone). */
+    public void forget(String name) {
+        seenSendable.remove(name);
     }
 
     /**

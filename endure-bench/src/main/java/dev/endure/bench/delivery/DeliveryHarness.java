@@ -49,6 +49,15 @@ public final class DeliveryHarness implements Callable<Integer> {
     @Option(names = "--ingest", description = "Also measure API ingest (POST /api/messages, batch) with 16 clients (default: ${DEFAULT-VALUE})")
     boolean ingest = true;
 
+    @Option(names = "--ingest-only", description = "Measure only API ingest, no delivery cells (default: ${DEFAULT-VALUE})")
+    boolean ingestOnly;
+
+    @Option(names = "--ingest-seconds", description = "Length of each ingest measurement; 0: the larger of 5 and --seconds (default: ${DEFAULT-VALUE})")
+    int ingestSeconds;
+
+    @Option(names = "--ingest-clients", description = "Keep-alive clients of the ingest measurement (default: ${DEFAULT-VALUE})")
+    int ingestClients = 16;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new DeliveryHarness()).execute(args));
     }
@@ -58,7 +67,7 @@ public final class DeliveryHarness implements Callable<Integer> {
         Path logs = Files.createTempDirectory("endure-delivery-bench");
         List<CellResult> results = new ArrayList<>();
         try (LoopbackReceiver receiver = new LoopbackReceiver()) {
-            for (String name : cells) {
+            for (String name : ingestOnly ? List.<String>of() : cells) {
                 Cell cell = Cell.parse(name);
                 System.err.printf(Locale.ROOT, "== %s%n", name);
                 try (CellRun run = new CellRun(cell, this, receiver, URI.create(receiver.url()), logs)) {
@@ -70,11 +79,13 @@ public final class DeliveryHarness implements Callable<Integer> {
                 }
             }
         }
-        System.out.println();
-        System.out.println(CellResult.table(results, rate));
-        if (ingest) {
+        if (!results.isEmpty()) {
             System.out.println();
-            System.out.println(IngestRun.run(postgres, 16, Math.max(5, seconds)));
+            System.out.println(CellResult.table(results, rate));
+        }
+        if (ingest || ingestOnly) {
+            System.out.println();
+            System.out.println(IngestRun.run(postgres, ingestClients, ingestSeconds > 0 ? ingestSeconds : Math.max(5, seconds)));
         }
         System.out.println("worker logs: " + logs);
         return 0;

@@ -51,6 +51,15 @@ final class EnqueueSql {
      */
     static List<List<EnqueueResult>> enqueue(Connection connection, List<NewMessage> messages, List<String> endpointIds, long nowMillis,
             boolean postgres) throws SQLException {
+        return enqueue(connection, messages, endpointIds, nowMillis, postgres, false);
+    }
+
+    /**
+     * @param fanOut the endpoints are a type's subscribers, read before the lock (H2; see {@link FanOutSql}): one
+     *     deleted since is left out (a send that names an endpoint that does not exist fails instead)
+     */
+    static List<List<EnqueueResult>> enqueue(Connection connection, List<NewMessage> messages, List<String> endpointIds, long nowMillis,
+            boolean postgres, boolean fanOut) throws SQLException {
         List<String> endpoints = new ArrayList<>(new LinkedHashSet<>(endpointIds));
         Map<String, Boolean> enabled = new HashMap<>();
         // Sorted, so two sends to overlapping endpoint sets lock in the same order.
@@ -66,12 +75,25 @@ final class EnqueueSql {
             }
             byEndpointAndKey = existingKeys(connection, messages, endpoints);
         }
+        if (fanOut) {
+            endpoints.removeIf(endpointId -> !enabled.containsKey(endpointId));
+        }
         for (String endpointId : endpoints) {
             if (!enabled.containsKey(endpointId)) {
                 throw new IllegalArgumentException("unknown endpoint " + endpointId + " for message " + messages.get(0).id()
                         + (messages.size() > 1 ? " (and " + (messages.size() - 1) + " more in the batch)" : ""));
             }
         }
+        return write(connection, messages, endpoints, enabled, byEndpointAndKey, nowMillis, postgres);
+    }
+
+    /**
+     * The writing half of a send, once its endpoints are locked and read: per message and endpoint a duplicate (its key
+     * is in {@code byEndpointAndKey}) or a new delivery, held if the endpoint is disabled; then the new messages and
+     * deliveries are inserted (PostgreSQL: both in one round trip).
+     */
+    static List<List<EnqueueResult>> write(Connection connection, List<NewMessage> messages, List<String> endpoints,
+            Map<String, Boolean> enabled, Map<String, EnqueueResult> byEndpointAndKey, long nowMillis, boolean postgres) throws SQLException {
         Set<String> inserting = new HashSet<>();
         List<List<EnqueueResult>> results = new ArrayList<>(messages.size());
         List<NewMessage> newMessages = new ArrayList<>();
@@ -100,6 +122,10 @@ final class EnqueueSql {
                 newMessages.add(message);
             }
             results.add(forMessage);
+        }
+        if (postgres) {
+            insertAll(connection, newMessages, newDeliveries, nowMillis);
+            return results;
         }
         if (!newMessages.isEmpty()) {
             // A message id may be stored already (sent to other endpoints before): insert it only if it is not.
@@ -135,6 +161,58 @@ final class EnqueueSql {
     }
 
     /**
+     * PostgreSQL, one round trip: the new messages (each unless stored already: sent to other endpoints before) and the
+     * new deliveries, each table's rows as one statement over arrays, in the order given (deliveries take their
+     * per-endpoint {@code seq} from it).
+     */
+    private static void insertAll(Connection connection, List<NewMessage> newMessages, List<Object[]> newDeliveries, long nowMillis)
+            throws SQLException {
+        if (newDeliveries.isEmpty()) {
+            return;
+        }
+        String sql = (newMessages.isEmpty() ? "" : "INSERT INTO endure_message (id, event_type, payload, idempotency_key, created_at)"
+                + " SELECT m.id, m.event_type, m.payload, m.idempotency_key, ? FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[])"
+                + " WITH ORDINALITY AS m(id, event_type, payload, idempotency_key, n)"
+                + " WHERE NOT EXISTS (SELECT 1 FROM endure_message x WHERE x.id = m.id) ORDER BY m.n; ")
+                + "INSERT INTO endure_delivery (id, message_id, endpoint_id, idempotency_key, state, attempts, next_attempt_at, fencing_token,"
+                + " created_at) SELECT d.id, d.message_id, d.endpoint_id, d.idempotency_key, d.state, 0, ?, 0, ? FROM unnest(?::varchar[],"
+                + " ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[]) WITH ORDINALITY AS d(id, message_id, endpoint_id, idempotency_key,"
+                + " state, n) ORDER BY d.n";
+        try (PreparedStatement insert = connection.prepareStatement(sql)) {
+            int next = 1;
+            if (!newMessages.isEmpty()) {
+                insert.setLong(next++, nowMillis);
+                next = bindColumns(connection, insert, next, newMessages.size(), 4, (row, column) -> {
+                    NewMessage message = newMessages.get(row);
+                    return switch (column) {
+                        case 0 -> message.id();
+                        case 1 -> message.eventType();
+                        case 2 -> message.payload();
+                        default -> message.idempotencyKey();
+                    };
+                });
+            }
+            insert.setLong(next++, nowMillis);
+            insert.setLong(next++, nowMillis);
+            bindColumns(connection, insert, next, newDeliveries.size(), 5, (row, column) -> (String) newDeliveries.get(row)[column]);
+            insert.execute();
+        }
+    }
+
+    /** Binds {@code columns} varchar arrays of {@code rows} values each from {@code first} on; the next parameter index. */
+    private static int bindColumns(Connection connection, PreparedStatement statement, int first, int rows, int columns,
+            java.util.function.BiFunction<Integer, Integer, String> value) throws SQLException {
+        for (int column = 0; column < columns; column++) {
+            String[] values = new String[rows];
+            for (int row = 0; row < rows; row++) {
+                values[row] = value.apply(row, column);
+            }
+            statement.setArray(first + column, connection.createArrayOf("varchar", values));
+        }
+        return first + columns;
+    }
+
+    /**
      * PostgreSQL, one round trip: the shared advisory lock on every endpoint (in id order), then, each with a snapshot
      * taken after the lock is held, the endpoints' enabled flags and the deliveries that already carry the batch's keys.
      */
@@ -166,7 +244,7 @@ final class EnqueueSql {
         return found;
     }
 
-    private static void readEnabled(ResultSet rows, Map<String, Boolean> into) throws SQLException {
+    static void readEnabled(ResultSet rows, Map<String, Boolean> into) throws SQLException {
         try (rows) {
             while (rows.next()) {
                 into.put(rows.getString(1), rows.getBoolean(2));

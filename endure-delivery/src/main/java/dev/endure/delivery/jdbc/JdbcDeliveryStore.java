@@ -8,6 +8,7 @@ import dev.endure.delivery.spi.DeliveryStore;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EndpointAttemptStats;
 import dev.endure.delivery.EnqueueResult;
+import dev.endure.delivery.FanOutResult;
 import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.spi.Transition;
 import dev.endure.delivery.crypto.SecretCipher;
@@ -46,8 +47,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     private final String shareLock;
     private final ClaimSql claims;
     private final CompleteSql completions;
-    private final GroupCommit<Send, List<EnqueueResult>> sends = new GroupCommit<>(this::enqueueGroup,
-            send -> "sending message " + send.message().id());
+    private final SendGroups sends;
     private final JdbcOperatorWrites operatorWrites;
     private final SecretCipher cipher;
     private final JdbcEndpointRows endpointRows;
@@ -70,6 +70,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         this.operatorWrites = new JdbcOperatorWrites(dataSource);
         this.endpointRows = new JdbcEndpointRows(dataSource, cipher);
         this.reads = new JdbcDeliveryReads(dataSource);
+        this.sends = new SendGroups(this::transaction, postgres);
     }
 
     /**
@@ -242,36 +243,14 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (endpointIds.isEmpty()) {
             throw new IllegalArgumentException("message " + message.id() + " needs at least one endpoint");
         }
-        return sends.submit(new Send(message, List.copyOf(endpointIds), now));
+        return sends.submit(new SendGroups.Send(message, List.copyOf(endpointIds), now)).deliveries();
     }
 
-    /** One send waiting for the group commit. */
-    private record Send(NewMessage message, List<String> endpointIds, Instant now) {}
-
-    /**
-     * Concurrent single sends share one transaction ({@link GroupCommit}): per distinct endpoint list, one
-     * {@link EnqueueSql} pass, stamped with the group's earliest time (so every delivery is due by its sender's now).
-     * Two sends with one key in the group: the later one is the duplicate, as if it had committed second.
-     */
-    private List<List<EnqueueResult>> enqueueGroup(List<Send> group) {
-        Map<List<String>, List<Integer>> byEndpoints = new java.util.LinkedHashMap<>();
-        Instant earliest = group.get(0).now();
-        for (int i = 0; i < group.size(); i++) {
-            byEndpoints.computeIfAbsent(group.get(i).endpointIds(), key -> new ArrayList<>()).add(i);
-            earliest = group.get(i).now().isBefore(earliest) ? group.get(i).now() : earliest;
-        }
-        long nowMillis = earliest.toEpochMilli();
-        return retryingKeyRace(() -> transaction(connection -> {
-            List<List<EnqueueResult>> results = new ArrayList<>(java.util.Collections.nCopies(group.size(), null));
-            for (Map.Entry<List<String>, List<Integer>> part : byEndpoints.entrySet()) {
-                List<NewMessage> messages = part.getValue().stream().map(i -> group.get(i).message()).toList();
-                List<List<EnqueueResult>> written = EnqueueSql.enqueue(connection, messages, part.getKey(), nowMillis, postgres());
-                for (int k = 0; k < written.size(); k++) {
-                    results.set(part.getValue().get(k), written.get(k));
-                }
-            }
-            return results;
-        }));
+    /** Group-committed with the other single sends (see {@link SendGroups}). */
+    @Override
+    public FanOutResult enqueueToSubscribers(NewMessage message, Instant now) {
+        Objects.requireNonNull(message, "message");
+        return sends.submit(new SendGroups.Send(message, null, now));
     }
 
     /** One transaction for the whole batch; a key repeated within the batch is a duplicate of its first use. */
@@ -283,20 +262,8 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (endpointIds.isEmpty()) {
             throw new IllegalArgumentException("message " + messages.get(0).id() + " needs at least one endpoint");
         }
-        return retryingKeyRace(() -> transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(),
+        return SendGroups.retryingKeyRace(() -> transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(),
                 postgres())));
-    }
-
-    /** Two concurrent sends with one idempotency key: the loser retries once and sees the winner's delivery. */
-    private static <T> T retryingKeyRace(java.util.function.Supplier<T> enqueue) {
-        try {
-            return enqueue.get();
-        } catch (JdbcStoreException e) {
-            if (e.getCause() instanceof SQLException sql && isUniqueViolation(sql)) {
-                return enqueue.get();
-            }
-            throw e;
-        }
     }
 
     @Override

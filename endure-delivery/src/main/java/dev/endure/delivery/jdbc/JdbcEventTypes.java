@@ -27,6 +27,10 @@ import javax.sql.DataSource;
 final class JdbcEventTypes implements EventTypeStore {
 
     private static final String COLUMNS = "name, description, payload_schema, archived, created_at, updated_at";
+    /** The endpoints that take one event type (the parameter): subscribed to it, or to no type in particular (every type). */
+    static final String SUBSCRIBERS = "SELECT e.id FROM endure_endpoint e WHERE"
+            + " (NOT EXISTS (SELECT 1 FROM endure_subscription s WHERE s.endpoint_id = e.id)"
+            + " OR EXISTS (SELECT 1 FROM endure_subscription s WHERE s.endpoint_id = e.id AND s.event_type = ?)) ORDER BY e.id";
 
     private final DataSource dataSource;
     private final JdbcDeliveryStore deliveries;
@@ -178,9 +182,7 @@ final class JdbcEventTypes implements EventTypeStore {
     public List<String> subscribers(String eventType) {
         return JdbcTransactions.inTransaction(dataSource, connection -> {
             List<String> ids = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement("SELECT e.id FROM endure_endpoint e WHERE"
-                    + " (NOT EXISTS (SELECT 1 FROM endure_subscription s WHERE s.endpoint_id = e.id)"
-                    + " OR EXISTS (SELECT 1 FROM endure_subscription s WHERE s.endpoint_id = e.id AND s.event_type = ?)) ORDER BY e.id")) {
+            try (PreparedStatement select = connection.prepareStatement(SUBSCRIBERS)) {
                 select.setString(1, eventType);
                 try (ResultSet row = select.executeQuery()) {
                     while (row.next()) {

@@ -6,6 +6,7 @@ import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EndpointAttemptStats;
 import dev.endure.delivery.EnqueueResult;
+import dev.endure.delivery.FanOutResult;
 import dev.endure.delivery.NewMessage;
 
 import java.time.Duration;
@@ -50,6 +51,17 @@ public interface DeliveryStore {
      * A repeated idempotency key for an endpoint yields a duplicate result, not a second delivery.
      */
     List<EnqueueResult> enqueue(NewMessage message, List<String> endpointIds, Instant now);
+
+    /**
+     * Stores the message (once) and a delivery to every endpoint that takes its event type (held for a disabled
+     * one), in one transaction that first checks the event type is in the catalogue and not archived. A repeated
+     * idempotency key repeats the whole send, whichever endpoints subscribe by now: nothing is stored and the
+     * result is the latest earlier message with that key, as a duplicate. No endpoint takes the type: nothing is
+     * stored.
+     *
+     * @throws dev.endure.delivery.EventTypeException if the event type is unknown or archived
+     */
+    FanOutResult enqueueToSubscribers(NewMessage message, Instant now);
 
     /**
      * Enqueues many messages to the same endpoints; per message, the results of {@link #enqueue}. A store may

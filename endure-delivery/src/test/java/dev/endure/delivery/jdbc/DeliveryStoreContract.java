@@ -164,25 +164,45 @@ abstract class DeliveryStoreContract {
      */
     @Test
     void aSendRacingADisableNeverLeavesAPendingDeliveryOnADisabledEndpoint() throws Exception {
+        racingDisables(endpointId -> {
+            store.createEndpoint(endpoint(endpointId), now);
+            return () -> store.enqueue(NewMessage.of("e", "{}"), List.of(endpointId), now);
+        });
+    }
+
+    /** The same race for a fan-out send, whose endpoints are the event type's subscribers, locked in the send's first round trip. */
+    @Test
+    void aFanOutSendRacingADisableNeverLeavesAPendingDeliveryOnADisabledEndpoint() throws Exception {
+        racingDisables(endpointId -> {
+            String type = "race." + endpointId;
+            store.eventTypes().createEventType(new dev.endure.delivery.EventType(type, "", null, false, now, now));
+            store.eventTypes().createEndpoint(endpoint(endpointId), Set.of(type), now);
+            return () -> assertThat(store.enqueueToSubscribers(NewMessage.of(type, "{}"), now).deliveries())
+                    .extracting(EnqueueResult::endpointId).contains(endpointId);
+        });
+    }
+
+    /** Per round, a new endpoint ({@code setUp} creates it and says how to send to it); two senders and a disable race. */
+    private void racingDisables(java.util.function.Function<String, Runnable> setUp) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
             for (int round = 0; round < 40; round++) {
                 String endpointId = "ep_race_" + round;
-                store.createEndpoint(endpoint(endpointId), now);
+                Runnable send = setUp.apply(endpointId);
                 java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(3);
                 List<Future<?>> tasks = new ArrayList<>();
                 for (int sender = 0; sender < 2; sender++) {
                     tasks.add(pool.submit(() -> {
                         start.await();
                         for (int i = 0; i < 15; i++) {
-                            store.enqueue(NewMessage.of("e", "{}"), List.of(endpointId), now);
+                            send.run();
                         }
                         return null;
                     }));
                 }
                 tasks.add(pool.submit(() -> {
                     start.await();
-                    store.enqueue(NewMessage.of("e", "{}"), List.of(endpointId), now);
+                    send.run();
                     return store.disableEndpoint(endpointId, "HTTP 410 Gone", now);
                 }));
                 for (Future<?> task : tasks) {

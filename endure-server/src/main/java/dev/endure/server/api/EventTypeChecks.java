@@ -39,6 +39,18 @@ final class EventTypeChecks {
     }
 
     /**
+     * As {@link #sendable}, from what this server last saw of the type: only for a send whose transaction checks the
+     * type again (a fan-out send; see {@code EventCatalogue.sendableSeen}).
+     */
+    static EventType sendableSeen(ApiContext api, String eventType, String field) {
+        try {
+            return api.eventTypes().sendableSeen(eventType);
+        } catch (EventTypeException e) {
+            throw refused(e, field);
+        }
+    }
+
+    /**
      * The payload's violations of its type's schema, each as a field error on {@code field} with its pointer
      * (empty when the type has no schema or the payload matches).
      */

@@ -8,6 +8,8 @@ import dev.endure.delivery.DeliveryQuery;
 import dev.endure.delivery.DeliveryState;
 import dev.endure.delivery.EnqueueResult;
 import dev.endure.delivery.EventType;
+import dev.endure.delivery.EventTypeException;
+import dev.endure.delivery.FanOutResult;
 import dev.endure.delivery.NewMessage;
 import dev.endure.delivery.StoredMessage;
 import dev.endure.server.auth.Scope;
@@ -79,32 +81,20 @@ final class MessageRoutes {
             }
         }
         body.finish();
+        String idempotencyKey = keyInBody.orElse(keyInHeader);
+        NewMessage message;
+        if (!endpointsGiven) {
+            // Fan-out: every endpoint that takes this type (held for a disabled one, as when it is named). The type as this server
+            // last saw it (its schema never changes); the store's transaction checks it is still sendable, and a repeated key there.
+            message = NewMessage.of(eventType, payload, idempotencyKey);
+            EventTypeChecks.checkPayload(EventTypeChecks.sendableSeen(api, eventType, "eventType"), payload, "payload");
+            fanOut(ctx, message);
+            return;
+        }
         EventType type = EventTypeChecks.sendable(api, eventType, "eventType");
         EventTypeChecks.checkPayload(type, payload, "payload");
-        String idempotencyKey = keyInBody.orElse(keyInHeader);
-        NewMessage message = NewMessage.of(eventType, payload, idempotencyKey);
-        if (endpointsGiven) {
-            refuseUnsubscribed(targets, endpointIds, eventType);
-        } else {
-            // Fan-out: every endpoint that takes this type (held for a disabled one, as when it is named). A repeated key repeats the whole send, whichever
-            // endpoints subscribe by now: the answer is the original message, and no endpoint gets it twice.
-            Optional<String> earlier = idempotencyKey == null ? Optional.empty() : api.eventTypes().messageIdForIdempotencyKey(idempotencyKey);
-            if (earlier.isPresent()) {
-                refuseIfDifferent(earlier.get(), idempotencyKey, eventType, payload);
-                Routes.json(ctx, 200, answer(earlier.get(), true, api.deliveries().deliveriesOfMessage(earlier.get()).stream()
-                        .map(d -> new EnqueueResult(d.endpointId(), true, d.id(), d.messageId(), d.state())).toList()));
-                return;
-            }
-            targets = api.eventTypes().subscribers(eventType);
-            if (targets.isEmpty()) {
-                if (api.deliveries().endpoints().isEmpty()) {
-                    throw ApiException.invalid("endpoints", "no endpoint exists yet; create one with POST /api/endpoints first");
-                }
-                // No endpoint takes it: nothing to deliver and nothing stored (the answer says so).
-                Routes.json(ctx, 202, answer(message.id(), false, List.of()));
-                return;
-            }
-        }
+        message = NewMessage.of(eventType, payload, idempotencyKey);
+        refuseUnsubscribed(targets, endpointIds, eventType);
         if (idempotencyKey != null) {
             refuseKeyReuse(idempotencyKey, eventType, payload, targets);
         }
@@ -118,6 +108,30 @@ final class MessageRoutes {
         boolean allDuplicates = results.stream().allMatch(EnqueueResult::duplicate);
         // 202: accepted for delivery, not delivered; a repeat of an accepted send answers 200 with the original.
         Routes.json(ctx, allDuplicates ? 200 : 202, answer(allDuplicates ? results.get(0).messageId() : message.id(), allDuplicates, results));
+    }
+
+    /**
+     * A send to the endpoints that take its type, in one store transaction with the type check and the key lookup. A repeated key
+     * repeats the whole send, whichever endpoints subscribe by now: the answer is the original message, and no endpoint gets it twice.
+     */
+    private void fanOut(Context ctx, NewMessage message) {
+        FanOutResult sent;
+        try {
+            sent = api.deliveries().sendToSubscribers(message);
+        } catch (EventTypeException e) {
+            api.eventTypes().forget(message.eventType());
+            throw EventTypeChecks.refused(e, "eventType");
+        }
+        if (sent.duplicate()) {
+            refuseIfDifferent(sent.messageId(), message.idempotencyKey(), message.eventType(), message.payload());
+            Routes.json(ctx, 200, answer(sent.messageId(), true, sent.deliveries()));
+            return;
+        }
+        if (sent.deliveries().isEmpty() && api.deliveries().endpoints().isEmpty()) {
+            throw ApiException.invalid("endpoints", "no endpoint exists yet; create one with POST /api/endpoints first");
+        }
+        // 202: accepted for delivery, not delivered (none: no endpoint takes the type, nothing stored; the answer says so).
+        Routes.json(ctx, 202, answer(message.id(), false, sent.deliveries()));
     }
 
     static ObjectNode answer(String messageId, boolean duplicate, List<EnqueueResult> results) {
