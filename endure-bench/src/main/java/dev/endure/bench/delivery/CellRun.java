@@ -183,7 +183,7 @@ final class CellRun implements AutoCloseable {
     /** The worker processes' round trips since they started (statements, commits, rollbacks, checkouts), null if not counted. */
     private long[] roundTripsSinceStart() throws java.io.IOException {
         if (localCounter != null) {
-            long[] now = stats(localCounter.line());
+            long[] now = CountingDataSource.parse(localCounter.line());
             long[] delta = new long[5];
             for (int k = 0; k < 4; k++) {
                 delta[k] = now[k] - localBefore[k];
@@ -213,7 +213,7 @@ final class CellRun implements AutoCloseable {
             in.flush();
             long[] now = null;
             String line;
-            while ((line = outputs.get(i).readLine()) != null && (now = stats(line)) == null) {
+            while ((line = outputs.get(i).readLine()) != null && (now = CountingDataSource.parse(line)) == null) {
                 // chatter
             }
             if (now == null) {
@@ -224,54 +224,13 @@ final class CellRun implements AutoCloseable {
         return all;
     }
 
-    private static long[] stats(String line) {
-        String[] parts = line.split(" ");
-        if (parts.length != 6 || !parts[0].equals("STATS")) {
-            return null;
-        }
-        long[] values = new long[5];
-        for (int k = 0; k < 5; k++) {
-            values[k] = Long.parseLong(parts[k + 1]);
-        }
-        return values;
-    }
 
-    /**
-     * CPU time of the PostgreSQL backends connected to the cell's database so far (Linux {@code /proc}, same machine):
-     * what the database spends on the work, next to what the workers spend.
-     */
     private long databaseCpuNanos() throws Exception {
-        if (database == null) {
-            return 0;
-        }
-        long ticks = 0;
-        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement();
-                java.sql.ResultSet rows = statement.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                        + " AND pid <> pg_backend_pid()")) {
-            while (rows.next()) {
-                try {
-                    String stat = java.nio.file.Files.readString(Path.of("/proc", rows.getString(1), "stat"));
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
-                } catch (java.io.IOException | RuntimeException gone) {
-                    // the backend ended meanwhile
-                }
-            }
-        }
-        return ticks * 10_000_000L; // USER_HZ = 100
+        return database == null ? 0 : DatabaseCounters.backendCpuNanos(jdbcUrl);
     }
 
-    /** Transactions committed in the cell's database so far (PostgreSQL's statistics lag by up to a second). */
     private long commits() throws Exception {
-        if (database == null) {
-            return 0;
-        }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1200));
-        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement();
-                java.sql.ResultSet row = statement.executeQuery("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
-            row.next();
-            return row.getLong(1);
-        }
+        return database == null ? 0 : DatabaseCounters.commits(jdbcUrl);
     }
 
     private void prepareStore() throws Exception {
@@ -361,7 +320,7 @@ final class CellRun implements AutoCloseable {
             localPool = new com.zaxxer.hikari.HikariDataSource(config);
             localCounter = new CountingDataSource(localPool);
             localStore = JdbcDeliveryStore.migrate(localCounter.dataSource);
-            localBefore = stats(localCounter.line());
+            localBefore = CountingDataSource.parse(localCounter.line());
             // Sends in this process wake the running worker at once (the fixed-load phase's accept→first attempt).
             service = DeliveryService.builder(store).ssrfGuard(BenchWork.guard()).onEnqueued(() -> {
                 DeliveryWorker running = localWorker;
@@ -394,7 +353,7 @@ final class CellRun implements AutoCloseable {
             String line;
             long[] before = null;
             while ((line = out.readLine()) != null && !line.equals("READY")) {
-                long[] stats = stats(line);
+                long[] stats = CountingDataSource.parse(line);
                 before = stats != null ? stats : before;
             }
             outputs.add(out);
@@ -443,7 +402,7 @@ final class CellRun implements AutoCloseable {
     /** The round trips and CPU counted so far, as the baseline of the timed drain. */
     private void takeStatsBaseline() throws Exception {
         if (localCounter != null) {
-            localBefore = stats(localCounter.line());
+            localBefore = CountingDataSource.parse(localCounter.line());
             return;
         }
         List<long[]> now = statsPerProcess();

@@ -17,8 +17,9 @@ import java.util.function.Supplier;
  * input: {@code START} starts a fresh worker (or scheduler) on the same pool and answers {@code STARTED};
  * {@code STOP} stops it (in-flight work ends first) and answers {@code STOPPED}; {@code STATS} answers
  * {@code STATS ...} (an Endure node counts its database round trips with {@link CountingDataSource}; both
- * report the process's CPU time). START/STOP/START is how the harness warms both systems' JVMs up (JIT, class
- * loading, pools) on a warm-up drain before the timed one. The node exits when its standard input closes (the
+ * report the process's CPU time, which the harness reads when its warm-up messages have arrived and again at the
+ * end). The harness starts a node's worker once: a restart would deoptimise the hot code and time recompiling it.
+ * The node exits when its standard input closes (the
  * harness ended or died) or after ten minutes, whichever comes first.
  */
 public final class WorkerNode {
