@@ -8,6 +8,8 @@ import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeExecutor;
 import dev.failsafe.function.CheckedSupplier;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -42,6 +44,18 @@ public class LimitBenchmark {
 
     private static final Integer RESULT = 42;
     private static final int SLOTS = 25;
+    private static final VarHandle FLOOR_IN_FLIGHT;
+
+    static {
+        try {
+            FLOOR_IN_FLIGHT = MethodHandles.lookup().findVarHandle(LimitBenchmark.class, "floorInFlight", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The floor's count in flight: what any exact shared count must update atomically once to enter, once to leave. */
+    private volatile int floorInFlight;
 
     private Supplier<Integer> operation;
     private CheckedSupplier<Integer> checkedOperation;
@@ -108,6 +122,21 @@ public class LimitBenchmark {
             throw new IllegalStateException("bulkhead full");
         }
         resilience4j.onComplete();
+        return RESULT;
+    }
+
+    /**
+     * The floor for an exact shared count, not a limit: one compare-and-set to enter (below {@code SLOTS}) and one
+     * atomic decrement to leave, and nothing else (no waiters, no rejection). No limit that keeps an exact count in
+     * flight under concurrent callers can do less per call.
+     */
+    @Benchmark
+    public Integer permitFloorTwoAtomics() {
+        int current = floorInFlight;
+        if (current >= SLOTS || !FLOOR_IN_FLIGHT.compareAndSet(this, current, current + 1)) {
+            throw new IllegalStateException("floor full");
+        }
+        FLOOR_IN_FLIGHT.getAndAdd(this, -1);
         return RESULT;
     }
 

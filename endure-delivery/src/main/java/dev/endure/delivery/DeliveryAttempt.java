@@ -317,6 +317,9 @@ final class DeliveryAttempt {
 
     private void checkFailureRate(Endpoint endpoint, DeliveryPolicy effective) {
         FailureRateRule rule = effective.failureRate();
+        if (!rule.canTrip()) {
+            return;
+        }
         Instant now = worker.clock.instant();
         EndpointAttemptStats stats = worker.untilStored("read endpoint stats",
                 () -> worker.store.endpointStats(endpoint.id(), now.minus(rule.window())));

@@ -64,6 +64,14 @@ public record FailureRateRule(double threshold, Duration window, long minAttempt
         return new FailureRateRule(threshold, window, minAttempts, minAttemptsInWindow, span);
     }
 
+    /**
+     * Whether any attempt history could trip this rule. {@link #NEVER} cannot (a failed share never exceeds 100 %), so a
+     * worker reads no endpoint statistics for it: that read counts the endpoint's attempts, a cost that grows with them.
+     */
+    public boolean canTrip() {
+        return threshold <= 1.0 && minAttempts < Long.MAX_VALUE && minAttemptsInWindow < Long.MAX_VALUE;
+    }
+
     public boolean trips(EndpointAttemptStats stats) {
         if (stats.totalAttempts() < minAttempts || stats.attemptsInWindow() < minAttemptsInWindow) {
             return false;

@@ -289,6 +289,41 @@ abstract class DeliveryWorkerContract {
     }
 
     @Test
+    void aFailureRateRuleThatCannotTripCostsNoStatisticsRead() {
+        endpoint("ep_never");
+        endpoint("ep_seed");
+        receiver.otherwise(Answer.of(500));
+        service.send(NewMessage.of("e", "{}"), "ep_never");
+        java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> statsReads = new java.util.concurrent.ConcurrentHashMap<>();
+        dev.endure.delivery.spi.DeliveryStore counting = (dev.endure.delivery.spi.DeliveryStore) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {dev.endure.delivery.spi.DeliveryStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("endpointStats")) {
+                        statsReads.computeIfAbsent((String) args[0], id -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        DeliveryWorker never = DeliveryWorker.builder(counting).owner("test-node").clock(time).ssrfGuard(guard).breaker(null)
+                .policy(DeliveryPolicy.builder().failureRate(FailureRateRule.NEVER).build()).build();
+        closeables.add(0, never);
+
+        assertThat(never.runOnce()).isEqualTo(1);
+        assertThat(store.endpointStats("ep_never", time.instant().minusSeconds(60)).failuresInWindow()).isEqualTo(1);
+        assertThat(statsReads).doesNotContainKey("ep_never");
+
+        // The control: a rule that can trip reads them after a failed attempt.
+        service.send(NewMessage.of("e", "{}"), "ep_seed");
+        DeliveryWorker seed = DeliveryWorker.builder(counting).owner("test-node-2").clock(time).ssrfGuard(guard).breaker(null)
+                .policy(DeliveryPolicy.builder().failureRate(FailureRateRule.SEED_003).build()).build();
+        closeables.add(0, seed);
+        assertThat(seed.runOnce()).isEqualTo(1);
+        assertThat(statsReads.get("ep_seed")).hasValue(1);
+    }
+
+    @Test
     void theFullTenHourScheduleEndsAsFailedWithDurationExceeded() {
         endpoint("ep_dead");
         receiver.otherwise(Answer.of(503));

@@ -34,6 +34,11 @@ public final class ContentionCurve implements Callable<Integer> {
             + " can each hold a connection); 'none' to skip PostgreSQL.")
     String pgUrl;
 
+    @Option(names = "--pg-max-connections", description = "Connections a PostgreSQL pool may open at most (default: one per"
+            + " client). Below the client count, Endure's clients share the pool, for telling the pool's size from the limit's"
+            + " work; pgbench still opens one per client.")
+    Integer pgMaxConnections;
+
     @Option(names = "--mariadb-url", description = "MariaDB JDBC URL (default: ${DEFAULT-VALUE}); 'none' to skip MariaDB.",
             defaultValue = "jdbc:mariadb://127.0.0.1:3306/test?user=root&sslMode=disable")
     String mariadbUrl;
@@ -114,13 +119,18 @@ public final class ContentionCurve implements Callable<Integer> {
     }
 
     private void runPostgres(PrintStream out, int fixed, List<CurveRow> rows, List<String> servers) throws Exception {
-        try (CurveDatabase postgres = CurveDatabase.postgres(pgUrl)) {
+        try (CurveDatabase postgres = CurveDatabase.postgres(pgUrl, pgMaxConnections != null ? pgMaxConnections : Integer.MAX_VALUE)) {
             servers.add("PostgreSQL: " + postgres.description());
             out.println("PostgreSQL: " + postgres.description());
             CurveCells cells = new CurveCells(postgres, authorizations, duration, maxAttempts, fixed);
-            // Warm the JIT and the server once, unreported, so the first cell is not the slow one.
+            // Warm the JIT and the server, unreported, so the first cell is not the slow one: every chosen variant, with
+            // callers waiting for slots. (3 s of the adaptive limit at 4 clients left the first cell of a run about a
+            // quarter below the same cell later in the run, which skewed paired runs that start at 64 clients.)
             Duration warmUp = duration.compareTo(Duration.ofSeconds(3)) < 0 ? duration : Duration.ofSeconds(3);
-            new CurveCells(postgres, authorizations, warmUp, maxAttempts, fixed).endure("warm-up", CurveCells.Variant.ADAPTIVE, 4);
+            CurveCells warming = new CurveCells(postgres, authorizations, warmUp, maxAttempts, fixed);
+            for (CurveCells.Variant variant : chosen()) {
+                warming.endure("warm-up", variant, 16);
+            }
             for (int count : clients) {
                 if (!"none".equals(pgbench) && variants.contains("pgbench")) {
                     rows.add(print(out, cells.pgbench(pgbench, count, 1)));

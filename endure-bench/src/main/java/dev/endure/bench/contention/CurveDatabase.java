@@ -53,14 +53,17 @@ final class CurveDatabase implements AutoCloseable {
         }
     }
 
-    /** PostgreSQL at {@code url}, or a private embedded one (max_connections 600) when {@code url} is null. */
-    static CurveDatabase postgres(String url) throws SQLException, java.io.IOException {
+    /**
+     * PostgreSQL at {@code url}, or a private embedded one (max_connections 600) when {@code url} is null; pools are
+     * capped at {@code maxPool} connections.
+     */
+    static CurveDatabase postgres(String url, int maxPool) throws SQLException, java.io.IOException {
         if (url != null && !url.isBlank()) {
-            return new CurveDatabase(true, url, null, Integer.MAX_VALUE);
+            return new CurveDatabase(true, url, null, maxPool);
         }
         EmbeddedPostgres server = EmbeddedPostgres.builder().setServerConfig("max_connections", "600").start();
         try {
-            return new CurveDatabase(true, server.getJdbcUrl("postgres", "postgres"), server, Integer.MAX_VALUE);
+            return new CurveDatabase(true, server.getJdbcUrl("postgres", "postgres"), server, maxPool);
         } catch (SQLException | RuntimeException e) {
             server.close();
             throw e;

@@ -43,7 +43,7 @@ final class BenchWork {
         return SsrfGuard.defaults().allowingLoopback();
     }
 
-    static WebhookTransport transport() {
+    static dev.endure.delivery.transport.HttpClientTransport transport() {
         return dev.endure.delivery.transport.HttpClientTransport.create();
     }
 

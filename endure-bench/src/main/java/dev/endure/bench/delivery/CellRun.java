@@ -53,7 +53,9 @@ final class CellRun implements AutoCloseable {
     private String jdbcUrl;
     private JdbcDeliveryStore store;
     private DeliveryService service;
-    private DeliveryWorker localWorker;
+    private volatile DeliveryWorker localWorker;
+    private dev.endure.delivery.transport.HttpClientTransport localTransport;
+    private JdbcDeliveryStore localStore;
     private HikariDataSource schedulerPool;
     private SchedulerClient schedulerClient;
     private OneTimeTask<String> task;
@@ -74,30 +76,50 @@ final class CellRun implements AutoCloseable {
 
     CellResult execute() throws Exception {
         prepareStore();
+        startWorkers(); // processes (or the in-process pool) up, workers not yet running
         receiver.reset();
-        // Saturation: queue everything first, then start the workers and time the drain at the receiver.
+        // Saturation: queue the warm-up and the timed messages first, then start the workers once, and time only the
+        // drain after the first --warmup messages arrived (until the last arrival): the same for both systems, one JVM
+        // each that never restarts, so JIT compilation and class loading are spent before the clock starts.
+        int backlog = options.warmup + options.messages;
         long fillStart = System.nanoTime();
-        enqueueBacklog(options.messages);
+        enqueueBacklog(options.warmup, "warm");
+        enqueueBacklog(options.messages, "sat");
         double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
-        System.err.printf("  queued %d in %.1f s; starting workers%n", options.messages, fillSeconds);
+        System.err.printf("  queued %d (%d warm-up) in %.1f s; starting workers%n", backlog, options.warmup, fillSeconds);
         long commitsBefore = commits();
         long databaseCpuBefore = databaseCpuNanos();
-        startWorkers();
-        long deadline = System.nanoTime() + DRAIN_CAP_NANOS;
-        awaitUntil(() -> receiver.distinctMessages() >= options.messages, deadline);
-        long first = Long.MAX_VALUE;
-        for (int i = 0; i < options.messages; i++) {
-            Long arrival = receiver.firstArrival("sat" + i);
-            if (arrival != null && arrival < first) {
-                first = arrival;
+        takeStatsBaseline();
+        long started = System.nanoTime();
+        runWorkers();
+        long deadline = started + Math.max(DRAIN_CAP_NANOS, TimeUnit.MILLISECONDS.toNanos(backlog * 4L)); // 250/s at worst
+        int warmArrived = 0;
+        long timedFrom = Long.MAX_VALUE;
+        if (options.warmup > 0) {
+            awaitUntil(() -> receiver.distinctMessages() >= options.warmup, deadline, TimeUnit.MILLISECONDS.toNanos(2));
+            timedFrom = System.nanoTime();
+            warmArrived = receiver.distinctMessages();
+            takeStatsBaseline();
+            databaseCpuBefore = databaseCpuNanos();
+            System.err.printf(java.util.Locale.ROOT, "  warm-up: %d delivered in %.1f s; timing the rest%n", warmArrived,
+                    (timedFrom - started) / 1e9);
+        }
+        awaitUntil(() -> receiver.distinctMessages() >= backlog, deadline);
+        if (options.warmup == 0) {
+            for (int i = 0; i < options.messages; i++) {
+                Long arrival = receiver.firstArrival("sat" + i);
+                if (arrival != null && arrival < timedFrom) {
+                    timedFrom = arrival;
+                }
             }
         }
-        int drained = receiver.distinctMessages();
-        double drainSeconds = (receiver.lastArrivalNanos() - first) / 1e9;
+        int drained = receiver.distinctMessages() - warmArrived;
+        double drainSeconds = (receiver.lastArrivalNanos() - timedFrom) / 1e9;
         double saturation = drained / Math.max(drainSeconds, 1e-3);
         long satRequests = receiver.requests();
         long satConnections = receiver.connectionsOpened();
-        double commitsPerDelivery = database == null ? Double.NaN : (commits() - commitsBefore) / (double) Math.max(1, drained);
+        // Over the whole drain, warm-up included (the database's statistics lag too much to cut them mid-drain).
+        double commitsPerDelivery = database == null ? Double.NaN : (commits() - commitsBefore) / (double) Math.max(1, backlog);
         long[] trips = roundTripsSinceStart();
         long databaseCpu = databaseCpuNanos() - databaseCpuBefore;
         double tripsPerDelivery = trips == null || trips[3] == 0 ? Double.NaN : (trips[0] + trips[1] + trips[2]) / (double) Math.max(1, drained);
@@ -161,7 +183,7 @@ final class CellRun implements AutoCloseable {
     /** The worker processes' round trips since they started (statements, commits, rollbacks, checkouts), null if not counted. */
     private long[] roundTripsSinceStart() throws java.io.IOException {
         if (localCounter != null) {
-            long[] now = stats(localCounter.line());
+            long[] now = CountingDataSource.parse(localCounter.line());
             long[] delta = new long[5];
             for (int k = 0; k < 4; k++) {
                 delta[k] = now[k] - localBefore[k];
@@ -169,77 +191,46 @@ final class CellRun implements AutoCloseable {
             delta[4] = -1; // the harness's own CPU (receiver, producers) is not the worker's
             return delta;
         }
-        if (outputs.isEmpty() || statsBefore.contains(null)) {
+        List<long[]> now = statsPerProcess();
+        if (now == null || statsBefore.contains(null)) {
             return null;
         }
         long[] total = new long[5];
+        for (int i = 0; i < processes.size(); i++) {
+            for (int k = 0; k < 5; k++) {
+                total[k] += now.get(i)[k] - statsBefore.get(i)[k];
+            }
+        }
+        return total;
+    }
+
+    /** Each worker process's counters now (asks with {@code STATS}); null if one did not answer. */
+    private List<long[]> statsPerProcess() throws java.io.IOException {
+        List<long[]> all = new ArrayList<>();
         for (int i = 0; i < processes.size(); i++) {
             java.io.OutputStream in = processes.get(i).getOutputStream();
             in.write("STATS\n".getBytes(StandardCharsets.UTF_8));
             in.flush();
             long[] now = null;
             String line;
-            while ((line = outputs.get(i).readLine()) != null && (now = stats(line)) == null) {
+            while ((line = outputs.get(i).readLine()) != null && (now = CountingDataSource.parse(line)) == null) {
                 // chatter
             }
             if (now == null) {
                 return null;
             }
-            for (int k = 0; k < 5; k++) {
-                total[k] += now[k] - statsBefore.get(i)[k];
-            }
+            all.add(now);
         }
-        return total;
+        return all;
     }
 
-    private static long[] stats(String line) {
-        String[] parts = line.split(" ");
-        if (parts.length != 6 || !parts[0].equals("STATS")) {
-            return null;
-        }
-        long[] values = new long[5];
-        for (int k = 0; k < 5; k++) {
-            values[k] = Long.parseLong(parts[k + 1]);
-        }
-        return values;
-    }
 
-    /**
-     * CPU time of the PostgreSQL backends connected to the cell's database so far (Linux {@code /proc}, same machine):
-     * what the database spends on the work, next to what the workers spend.
-     */
     private long databaseCpuNanos() throws Exception {
-        if (database == null) {
-            return 0;
-        }
-        long ticks = 0;
-        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement();
-                java.sql.ResultSet rows = statement.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                        + " AND pid <> pg_backend_pid()")) {
-            while (rows.next()) {
-                try {
-                    String stat = java.nio.file.Files.readString(Path.of("/proc", rows.getString(1), "stat"));
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
-                } catch (java.io.IOException | RuntimeException gone) {
-                    // the backend ended meanwhile
-                }
-            }
-        }
-        return ticks * 10_000_000L; // USER_HZ = 100
+        return database == null ? 0 : DatabaseCounters.backendCpuNanos(jdbcUrl);
     }
 
-    /** Transactions committed in the cell's database so far (PostgreSQL's statistics lag by up to a second). */
     private long commits() throws Exception {
-        if (database == null) {
-            return 0;
-        }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1200));
-        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement();
-                java.sql.ResultSet row = statement.executeQuery("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
-            row.next();
-            return row.getLong(1);
-        }
+        return database == null ? 0 : DatabaseCounters.commits(jdbcUrl);
     }
 
     private void prepareStore() throws Exception {
@@ -281,13 +272,13 @@ final class CellRun implements AutoCloseable {
         }
     }
 
-    private void enqueueBacklog(int count) throws Exception {
+    private void enqueueBacklog(int count, String prefix) throws Exception {
         if (schedulerClient != null) {
             Instant now = Instant.now();
             for (int start = 0; start < count; start += 1000) {
                 List<TaskInstance<?>> batch = new ArrayList<>();
                 for (int i = start; i < Math.min(count, start + 1000); i++) {
-                    batch.add(task.instance("sat" + i, BenchWork.payload(i, false)));
+                    batch.add(task.instance(prefix + i, BenchWork.payload(i, false)));
                 }
                 schedulerClient.scheduleBatch(batch, now);
             }
@@ -299,7 +290,7 @@ final class CellRun implements AutoCloseable {
             int part = p;
             parts.add(fill.submit(() -> {
                 for (int i = part; i < count; i += 8) {
-                    service.send(new NewMessage("sat" + i, "invoice.paid", BenchWork.payload(i, false), null), "ep_bench");
+                    service.send(new NewMessage(prefix + i, "invoice.paid", BenchWork.payload(i, false), null), "ep_bench");
                 }
                 return null;
             }));
@@ -328,14 +319,15 @@ final class CellRun implements AutoCloseable {
             config.setPoolName("endure-delivery-worker");
             localPool = new com.zaxxer.hikari.HikariDataSource(config);
             localCounter = new CountingDataSource(localPool);
-            JdbcDeliveryStore workerStore = JdbcDeliveryStore.migrate(localCounter.dataSource);
-            localBefore = stats(localCounter.line());
-            localWorker = DeliveryWorker.builder(workerStore).owner("bench-" + cell.store()).policy(BenchWork.policy())
-                    .ssrfGuard(BenchWork.guard()).transport(BenchWork.transport()).concurrency(options.concurrency)
-                    .pollInterval(BenchWork.POLL_INTERVAL).build();
-            localWorker.start();
-            // Sends in this process wake the worker at once (the fixed-load phase's accept→first attempt).
-            service = DeliveryService.builder(store).ssrfGuard(BenchWork.guard()).onEnqueued(localWorker::wake).build();
+            localStore = JdbcDeliveryStore.migrate(localCounter.dataSource);
+            localBefore = CountingDataSource.parse(localCounter.line());
+            // Sends in this process wake the running worker at once (the fixed-load phase's accept→first attempt).
+            service = DeliveryService.builder(store).ssrfGuard(BenchWork.guard()).onEnqueued(() -> {
+                DeliveryWorker running = localWorker;
+                if (running != null) {
+                    running.wake();
+                }
+            }).build();
             return;
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -361,7 +353,7 @@ final class CellRun implements AutoCloseable {
             String line;
             long[] before = null;
             while ((line = out.readLine()) != null && !line.equals("READY")) {
-                long[] stats = stats(line);
+                long[] stats = CountingDataSource.parse(line);
                 before = stats != null ? stats : before;
             }
             outputs.add(out);
@@ -372,17 +364,66 @@ final class CellRun implements AutoCloseable {
         }
     }
 
+    /** Starts the workers of every process, and waits until each has. */
+    private void runWorkers() throws Exception {
+        if (cell.embedded()) {
+            localTransport = BenchWork.transport();
+            DeliveryWorker worker = DeliveryWorker.builder(localStore).owner("bench-" + cell.store()).policy(BenchWork.policy())
+                    .ssrfGuard(BenchWork.guard()).transport(localTransport).concurrency(options.concurrency)
+                    .pollInterval(BenchWork.POLL_INTERVAL).build();
+            worker.start();
+            localWorker = worker;
+            return;
+        }
+        for (Process process : processes) {
+            process.getOutputStream().write("START\n".getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+        }
+        for (BufferedReader out : outputs) {
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("STARTED")) {
+                // chatter
+            }
+            if (line == null) {
+                throw new IllegalStateException("worker process exited instead of starting; see " + logs);
+            }
+        }
+    }
+
+    private void stopLocalWorker() {
+        DeliveryWorker worker = localWorker;
+        if (worker != null) {
+            localWorker = null;
+            worker.close();
+            localTransport.close();
+        }
+    }
+
+    /** The round trips and CPU counted so far, as the baseline of the timed drain. */
+    private void takeStatsBaseline() throws Exception {
+        if (localCounter != null) {
+            localBefore = CountingDataSource.parse(localCounter.line());
+            return;
+        }
+        List<long[]> now = statsPerProcess();
+        for (int i = 0; i < processes.size(); i++) {
+            statsBefore.set(i, now == null ? null : now.get(i));
+        }
+    }
+
     private static void awaitUntil(BooleanSupplier condition, long deadline) {
+        awaitUntil(condition, deadline, TimeUnit.MILLISECONDS.toNanos(20));
+    }
+
+    private static void awaitUntil(BooleanSupplier condition, long deadline, long everyNanos) {
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            LockSupport.parkNanos(everyNanos);
         }
     }
 
     @Override
     public void close() throws Exception {
-        if (localWorker != null) {
-            localWorker.close();
-        }
+        stopLocalWorker();
         for (Process process : processes) {
             process.getOutputStream().close(); // the node stops when its standard input closes
         }

@@ -41,6 +41,19 @@ final class CountingDataSource {
         return "STATS 0 0 0 0 " + cpuNanos();
     }
 
+    /** The counters of a {@link #line()}, or null if the line is something else. */
+    static long[] parse(String line) {
+        String[] parts = line.split(" ");
+        if (parts.length != 6 || !parts[0].equals("STATS")) {
+            return null;
+        }
+        long[] values = new long[5];
+        for (int k = 0; k < 5; k++) {
+            values[k] = Long.parseLong(parts[k + 1]);
+        }
+        return values;
+    }
+
     static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();

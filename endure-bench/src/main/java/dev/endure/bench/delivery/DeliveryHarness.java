@@ -31,6 +31,9 @@ public final class DeliveryHarness implements Callable<Integer> {
     @Option(names = "--messages", description = "Messages pre-queued for the saturation drain (default: ${DEFAULT-VALUE})")
     int messages = 10_000;
 
+    @Option(names = "--warmup", description = "Messages drained first, untimed, by the same worker JVMs, before the timed --messages (both systems alike; 0 for none) (default: ${DEFAULT-VALUE})")
+    int warmup = 10_000;
+
     @Option(names = "--rate", description = "Offered load in messages/s for the latency phase (default: ${DEFAULT-VALUE})")
     int rate = 1_000;
 

@@ -8,14 +8,19 @@ import dev.endure.delivery.jdbc.JdbcDeliveryStore;
 import dev.endure.delivery.signing.WebhookSecret;
 import java.net.URI;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * One worker process of the delivery harness: {@code endure <jdbcUrl> <concurrency> <owner>} runs a
  * {@link DeliveryWorker}; {@code db-scheduler <jdbcUrl> <concurrency> <owner> <receiverUrl> <secret>} runs
- * db-scheduler with the same work. Prints {@code READY} once polling, and stops when its standard input
- * closes (the harness ended or died) or after ten minutes, whichever comes first. An Endure node counts its
- * database round trips ({@link CountingDataSource}): it prints {@code STATS ...} before it starts and whenever
- * a line {@code STATS} arrives on its standard input.
+ * db-scheduler with the same work. Prints {@code READY} once its pool is up, then obeys lines on its standard
+ * input: {@code START} starts a fresh worker (or scheduler) on the same pool and answers {@code STARTED};
+ * {@code STOP} stops it (in-flight work ends first) and answers {@code STOPPED}; {@code STATS} answers
+ * {@code STATS ...} (an Endure node counts its database round trips with {@link CountingDataSource}; both
+ * report the process's CPU time, which the harness reads when its warm-up messages have arrived and again at the
+ * end). The harness starts a node's worker once: a restart would deoptimise the hot code and time recompiling it.
+ * The node exits when its standard input closes (the
+ * harness ended or died) or after ten minutes, whichever comes first.
  */
 public final class WorkerNode {
 
@@ -26,43 +31,45 @@ public final class WorkerNode {
         String url = args[1];
         int concurrency = Integer.parseInt(args[2]);
         String owner = args[3];
-        AutoCloseable running;
+        HikariConfig poolConfig = new HikariConfig();
+        poolConfig.setJdbcUrl(url);
+        poolConfig.setMaximumPoolSize(concurrency + 4);
         CountingDataSource counted = null;
+        Supplier<AutoCloseable> starter;
+        HikariDataSource pool;
         if (mode.equals("endure")) {
-            HikariConfig poolConfig = new HikariConfig();
-            poolConfig.setJdbcUrl(url);
-            poolConfig.setMaximumPoolSize(concurrency + 4);
             poolConfig.setPoolName("endure-delivery");
-            HikariDataSource endurePool = new HikariDataSource(poolConfig);
-            counted = new CountingDataSource(endurePool);
+            pool = new HikariDataSource(poolConfig);
+            counted = new CountingDataSource(pool);
             JdbcDeliveryStore store = JdbcDeliveryStore.migrate(counted.dataSource);
-            System.out.println(counted.line()); // the baseline, before the first claim
-            DeliveryWorker worker = DeliveryWorker.builder(store).owner(owner).policy(BenchWork.policy()).ssrfGuard(BenchWork.guard())
-                    .transport(BenchWork.transport()).concurrency(concurrency).pollInterval(BenchWork.POLL_INTERVAL).build();
-            worker.start();
-            running = () -> {
-                worker.close();
-                endurePool.close();
+            starter = () -> {
+                var transport = BenchWork.transport(); // fresh per start: each drain opens its own connections
+                DeliveryWorker worker = DeliveryWorker.builder(store).owner(owner).policy(BenchWork.policy()).ssrfGuard(BenchWork.guard())
+                        .transport(transport).concurrency(concurrency).pollInterval(BenchWork.POLL_INTERVAL).build();
+                worker.start();
+                return () -> {
+                    worker.close();
+                    transport.close();
+                };
             };
         } else {
-            HikariConfig config = new HikariConfig();
-            config.setJdbcUrl(url);
-            config.setMaximumPoolSize(concurrency + 4);
-            config.setPoolName("db-scheduler");
-            HikariDataSource pool = new HikariDataSource(config);
-            Scheduler scheduler = Scheduler.create(pool, BenchWork.dbSchedulerTask(URI.create(args[4]), WebhookSecret.parse(args[5]),
-                            BenchWork.transport(), BenchWork.guard()))
-                    .threads(concurrency).pollingInterval(BenchWork.POLL_INTERVAL).pollUsingLockAndFetch(0.5, 3.0)
-                    .schedulerName(new com.github.kagkarlsson.scheduler.SchedulerName.Fixed(owner)).build();
-            scheduler.start();
-            running = () -> {
-                scheduler.stop();
-                pool.close();
+            poolConfig.setPoolName("db-scheduler");
+            pool = new HikariDataSource(poolConfig);
+            URI receiver = URI.create(args[4]);
+            WebhookSecret secret = WebhookSecret.parse(args[5]);
+            starter = () -> {
+                var transport = BenchWork.transport();
+                Scheduler scheduler = Scheduler.create(pool, BenchWork.dbSchedulerTask(receiver, secret, transport, BenchWork.guard()))
+                        .threads(concurrency).pollingInterval(BenchWork.POLL_INTERVAL).pollUsingLockAndFetch(0.5, 3.0)
+                        .schedulerName(new com.github.kagkarlsson.scheduler.SchedulerName.Fixed(owner)).build();
+                scheduler.start();
+                return () -> {
+                    scheduler.stop();
+                    transport.close();
+                };
             };
         }
-        if (counted == null) {
-            System.out.println(CountingDataSource.cpuOnly());
-        }
+        System.out.println(counted == null ? CountingDataSource.cpuOnly() : counted.line()); // the baseline, before the first claim
         System.out.println("READY");
         System.out.flush();
         Thread watchdog = new Thread(() -> {
@@ -77,15 +84,33 @@ public final class WorkerNode {
         watchdog.start();
         java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
                 java.nio.charset.StandardCharsets.UTF_8));
+        AutoCloseable running = null;
         String line;
         while ((line = in.readLine()) != null) {
-            // the harness keeps our standard input open while it wants us; "STATS" asks for the round trips so far
-            if (line.equals("STATS")) {
-                System.out.println(counted == null ? CountingDataSource.cpuOnly() : counted.line());
-                System.out.flush();
+            // the harness keeps our standard input open while it wants us
+            switch (line) {
+                case "STATS" -> System.out.println(counted == null ? CountingDataSource.cpuOnly() : counted.line());
+                case "START" -> {
+                    if (running == null) {
+                        running = starter.get();
+                    }
+                    System.out.println("STARTED");
+                }
+                case "STOP" -> {
+                    if (running != null) {
+                        running.close();
+                        running = null;
+                    }
+                    System.out.println("STOPPED");
+                }
+                default -> System.err.println("unknown command: " + line);
             }
+            System.out.flush();
         }
-        running.close();
+        if (running != null) {
+            running.close();
+        }
+        pool.close();
         System.exit(0);
     }
 }

@@ -3,6 +3,7 @@ package dev.endure.delivery.jdbc;
 import dev.endure.delivery.Endpoint;
 import dev.endure.delivery.EndpointPolicy;
 import dev.endure.delivery.crypto.SecretCipher;
+import dev.endure.delivery.signing.SigningKeys;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -20,6 +21,8 @@ final class JdbcEndpointRows {
 
     private final DataSource dataSource;
     private final SecretCipher cipher;
+    private static final int MAX_DECODED = 10_000;
+    private final java.util.concurrent.ConcurrentHashMap<String, Decoded> decoded = new java.util.concurrent.ConcurrentHashMap<>();
 
     JdbcEndpointRows(DataSource dataSource, SecretCipher cipher) {
         this.dataSource = dataSource;
@@ -103,7 +106,7 @@ final class JdbcEndpointRows {
                     Double multiplier = row.getObject(8) == null ? null : row.getDouble(8);
                     EndpointPolicy policy = new EndpointPolicy(duration(row, 7), multiplier, duration(row, 9), duration(row, 10),
                             JdbcDeliveryReads.integer(row, 11), duration(row, 12));
-                    endpoints.add(new Endpoint(id, URI.create(row.getString(2)), SigningKeysCodec.decode(id, row.getString(3), cipher),
+                    endpoints.add(new Endpoint(id, URI.create(row.getString(2)), signingKeys(id, row.getString(3)),
                             row.getBoolean(4), row.getString(5), JdbcDeliveryReads.instant(row, 6), policy, row.getDouble(13), row.getInt(14),
                             row.getBoolean(15), row.getObject(16) == null ? null : row.getBoolean(16)));
                 }
@@ -111,6 +114,26 @@ final class JdbcEndpointRows {
         }
         return endpoints;
     }
+
+    /**
+     * The endpoint's signing keys decoded (and opened, under a cipher) from the stored column, reusing the last decode
+     * while the stored text is the same: a worker reads every endpoint before each claim, and the keys change only when
+     * the column does (any change, a rotation or a re-seal, is new text and is decoded afresh).
+     */
+    private SigningKeys signingKeys(String id, String stored) {
+        Decoded last = decoded.get(id);
+        if (last != null && last.stored.equals(stored)) {
+            return last.keys;
+        }
+        SigningKeys keys = SigningKeysCodec.decode(id, stored, cipher);
+        if (decoded.size() >= MAX_DECODED) {
+            decoded.clear(); // endpoints come and go; a store with this many re-decodes once
+        }
+        decoded.put(id, new Decoded(stored, keys));
+        return keys;
+    }
+
+    private record Decoded(String stored, SigningKeys keys) {}
 
     private static void setPolicy(PreparedStatement statement, int first, EndpointPolicy policy) throws SQLException {
         setMillis(statement, first, policy.initial());

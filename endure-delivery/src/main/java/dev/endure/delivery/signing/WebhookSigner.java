@@ -78,15 +78,27 @@ public final class WebhookSigner {
         return (messageId + "." + timestampSeconds + "." + payload).getBytes(StandardCharsets.UTF_8);
     }
 
-    static byte[] hmac(byte[] key, String content) {
+    /**
+     * One {@code Mac} per thread, re-keyed for each signature: looking the algorithm up in the JCE providers cost more
+     * than the HMAC itself for a webhook-sized payload (a provider search and a new object per signature).
+     */
+    private static final ThreadLocal<Mac> MACS = ThreadLocal.withInitial(() -> {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(content.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            return Mac.getInstance("HmacSHA256");
+        } catch (NoSuchAlgorithmException e) {
             // Every Java SE runtime must provide HmacSHA256; reaching here means a broken JCE setup.
             throw new IllegalStateException("HmacSHA256 is not available in this JVM", e);
         }
+    });
+
+    static byte[] hmac(byte[] key, String content) {
+        Mac mac = MACS.get();
+        try {
+            mac.init(new SecretKeySpec(key, "HmacSHA256")); // resets it too: nothing of an earlier signature carries over
+        } catch (InvalidKeyException e) {
+            throw new IllegalStateException("HmacSHA256 refused a webhook key", e);
+        }
+        return mac.doFinal(content.getBytes(StandardCharsets.UTF_8));
     }
 
     private static void checkId(String messageId) {

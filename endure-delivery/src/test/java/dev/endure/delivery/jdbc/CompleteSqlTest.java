@@ -59,6 +59,41 @@ class CompleteSqlTest {
     }
 
     @Test
+    void everyConcurrentResultIsWrittenOnceAndAnsweredToItsOwnCaller() throws Exception {
+        // Waiters are woken one by one (their own item written, or their turn to write): none may be left waiting.
+        java.util.Set<String> written = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        CompleteSql group = new CompleteSql(items -> {
+            boolean[] matched = new boolean[items.size()];
+            for (int i = 0; i < matched.length; i++) {
+                String id = items.get(i).claim().deliveryId();
+                assertThat(written.add(id)).as("written once: " + id).isTrue();
+                matched[i] = !id.endsWith("_7");
+            }
+            return matched;
+        });
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(32);
+        List<CompletableFuture<Boolean>> results = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            String id = "dlv_" + i % 10 + "_" + i / 10 + "_" + i % 10;
+            results.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    group.complete(item(id));
+                    return true;
+                } catch (StaleLeaseException stale) {
+                    return false;
+                }
+            }, pool));
+        }
+        long stale = 0;
+        for (CompletableFuture<Boolean> result : results) {
+            stale += result.get(30, TimeUnit.SECONDS) ? 0 : 1;
+        }
+        pool.shutdown();
+        assertThat(written).hasSize(2000);
+        assertThat(stale).isEqualTo(200); // exactly the ids ending in _7, each told so itself
+    }
+
+    @Test
     void aBatchThatFailsIsRetriedItemByItemSoOneBadResultFailsOnlyItself() {
         List<Integer> batches = new CopyOnWriteArrayList<>();
         CompleteSql group = new CompleteSql(items -> {
