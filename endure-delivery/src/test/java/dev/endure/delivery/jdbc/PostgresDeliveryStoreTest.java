@@ -40,21 +40,14 @@ class PostgresDeliveryStoreTest extends DeliveryStoreContract {
      */
     @Test
     void aFanOutSendTakesTwoStatementsAndOneCommit() {
-        dev.endure.testing.CountingDataSource counting = new dev.endure.testing.CountingDataSource(dataSource());
-        JdbcDeliveryStore counted = JdbcDeliveryStore.migrate(counting);
-        counted.eventTypes().createEventType(new dev.endure.delivery.EventType("invoice.paid", "", null, false, now, now));
-        int statements = counting.statements();
-        int commits = counting.commits();
-        int borrowed = counting.borrowed();
-        dev.endure.delivery.FanOutResult sent = counted.enqueueToSubscribers(NewMessage.of("invoice.paid", "{}", "key-1"), now);
+        RoundTrips trips = new RoundTrips(dataSource(), now);
+        dev.endure.delivery.FanOutResult sent = trips.store.enqueueToSubscribers(NewMessage.of("invoice.paid", "{}", "key-1"), now);
         assertThat(sent.deliveries()).extracting(EnqueueResult::endpointId).containsExactly("ep_a", "ep_b");
-        assertThat(counting.statements() - statements).isEqualTo(2);
-        assertThat(counting.commits() - commits).isEqualTo(1);
-        assertThat(counting.borrowed() - borrowed).isEqualTo(1);
+        trips.assertSince(2, 1, 1);
         // A repeat of the key: the one read, nothing written.
-        statements = counting.statements();
-        assertThat(counted.enqueueToSubscribers(NewMessage.of("invoice.paid", "{}", "key-1"), now).duplicate()).isTrue();
-        assertThat(counting.statements() - statements).isEqualTo(1);
+        trips.mark();
+        assertThat(trips.store.enqueueToSubscribers(NewMessage.of("invoice.paid", "{}", "key-1"), now).duplicate()).isTrue();
+        trips.assertStatementsSince(1);
     }
 
     /**
@@ -65,22 +58,15 @@ class PostgresDeliveryStoreTest extends DeliveryStoreContract {
      */
     @Test
     void aCheckedNamedSendTakesTwoStatementsAndOneCommit() {
-        dev.endure.testing.CountingDataSource counting = new dev.endure.testing.CountingDataSource(dataSource());
-        JdbcDeliveryStore counted = JdbcDeliveryStore.migrate(counting);
-        counted.eventTypes().createEventType(new dev.endure.delivery.EventType("invoice.paid", "", null, false, now, now));
-        int statements = counting.statements();
-        int commits = counting.commits();
-        int borrowed = counting.borrowed();
-        List<EnqueueResult> sent = counted.enqueueChecked(NewMessage.of("invoice.paid", "{}", "key-1"), List.of("ep_b", "ep_a"), now);
+        RoundTrips trips = new RoundTrips(dataSource(), now);
+        List<EnqueueResult> sent = trips.store.enqueueChecked(NewMessage.of("invoice.paid", "{}", "key-1"), List.of("ep_b", "ep_a"), now);
         assertThat(sent).extracting(EnqueueResult::endpointId).containsExactly("ep_b", "ep_a");
-        assertThat(counting.statements() - statements).isEqualTo(2);
-        assertThat(counting.commits() - commits).isEqualTo(1);
-        assertThat(counting.borrowed() - borrowed).isEqualTo(1);
+        trips.assertSince(2, 1, 1);
         // A repeat of the key: the one read, nothing written.
-        statements = counting.statements();
-        assertThat(counted.enqueueChecked(NewMessage.of("invoice.paid", "{}", "key-1"), List.of("ep_b", "ep_a"), now))
+        trips.mark();
+        assertThat(trips.store.enqueueChecked(NewMessage.of("invoice.paid", "{}", "key-1"), List.of("ep_b", "ep_a"), now))
                 .allMatch(EnqueueResult::duplicate);
-        assertThat(counting.statements() - statements).isEqualTo(1);
+        trips.assertStatementsSince(1);
     }
 
     /**
@@ -127,5 +113,37 @@ class PostgresDeliveryStoreTest extends DeliveryStoreContract {
             assertThat(send.get().get(0).state()).isEqualTo(DeliveryState.HELD);
         }
         assertThat(deliveriesIn("ep_a", DeliveryState.HELD)).isEqualTo(1);
+    }
+
+    /** A store over a counting data source with the {@code invoice.paid} type, and the counts since the last mark. */
+    private static final class RoundTrips {
+        private final dev.endure.testing.CountingDataSource counting;
+        final JdbcDeliveryStore store;
+        private int statements;
+        private int commits;
+        private int borrowed;
+
+        RoundTrips(DataSource dataSource, java.time.Instant now) {
+            counting = new dev.endure.testing.CountingDataSource(dataSource);
+            store = JdbcDeliveryStore.migrate(counting);
+            store.eventTypes().createEventType(new dev.endure.delivery.EventType("invoice.paid", "", null, false, now, now));
+            mark();
+        }
+
+        void mark() {
+            statements = counting.statements();
+            commits = counting.commits();
+            borrowed = counting.borrowed();
+        }
+
+        void assertSince(int expectedStatements, int expectedCommits, int expectedCheckouts) {
+            assertStatementsSince(expectedStatements);
+            assertThat(counting.commits() - commits).as("commits").isEqualTo(expectedCommits);
+            assertThat(counting.borrowed() - borrowed).as("pool checkouts").isEqualTo(expectedCheckouts);
+        }
+
+        void assertStatementsSince(int expected) {
+            assertThat(counting.statements() - statements).as("statements").isEqualTo(expected);
+        }
     }
 }
