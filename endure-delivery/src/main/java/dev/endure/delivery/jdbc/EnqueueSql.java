@@ -174,6 +174,11 @@ final class EnqueueSql {
      * PostgreSQL, one round trip: the new messages (each unless stored already: sent to other endpoints before) and the
      * new deliveries, each table's rows as one statement over arrays, in the order given (deliveries take their
      * per-endpoint {@code seq} from it).
+     *
+     * <p>A message stored already is skipped by {@code ON CONFLICT (id) DO NOTHING}, a probe of the primary key that no
+     * plan can turn into a scan. It used to be a {@code NOT EXISTS} anti-join, and a server-side prepared statement keeps
+     * the generic plan made while the table was empty: a hash anti-join over a sequential scan of every stored message,
+     * 8.5 ms per send at 35,000 messages (the library's single send fell from 808 to 266 msg/s as the table grew).
      */
     private static void insertAll(Connection connection, List<NewMessage> newMessages, List<Object[]> newDeliveries, long nowMillis)
             throws SQLException {
@@ -182,8 +187,7 @@ final class EnqueueSql {
         }
         String sql = (newMessages.isEmpty() ? "" : "INSERT INTO endure_message (id, event_type, payload, idempotency_key, created_at)"
                 + " SELECT m.id, m.event_type, m.payload, m.idempotency_key, ? FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[])"
-                + " WITH ORDINALITY AS m(id, event_type, payload, idempotency_key, n)"
-                + " WHERE NOT EXISTS (SELECT 1 FROM endure_message x WHERE x.id = m.id) ORDER BY m.n; ")
+                + " WITH ORDINALITY AS m(id, event_type, payload, idempotency_key, n) ORDER BY m.n ON CONFLICT (id) DO NOTHING; ")
                 + "INSERT INTO endure_delivery (id, message_id, endpoint_id, idempotency_key, state, attempts, next_attempt_at, fencing_token,"
                 + " created_at) SELECT d.id, d.message_id, d.endpoint_id, d.idempotency_key, d.state, 0, ?, 0, ? FROM unnest(?::varchar[],"
                 + " ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[]) WITH ORDINALITY AS d(id, message_id, endpoint_id, idempotency_key,"

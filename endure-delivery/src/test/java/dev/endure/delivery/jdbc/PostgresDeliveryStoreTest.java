@@ -115,6 +115,62 @@ class PostgresDeliveryStoreTest extends DeliveryStoreContract {
         assertThat(deliveriesIn("ep_a", DeliveryState.HELD)).isEqualTo(1);
     }
 
+    /**
+     * The message insert skipped a stored id with a {@code NOT EXISTS} anti-join. The driver prepares a statement on the
+     * server after a few runs, and the server keeps the generic plan it made then: with the table empty, a hash anti-join
+     * over a sequential scan of {@code endure_message}. As the table grew, every send read every stored message (8.5 ms
+     * a send at 35,000 messages; the benchmark's producers fell from 808 to 266 msg/s). Here the store's connections make
+     * their plans on a near-empty table, the table then grows by 5,000 messages, and ten more sends must not read them.
+     */
+    @Test
+    void aSendDoesNotScanTheStoredMessagesOnceTheTableHasGrown() throws Exception {
+        DataSource schema = TestDatabases.postgres().dataSource();
+        com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+        config.setDataSource(schema);
+        // Two connections (Flyway holds two); sends from one thread reuse the one they returned last, and even if they
+        // alternated, twenty sends would give each connection the runs it takes to keep a generic plan.
+        config.setMaximumPoolSize(2);
+        try (HikariDataSource one = new HikariDataSource(config)) {
+            JdbcDeliveryStore small = JdbcDeliveryStore.migrate(one);
+            try (Connection connection = one.getConnection(); java.sql.Statement statement = connection.createStatement()) {
+                // Autovacuum's ANALYZE would re-plan at its own moment; the test decides when the table grows.
+                statement.execute("ALTER TABLE endure_message SET (autovacuum_enabled = false)");
+                statement.execute("ALTER TABLE endure_delivery SET (autovacuum_enabled = false)");
+            }
+            small.createEndpoint(endpoint("ep_grow"), now);
+            for (int i = 0; i < 20; i++) {
+                small.enqueue(NewMessage.of("invoice.paid", "{}"), List.of("ep_grow"), now);
+            }
+            try (Connection connection = one.getConnection(); java.sql.Statement statement = connection.createStatement()) {
+                statement.executeUpdate("INSERT INTO endure_message (id, event_type, payload, created_at)"
+                        + " SELECT 'msg_grown_' || g, 'invoice.paid', '{}', 0 FROM generate_series(1, 5000) g");
+            }
+            for (int i = 0; i < 10; i++) {
+                small.enqueue(NewMessage.of("invoice.paid", "{}"), List.of("ep_grow"), now);
+            }
+            try (Connection connection = one.getConnection(); java.sql.Statement statement = connection.createStatement()) {
+                if (connection.getMetaData().getDatabaseMajorVersion() >= 15) {
+                    statement.execute("SELECT pg_stat_force_next_flush()"); // else the backend reports within its interval
+                }
+            }
+        }
+        // Read once the thirty sends' delivery inserts are counted, so the counts seen include the sends.
+        try (Connection reader = schema.getConnection()) {
+            String counts = "SELECT n_tup_ins, seq_tup_read FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = ?";
+            await().atMost(Duration.ofSeconds(30)).until(() -> tableCount(reader, counts, "endure_delivery", 1) >= 30);
+            assertThat(tableCount(reader, counts, "endure_message", 2)).as("rows of endure_message read by sequential scans").isLessThan(5000);
+        }
+    }
+
+    private static long tableCount(Connection reader, String sql, String table, int column) throws java.sql.SQLException {
+        try (PreparedStatement select = reader.prepareStatement(sql)) {
+            select.setString(1, table);
+            try (java.sql.ResultSet row = select.executeQuery()) {
+                return row.next() ? row.getLong(column) : -1;
+            }
+        }
+    }
+
     /** A store over a counting data source with the {@code invoice.paid} type, and the counts since the last mark. */
     private static final class RoundTrips {
         private final dev.endure.testing.CountingDataSource counting;
