@@ -151,7 +151,11 @@ final class ClaimSql {
         return inOrder;
     }
 
-    /** PostgreSQL: lease and read back with the messages in one statement. */
+    /**
+     * PostgreSQL: lease and read back with the messages in one statement. Each message is a probe of its primary key (a
+     * lateral subquery cannot become a hash join): a plain join's generic plan, made while the table was small and kept by
+     * the server-side prepared statement, read every stored message on every claim once the table had grown.
+     */
     private static void leaseAndRead(Connection connection, String owner, long leaseUntil, List<String> ids, Map<String, Claim> into)
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("WITH leased AS (UPDATE endure_delivery SET state = 'IN_FLIGHT',"
@@ -159,7 +163,7 @@ final class ClaimSql {
                 + " RETURNING id, message_id, endpoint_id, fencing_token, attempts, window_start, previous_delay_ms)"
                 + " SELECT l.id, l.message_id, l.endpoint_id, l.fencing_token, l.attempts, l.window_start, m.event_type, m.payload,"
                 + " l.previous_delay_ms"
-                + " FROM leased l JOIN endure_message m ON m.id = l.message_id")) {
+                + " FROM leased l CROSS JOIN LATERAL (SELECT x.event_type, x.payload FROM endure_message x WHERE x.id = l.message_id LIMIT 1) m")) {
             statement.setString(1, owner);
             statement.setLong(2, leaseUntil);
             bind(statement, 3, ids);

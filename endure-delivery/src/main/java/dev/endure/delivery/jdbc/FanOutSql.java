@@ -46,6 +46,17 @@ final class FanOutSql {
     private static final String EARLIER = "SELECT m.idempotency_key, m.id, d.endpoint_id, d.id, d.state FROM endure_message m"
             + " LEFT JOIN endure_delivery d ON d.message_id = m.id WHERE m.idempotency_key ";
     private static final String EARLIER_ORDER = " ORDER BY m.created_at DESC, m.id DESC, d.seq";
+    /**
+     * PostgreSQL: {@link #EARLIER} for an array of keys, as per-key probes of the key index (the newest message of each
+     * key, {@code LIMIT 1}) and of the deliveries' message index ({@code OFFSET 0} keeps the subquery from being flattened
+     * into a join). A lateral probe cannot become a hash join, so no plan reads a whole table; the plain join's generic
+     * plan, made while the tables were empty and kept by the server-side prepared statement, scanned every stored
+     * message on every keyed send.
+     */
+    private static final String EARLIER_PROBES = "SELECT m.idempotency_key, m.id, d.endpoint_id, d.id, d.state FROM unnest(?::varchar[]) AS k(key)"
+            + " CROSS JOIN LATERAL (SELECT x.id, x.idempotency_key, x.created_at FROM endure_message x WHERE x.idempotency_key = k.key"
+            + " ORDER BY x.created_at DESC, x.id DESC LIMIT 1) m LEFT JOIN LATERAL (SELECT y.endpoint_id, y.id, y.state, y.seq"
+            + " FROM endure_delivery y WHERE y.message_id = m.id OFFSET 0) d ON TRUE" + EARLIER_ORDER;
     /** PostgreSQL: a send's shared lock on each subscriber, in id order (see {@link EnqueueSql}); the ids locked. */
     private static final String LOCK_SUBSCRIBERS = "SELECT s.id, pg_advisory_xact_lock_shared(" + EnqueueSql.LOCK_CLASS
             + ", hashtext(s.id)) FROM (" + JdbcEventTypes.SUBSCRIBERS + ") s";
@@ -90,8 +101,9 @@ final class FanOutSql {
             String sql = TYPE + "; " + (named == null ? LOCK_SUBSCRIBERS + "; " + ENABLED
                     : LOCK_NAMED + "; SELECT id, enabled FROM endure_endpoint WHERE id = ANY(?::varchar[]); "
                             + UNSUBSCRIBED + "= ANY(?::varchar[])" + UNSUBSCRIBED_TAIL)
-                    + (keys.isEmpty() ? "" : named == null ? "; " + EARLIER + "= ANY(?::varchar[])" + EARLIER_ORDER
-                            : "; " + EARLIER_COLUMNS + EnqueueSql.KEYED + " JOIN endure_message m ON m.id = d.message_id");
+                    + (keys.isEmpty() ? "" : named == null ? "; " + EARLIER_PROBES
+                            : "; " + EARLIER_COLUMNS + EnqueueSql.KEYED + " CROSS JOIN LATERAL (SELECT z.event_type, z.payload"
+                                    + " FROM endure_message z WHERE z.id = d.message_id LIMIT 1) m");
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 int next = 1;
                 statement.setString(next++, eventType);

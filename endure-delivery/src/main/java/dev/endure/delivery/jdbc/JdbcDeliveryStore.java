@@ -121,10 +121,52 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         String product;
         try (Connection connection = dataSource.getConnection()) {
             product = connection.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
+            if (product.contains("postgres")) {
+                warnIfNotVacuumed(connection);
+            }
         } catch (SQLException e) {
             throw new JdbcStoreException("delivery store: cannot read the database's name: " + e.getMessage(), e);
         }
         return new JdbcDeliveryStore(dataSource, null, product.contains("postgres") ? "FOR SHARE" : "FOR UPDATE");
+    }
+
+    private static final System.Logger LOG = System.getLogger(JdbcDeliveryStore.class.getName());
+
+    /** The busy tables: every delivery writes new row versions into them (and retention deletes from them). */
+    private static final List<String> CHURNING_TABLES = List.of("endure_delivery", "endure_message", "endure_attempt");
+
+    /**
+     * PostgreSQL: the store's busy tables that autovacuum does not visit, because it is off on the server or on the table.
+     * Their dead row versions are then never reclaimed (claims read ever more index entries), and their statistics never
+     * refreshed: a statement the driver prepared on the server keeps the plan it was given while the table was small.
+     */
+    static List<String> tablesAutovacuumSkips(Connection connection) throws SQLException {
+        List<String> skipped = new java.util.ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT c.relname FROM pg_class c WHERE c.relname = ANY(?::varchar[])"
+                + " AND c.relnamespace = current_schema()::regnamespace AND (NOT current_setting('autovacuum')::boolean OR EXISTS"
+                + " (SELECT 1 FROM unnest(c.reloptions) o WHERE lower(o) IN ('autovacuum_enabled=false', 'autovacuum_enabled=off',"
+                + " 'autovacuum_enabled=0', 'autovacuum_enabled=no'))) ORDER BY c.relname")) {
+            select.setArray(1, connection.createArrayOf("varchar", CHURNING_TABLES.toArray()));
+            try (java.sql.ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    skipped.add(rows.getString(1));
+                }
+            }
+        }
+        return skipped;
+    }
+
+    private static void warnIfNotVacuumed(Connection connection) {
+        try {
+            List<String> skipped = tablesAutovacuumSkips(connection);
+            if (!skipped.isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "autovacuum does not visit " + String.join(", ", skipped) + " (it is off on the server"
+                        + " or on the table): their dead rows are never reclaimed and their statistics never refreshed, so claims slow"
+                        + " down as deliveries pile up. Turn autovacuum on, or run VACUUM ANALYZE on these tables regularly.");
+            }
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot read the autovacuum settings: " + e.getMessage());
+        }
     }
 
     /** An embedded H2 database in {@code directory}, pooled by HikariCP: for demos and tests, since H2 does not flush at commit (endure-server embeds a PostgreSQL instead). */
