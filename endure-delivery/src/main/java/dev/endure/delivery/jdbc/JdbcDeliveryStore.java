@@ -28,7 +28,8 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
 /**
- * The {@link DeliveryStore} on PostgreSQL or H2, schema by Flyway ({@code dev/endure/delivery/migration}).
+ * The {@link DeliveryStore} on PostgreSQL or H2, schema by Flyway ({@code dev/endure/delivery/migration}, and per database
+ * {@code dev/endure/delivery/vendor/postgresql} or {@code h2}).
  * Every method is one short transaction; claiming uses {@code FOR UPDATE SKIP LOCKED} so workers on
  * several nodes take disjoint batches without waiting for each other.
  *
@@ -112,22 +113,28 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     /** A store on {@code dataSource}, migrated to the latest schema. The caller keeps owning the pool. */
     public static JdbcDeliveryStore migrate(DataSource dataSource) {
-        Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:dev/endure/delivery/migration")
-                .table("endure_delivery_schema_history")
-                .load()
-                .migrate();
         String product;
         try (Connection connection = dataSource.getConnection()) {
             product = connection.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
-            if (product.contains("postgres")) {
-                warnIfNotVacuumed(connection);
-            }
         } catch (SQLException e) {
             throw new JdbcStoreException("delivery store: cannot read the database's name: " + e.getMessage(), e);
         }
-        return new JdbcDeliveryStore(dataSource, null, product.contains("postgres") ? "FOR SHARE" : "FOR UPDATE");
+        boolean postgres = product.contains("postgres");
+        Flyway.configure()
+                .dataSource(dataSource)
+                // The common schema, then the database's own versions (PostgreSQL's partial indexes).
+                .locations("classpath:dev/endure/delivery/migration", "classpath:dev/endure/delivery/vendor/" + (postgres ? "postgresql" : "h2"))
+                .table("endure_delivery_schema_history")
+                .load()
+                .migrate();
+        if (postgres) {
+            try (Connection connection = dataSource.getConnection()) {
+                warnIfNotVacuumed(connection);
+            } catch (SQLException e) {
+                LOG.log(System.Logger.Level.DEBUG, "cannot read the autovacuum settings: " + e.getMessage());
+            }
+        }
+        return new JdbcDeliveryStore(dataSource, null, postgres ? "FOR SHARE" : "FOR UPDATE");
     }
 
     private static final System.Logger LOG = System.getLogger(JdbcDeliveryStore.class.getName());
