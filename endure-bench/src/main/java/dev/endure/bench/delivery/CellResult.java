@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** What one cell measured, and the side-by-side table of all cells. */
-record CellResult(String name, String failure, double fillSeconds, int queued, int drained, double saturationPerSecond, double commitsPerDelivery, double roundTripsPerDelivery,
+record CellResult(String name, String failure, double fillPerSecond, int queued, int drained, double saturationPerSecond, double commitsPerDelivery, double roundTripsPerDelivery,
         long saturationConnections, long saturationRequests, double offeredPerSecond, long sent, List<Long> latencyNanos,
         List<Long> latenessNanos, long expectedRetries, long loadConnections, long loadRequests) {
 
@@ -25,7 +25,7 @@ record CellResult(String name, String failure, double fillSeconds, int queued, i
                 continue;
             }
             out.append(String.format(Locale.ROOT, "| %s | %.0f | %d/%d | **%.0f** | %s | %s | %.0f (asked %d) | %s / %s (of %d/%d) | %d/%d | %s / %s | %d / %d |%n",
-                    r.name, r.queued / Math.max(r.fillSeconds, 1e-3), r.drained, r.queued, r.saturationPerSecond,
+                    r.name, r.fillPerSecond, r.drained, r.queued, r.saturationPerSecond,
                     Double.isNaN(r.commitsPerDelivery) ? "–" : String.format(Locale.ROOT, "%.2f", r.commitsPerDelivery),
                     Double.isNaN(r.roundTripsPerDelivery) ? "–" : String.format(Locale.ROOT, "%.2f", r.roundTripsPerDelivery), r.offeredPerSecond,
                     rate, millis(r.latencyNanos, 0.50), millis(r.latencyNanos, 0.99), r.latencyNanos.size(), r.sent,

@@ -176,7 +176,8 @@ final class CellRun implements AutoCloseable {
             }
         }
         List<Long> lateness = new ArrayList<>(receiver.retryLateness().values());
-        return new CellResult(cell.name(), null, fillSeconds, options.messages, drained, saturation, commitsPerDelivery, tripsPerDelivery, satConnections, satRequests,
+        // The fill rate is of everything queued (warm-up and timed alike), the drained count of the timed messages.
+        return new CellResult(cell.name(), null, backlog / Math.max(fillSeconds, 1e-3), options.messages, drained, saturation, commitsPerDelivery, tripsPerDelivery, satConnections, satRequests,
                 offered, total, latencies, lateness, retries, receiver.connectionsOpened(), receiver.requests());
     }
 
