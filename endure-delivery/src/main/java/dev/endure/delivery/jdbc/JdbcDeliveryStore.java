@@ -53,13 +53,16 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     private final SecretCipher cipher;
     private final JdbcEndpointRows endpointRows;
     private final JdbcDeliveryReads reads;
+    /** Refreshes the busy tables' statistics where autovacuum does not (PostgreSQL). */
+    private final StatisticsKeeper statistics;
 
-    private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, String shareLock) {
-        this(dataSource, owned, shareLock, null);
+    private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, String shareLock, StatisticsKeeper statistics) {
+        this(dataSource, owned, shareLock, null, statistics);
     }
 
-    private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, String shareLock, SecretCipher cipher) {
+    private JdbcDeliveryStore(DataSource dataSource, AutoCloseable owned, String shareLock, SecretCipher cipher, StatisticsKeeper statistics) {
         this.dataSource = dataSource;
+        this.statistics = statistics;
         this.owned = owned;
         this.shareLock = shareLock;
         boolean postgres = shareLock.equals("FOR SHARE");
@@ -80,7 +83,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
      * key still read; {@link #resealSecrets()} rewrites them under the current key.
      */
     public JdbcDeliveryStore sealingSecrets(SecretCipher cipher) {
-        return new JdbcDeliveryStore(dataSource, owned, shareLock, cipher);
+        return new JdbcDeliveryStore(dataSource, owned, shareLock, cipher, statistics);
     }
 
     /** Re-encrypts every endpoint's signing keys not yet sealed under the current key (after a key rotation); returns how many. */
@@ -113,6 +116,14 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
 
     /** A store on {@code dataSource}, migrated to the latest schema. The caller keeps owning the pool. */
     public static JdbcDeliveryStore migrate(DataSource dataSource) {
+        return migrate(dataSource, null);
+    }
+
+    /**
+     * @param keepStatistics whether the store analyzes its busy tables itself ({@link StatisticsKeeper}); null: where
+     *     autovacuum does not visit them (PostgreSQL). Tests set it to see each half of the remedy on its own.
+     */
+    static JdbcDeliveryStore migrate(DataSource dataSource, Boolean keepStatistics) {
         String product;
         try (Connection connection = dataSource.getConnection()) {
             product = connection.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
@@ -127,14 +138,18 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
                 .table("endure_delivery_schema_history")
                 .load()
                 .migrate();
+        StatisticsKeeper statistics = StatisticsKeeper.NONE;
         if (postgres) {
             try (Connection connection = dataSource.getConnection()) {
-                warnIfNotVacuumed(connection);
+                List<String> skipped = warnIfNotVacuumed(connection);
+                if (keepStatistics == null ? !skipped.isEmpty() : keepStatistics) {
+                    statistics = new StatisticsKeeper(dataSource, keepStatistics == null ? skipped : CHURNING_TABLES);
+                }
             } catch (SQLException e) {
                 LOG.log(System.Logger.Level.DEBUG, "cannot read the autovacuum settings: " + e.getMessage());
             }
         }
-        return new JdbcDeliveryStore(dataSource, null, postgres ? "FOR SHARE" : "FOR UPDATE");
+        return new JdbcDeliveryStore(dataSource, null, postgres ? "FOR SHARE" : "FOR UPDATE", statistics);
     }
 
     private static final System.Logger LOG = System.getLogger(JdbcDeliveryStore.class.getName());
@@ -163,17 +178,26 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         return skipped;
     }
 
-    private static void warnIfNotVacuumed(Connection connection) {
+    /** Warns about, and returns, the busy tables autovacuum does not visit (empty if it cannot tell). */
+    private static List<String> warnIfNotVacuumed(Connection connection) {
         try {
             List<String> skipped = tablesAutovacuumSkips(connection);
             if (!skipped.isEmpty()) {
                 LOG.log(System.Logger.Level.WARNING, "autovacuum does not visit " + String.join(", ", skipped) + " (it is off on the server"
-                        + " or on the table): their dead rows are never reclaimed and their statistics never refreshed, so claims slow"
-                        + " down as deliveries pile up. Turn autovacuum on, or run VACUUM ANALYZE on these tables regularly.");
+                        + " or on the table): their dead rows are never reclaimed, so claims read more and more index entries as"
+                        + " deliveries pile up. The store runs ANALYZE on them itself to keep their plans right; turn autovacuum on,"
+                        + " or run VACUUM on these tables regularly.");
             }
+            return skipped;
         } catch (SQLException e) {
             LOG.log(System.Logger.Level.DEBUG, "cannot read the autovacuum settings: " + e.getMessage());
+            return List.of();
         }
+    }
+
+    /** The statistics keeper (for tests). */
+    StatisticsKeeper statistics() {
+        return statistics;
     }
 
     /** An embedded H2 database in {@code directory}, pooled by HikariCP: for demos and tests, since H2 does not flush at commit (endure-server embeds a PostgreSQL instead). */
@@ -195,7 +219,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         DataSource pool = HikariPools.open(jdbcUrl, user, password, poolSize);
         try {
             JdbcDeliveryStore store = migrate(pool);
-            return new JdbcDeliveryStore(store.dataSource, (AutoCloseable) pool, store.shareLock);
+            return new JdbcDeliveryStore(store.dataSource, (AutoCloseable) pool, store.shareLock, store.statistics);
         } catch (RuntimeException e) {
             HikariPools.closeQuietly(pool);
             throw e;
@@ -292,7 +316,9 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (endpointIds.isEmpty()) {
             throw new IllegalArgumentException("message " + message.id() + " needs at least one endpoint");
         }
-        return sends.submit(new SendGroups.Send(message, List.copyOf(endpointIds), now)).deliveries();
+        List<EnqueueResult> sent = sends.submit(new SendGroups.Send(message, List.copyOf(endpointIds), now)).deliveries();
+        statistics.changed(sent.size());
+        return sent;
     }
 
     /** Group-committed with the other single sends (see {@link SendGroups}). */
@@ -302,7 +328,9 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (endpointIds.isEmpty()) {
             throw new IllegalArgumentException("message " + message.id() + " needs at least one endpoint");
         }
-        return sends.submit(new SendGroups.Send(message, List.copyOf(endpointIds), now, true)).deliveries();
+        List<EnqueueResult> sent = sends.submit(new SendGroups.Send(message, List.copyOf(endpointIds), now, true)).deliveries();
+        statistics.changed(sent.size());
+        return sent;
     }
 
     @Override
@@ -319,7 +347,9 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     @Override
     public FanOutResult enqueueToSubscribers(NewMessage message, Instant now) {
         Objects.requireNonNull(message, "message");
-        return sends.submit(new SendGroups.Send(message, null, now));
+        FanOutResult sent = sends.submit(new SendGroups.Send(message, null, now));
+        statistics.changed(sent.deliveries().size());
+        return sent;
     }
 
     /** One transaction for the whole batch; a key repeated within the batch is a duplicate of its first use. */
@@ -331,8 +361,10 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (endpointIds.isEmpty()) {
             throw new IllegalArgumentException("message " + messages.get(0).id() + " needs at least one endpoint");
         }
-        return SendGroups.retryingKeyRace(() -> transaction(connection -> EnqueueSql.enqueue(connection, messages, endpointIds, now.toEpochMilli(),
-                postgres())));
+        List<List<EnqueueResult>> sent = SendGroups.retryingKeyRace(() -> transaction(connection -> EnqueueSql.enqueue(connection, messages,
+                endpointIds, now.toEpochMilli(), postgres())));
+        statistics.changed(sent.stream().mapToInt(List::size).sum());
+        return sent;
     }
 
     @Override
@@ -340,7 +372,9 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
         if (limit <= 0) {
             return List.of();
         }
-        return transaction(connection -> claims.claim(connection, owner, limit, lease, now, admission));
+        List<Claim> claimed = transaction(connection -> claims.claim(connection, owner, limit, lease, now, admission));
+        statistics.changed(claimed.size());
+        return claimed;
     }
 
     /**
@@ -350,6 +384,7 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
     @Override
     public void complete(Claim claim, Attempt attempt, Transition transition) {
         completions.complete(new CompleteSql.Item(claim, attempt, transition));
+        statistics.changed(2); // the delivery's new version and the attempt row
     }
 
     @Override
