@@ -12,7 +12,10 @@ import javax.sql.DataSource;
 /**
  * PostgreSQL, where autovacuum does not visit the store's busy tables: the store refreshes their statistics itself, as
  * autovacuum's ANALYZE would, once the rows it wrote since the last one pass autovacuum's default threshold (50 rows and
- * 10 % of the table). Without it, a statement the driver prepared on the server keeps the generic plan it got while the
+ * 10 % of the table), and, as autovacuum visits a database at most once a minute, no sooner than 10 s after the last
+ * one unless the table has doubled since (the plans that matter are the ones made while it was a fraction of its size,
+ * and the statistics of a large table change slowly; ANALYZE itself costs CPU: once per 1,000 rows it was the database's
+ * busiest statement). Without it, a statement the driver prepared on the server keeps the generic plan it got while the
  * tables were empty (a scan where a probe of the primary key belongs) for as long as the server runs: on the shared test
  * server a delivery cost PostgreSQL 174 µs of CPU instead of 91, and throughput fell from about 7,600 to 4,600
  * deliveries/s. An {@code ANALYZE} updates the statistics and makes the server drop those plans. It runs on a daemon
@@ -34,7 +37,13 @@ final class StatisticsKeeper {
     private final AtomicLong changed = new AtomicLong();
     private final AtomicBoolean analyzing = new AtomicBoolean();
     private final AtomicLong analyses = new AtomicLong();
+    /** Least time between two ANALYZE runs, unless the table has doubled. */
+    private static final long MIN_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+
     private volatile long threshold = BASE_THRESHOLD;
+    /** Rows in the largest table at the last ANALYZE (0 before the first). */
+    private volatile long rowsAtLast;
+    private volatile long lastNanos = System.nanoTime() - MIN_INTERVAL_NANOS;
 
     StatisticsKeeper(DataSource dataSource, List<String> tables) {
         this.dataSource = dataSource;
@@ -46,7 +55,9 @@ final class StatisticsKeeper {
         if (tables.isEmpty() || rows <= 0) {
             return;
         }
-        if (changed.addAndGet(rows) >= threshold && analyzing.compareAndSet(false, true)) {
+        long now = changed.addAndGet(rows);
+        if (now >= threshold && (now >= rowsAtLast || System.nanoTime() - lastNanos >= MIN_INTERVAL_NANOS)
+                && analyzing.compareAndSet(false, true)) {
             changed.set(0);
             Thread analyze = new Thread(this::analyze, "endure-delivery-analyze");
             analyze.setDaemon(true);
@@ -71,6 +82,8 @@ final class StatisticsKeeper {
                     + String.join("', '", tables) + "') AND relnamespace = current_schema()::regnamespace")) {
                 long rows = row.next() ? Math.max(0, row.getLong(1)) : 0;
                 threshold = BASE_THRESHOLD + (long) (SCALE_FACTOR * rows);
+                rowsAtLast = rows;
+                lastNanos = System.nanoTime();
             }
         } catch (SQLException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot ANALYZE " + String.join(", ", tables) + " (autovacuum does not visit them): "
