@@ -43,11 +43,23 @@ final class StatisticsKeeper {
     private volatile long threshold = BASE_THRESHOLD;
     /** Rows in the largest table at the last ANALYZE (0 before the first). */
     private volatile long rowsAtLast;
-    private volatile long lastNanos = System.nanoTime() - MIN_INTERVAL_NANOS;
+    private volatile long lastNanos;
+    private final java.util.function.LongSupplier nanoTime;
+    /** ANALYZE runs started (a thread each), whether or not they succeeded. */
+    private final AtomicLong started = new AtomicLong();
+    /** Whether a failed ANALYZE was logged as a warning already (the next ones are logged at DEBUG). */
+    private volatile boolean warned;
 
     StatisticsKeeper(DataSource dataSource, List<String> tables) {
+        this(dataSource, tables, System::nanoTime);
+    }
+
+    /** @param nanoTime the clock that paces the runs (tests drive it) */
+    StatisticsKeeper(DataSource dataSource, List<String> tables, java.util.function.LongSupplier nanoTime) {
         this.dataSource = dataSource;
         this.tables = List.copyOf(tables);
+        this.nanoTime = nanoTime;
+        this.lastNanos = nanoTime.getAsLong() - MIN_INTERVAL_NANOS;
     }
 
     /** Counts {@code rows} rows written to the busy tables; past the threshold, starts an ANALYZE (unless one is running). */
@@ -55,19 +67,30 @@ final class StatisticsKeeper {
         if (tables.isEmpty() || rows <= 0) {
             return;
         }
-        long now = changed.addAndGet(rows);
-        if (now >= threshold && (now >= rowsAtLast || System.nanoTime() - lastNanos >= MIN_INTERVAL_NANOS)
+        long sinceLast = changed.addAndGet(rows);
+        if (sinceLast >= threshold && (sinceLast >= rowsAtLast || nanoTime.getAsLong() - lastNanos >= MIN_INTERVAL_NANOS)
                 && analyzing.compareAndSet(false, true)) {
             changed.set(0);
+            started.incrementAndGet();
             Thread analyze = new Thread(this::analyze, "endure-delivery-analyze");
             analyze.setDaemon(true);
             analyze.start();
         }
     }
 
-    /** ANALYZE runs started so far (for tests). */
+    /** ANALYZE runs that succeeded so far (for tests). */
     long analyses() {
         return analyses.get();
+    }
+
+    /** ANALYZE runs started so far, failed ones included (for tests). */
+    long started() {
+        return started.get();
+    }
+
+    /** Whether a run is under way (for tests). */
+    boolean running() {
+        return analyzing.get();
     }
 
     private void analyze() {
@@ -83,11 +106,15 @@ final class StatisticsKeeper {
                 long rows = row.next() ? Math.max(0, row.getLong(1)) : 0;
                 threshold = BASE_THRESHOLD + (long) (SCALE_FACTOR * rows);
                 rowsAtLast = rows;
-                lastNanos = System.nanoTime();
+                lastNanos = nanoTime.getAsLong();
             }
         } catch (SQLException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot ANALYZE " + String.join(", ", tables) + " (autovacuum does not visit them): "
-                    + e.getMessage());
+            // The database away, as a rule: try again no sooner than the interval, and warn once, not every 10 s.
+            rowsAtLast = Long.MAX_VALUE;
+            lastNanos = nanoTime.getAsLong();
+            LOG.log(warned ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, "cannot ANALYZE " + String.join(", ", tables)
+                    + " (autovacuum does not visit them); trying again later: " + e.getMessage());
+            warned = true;
         } finally {
             analyzing.set(false);
         }
