@@ -96,6 +96,12 @@ public final class SeverableTcpProxy implements AutoCloseable {
                 server.setTcpNoDelay(true);
                 Link link = new Link(client, server);
                 links.add(link);
+                if (refusing) {
+                    // sever() ran while this connection was being made (after the check above, before it was listed):
+                    // its cut did not see it, so it would have outlived the outage. Listed first, checked second, it cannot.
+                    link.close();
+                    continue;
+                }
                 link.start();
             } catch (IOException e) {
                 if (!closed) {
