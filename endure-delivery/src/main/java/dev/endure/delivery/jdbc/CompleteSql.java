@@ -26,8 +26,12 @@ final class CompleteSql {
     /** One result to record. */
     record Item(Claim claim, Attempt attempt, Transition transition) {}
 
-    /** The one order in which a result and a lease renewal lock in-flight rows (so they cannot deadlock). */
-    static final java.util.Comparator<Item> BY_DELIVERY_ID = java.util.Comparator.comparing(item -> item.claim().deliveryId());
+    /**
+     * The one order in which a result and a lease renewal lock in-flight rows, by delivery id: two orders over the same rows
+     * deadlocked ({@link JdbcDeliveryStore#renewLeases} sorts by it too).
+     */
+    static final java.util.Comparator<Claim> LOCK_ORDER = java.util.Comparator.comparing(Claim::deliveryId);
+    private static final java.util.Comparator<Item> BY_DELIVERY_ID = java.util.Comparator.comparing(Item::claim, LOCK_ORDER);
 
     private final GroupCommit<Item, Boolean> group;
 

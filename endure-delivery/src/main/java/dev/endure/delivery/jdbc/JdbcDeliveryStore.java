@@ -404,9 +404,8 @@ public final class JdbcDeliveryStore implements DeliveryStore, AutoCloseable {
             int held = 0;
             try (PreparedStatement renew = connection.prepareStatement("UPDATE endure_delivery SET lease_until = ?"
                     + " WHERE id = ? AND fencing_token = ? AND state = 'IN_FLIGHT'")) {
-                // In id order, the order a result locks them in (CompleteSql.BY_DELIVERY_ID): two orders deadlocked.
                 List<Claim> inIdOrder = new ArrayList<>(claims);
-                inIdOrder.sort(java.util.Comparator.comparing(Claim::deliveryId));
+                inIdOrder.sort(CompleteSql.LOCK_ORDER); // the order a result locks them in: two orders deadlocked
                 for (Claim claim : inIdOrder) {
                     renew.setLong(1, leaseUntil.toEpochMilli());
                     renew.setString(2, claim.deliveryId());

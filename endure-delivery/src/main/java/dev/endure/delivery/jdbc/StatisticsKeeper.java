@@ -31,14 +31,14 @@ final class StatisticsKeeper {
     /** autovacuum_analyze_threshold and autovacuum_analyze_scale_factor at their defaults. */
     private static final long BASE_THRESHOLD = 50;
     private static final double SCALE_FACTOR = 0.1;
+    /** Least time between two ANALYZE runs, unless the table has doubled. */
+    private static final long MIN_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
 
     private final DataSource dataSource;
     private final List<String> tables;
     private final AtomicLong changed = new AtomicLong();
     private final AtomicBoolean analyzing = new AtomicBoolean();
     private final AtomicLong analyses = new AtomicLong();
-    /** Least time between two ANALYZE runs, unless the table has doubled. */
-    private static final long MIN_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
 
     private volatile long threshold = BASE_THRESHOLD;
     /** Rows in the largest table at the last ANALYZE (0 before the first). */
