@@ -5,8 +5,7 @@ import dev.endure.Clock;
 import dev.endure.Durations;
 import dev.endure.Verdict;
 import dev.endure.limit.internal.LimitWindow;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import dev.endure.limit.internal.SlotTable;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
@@ -33,10 +32,12 @@ import java.util.function.Supplier;
  * ({@link Verdict#isRetryable()}: a serialization failure, a 429/503, a timeout) is an overload signal, and a
  * permanent one says nothing about load and is only released. A fixed limit ignores all of them.
  *
- * <p>The success path takes no lock and allocates nothing: a compare-and-set on the count in flight to enter, a
- * decrement to leave, and for an adaptive limit two clock readings and one atomic add into the current window.
- * Waiting callers park on a FIFO queue behind a {@link ReentrantLock} (never {@code synchronized}, which pins
- * virtual threads); a leaving call hands its slot straight to the oldest waiter, so a newcomer cannot overtake.
+ * <p>The success path takes no lock and allocates nothing: a call owns one of the limit's slots while it runs, takes
+ * it with one compare-and-set and frees it with a plain store (nobody else writes a taken slot), so the count in
+ * flight stays exact at one atomic instruction a call; an adaptive limit adds two clock readings and one atomic add
+ * into the current window. Waiting callers park on a FIFO queue behind a {@link ReentrantLock} (never
+ * {@code synchronized}, which pins virtual threads); while anyone waits, callers enter and leave through that lock
+ * and a leaving call hands its slot straight to the oldest waiter, so a newcomer cannot overtake.
  *
  * <p>{@link #acquireExclusive()} takes the whole limit: it waits in line like any caller, then until every call in
  * flight has left, and runs alone. For the last attempt of a transaction that keeps conflicting (it cannot
@@ -49,17 +50,11 @@ public final class ConcurrencyLimit {
 
     /** With a virtual clock, a waiter re-reads the clock this often (real time) to notice a test moving it. */
     private static final long VIRTUAL_CLOCK_PARK_NANOS = 10_000_000L;
-    /** The count in flight while an exclusive call runs: above any limit, so nobody else enters. */
-    private static final int EXCLUSIVE = 1 << 30;
-    private static final VarHandle IN_FLIGHT;
-
-    static {
-        try {
-            IN_FLIGHT = MethodHandles.lookup().findVarHandle(ConcurrencyLimit.class, "inFlight", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    /** A new waiter looks for a slot freed unseen (see {@link #await}) once after at most this long. */
+    private static final long LATE_FREE_RECHECK_NANOS = 5_000_000L;
+    /** An adaptive permit keeps its slot in the low bits (an adaptive limit has at most 10,000 slots). */
+    private static final int SLOT_BITS = 16;
+    private static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
 
     private final ConcurrencyLimitPolicy policy;
     private final String name;
@@ -68,12 +63,21 @@ public final class ConcurrencyLimit {
     private final long maxWaitNanos;
     private final boolean systemClock;
 
-    /** Calls in flight ({@link #EXCLUSIVE} while an exclusive call runs); a field, not an AtomicInteger: one load less. */
-    private volatile int inFlight;
+    /** One slot per call that may run: taking one is the only atomic instruction on the success path. */
+    private final SlotTable slots;
     private volatile int limit;
     private final LongAdder rejections = new LongAdder();
 
-    // Waiting callers, FIFO; the count is read without the lock by leaving calls.
+    /**
+     * The limit while callers may take slots without the lock; 0 while every entry goes through waitLock and every
+     * leaving call hands over under it (callers wait, an exclusive call waits or runs, or calls above a limit that
+     * just shrank are still in flight). One word, so the success path reads one field to enter and one to leave.
+     * Written under waitLock; read without it.
+     */
+    private volatile int gate;
+    /** An exclusive call runs; written under waitLock. */
+    private volatile boolean exclusiveHeld;
+    // Waiting callers, FIFO; the count is for reading.
     private final ReentrantLock waitLock = new ReentrantLock();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private volatile int waiting;
@@ -89,7 +93,9 @@ public final class ConcurrencyLimit {
         this.adaptive = policy.isAdaptive();
         this.maxWaitNanos = policy.maxWait().toNanos();
         this.limit = policy.initialLimit();
-        this.window = adaptive ? new LimitWindow(policy, chosen -> limit = chosen) : null;
+        this.gate = limit;
+        this.slots = new SlotTable(policy.maxLimit());
+        this.window = adaptive ? new LimitWindow(policy, this::applyLimit) : null;
     }
 
     /** A limit on the system clock. */
@@ -161,16 +167,20 @@ public final class ConcurrencyLimit {
      * Takes a slot, waiting up to the policy's max wait. Pass the returned permit to exactly one
      * {@link #release(long, Verdict)}.
      *
-     * @return an opaque permit (the grant time on the limit's clock, for the latency sample)
+     * @return an opaque permit (the slot, and for an adaptive limit the grant time for the latency sample)
      * @throws ConcurrencyLimitExceededException if no slot freed in time (or the thread was interrupted waiting)
      */
     public long acquire() {
-        if (waiting == 0 && tryTake()) {
-            return grantTime();
+        if (gate != 0) {
+            int slot = takeFast();
+            if (slot >= 0) {
+                return permit(slot);
+            }
         }
         if (maxWaitNanos <= 0) {
-            if (tryTake()) {
-                return grantTime();
+            int slot = takeNow();
+            if (slot >= 0) {
+                return permit(slot);
             }
             throw rejected(0);
         }
@@ -187,20 +197,36 @@ public final class ConcurrencyLimit {
      * @throws ConcurrencyLimitExceededException if the limit did not empty within the max wait
      */
     public long acquireExclusive() {
-        if (waiting == 0 && IN_FLIGHT.compareAndSet(this, 0, EXCLUSIVE)) {
-            return 0;
+        if (maxWaitNanos > 0) {
+            return await(maxWaitNanos, true);
         }
-        if (maxWaitNanos <= 0) {
-            throw rejected(0);
+        waitLock.lock();
+        try {
+            if (waiters.isEmpty() && !exclusiveHeld) {
+                gate = 0; // before looking: a call entering now sees it and backs out, or is seen below
+                if (slots.taken(slots.capacity()) == 0) {
+                    exclusiveHeld = true;
+                    return 0;
+                }
+                refreshGuard();
+            }
+        } finally {
+            waitLock.unlock();
         }
-        return await(maxWaitNanos, true);
+        throw rejected(0);
     }
 
     /** Ends an exclusive call: everyone waiting may enter again. The verdict is not a sample (see {@link #acquireExclusive()}). */
     public void releaseExclusive(long permit, Verdict verdict) {
-        IN_FLIGHT.getAndAdd(this, -EXCLUSIVE);
-        if (waiting > 0) {
-            handOffSlots();
+        waitLock.lock();
+        try {
+            if (!exclusiveHeld) {
+                throw new IllegalStateException("concurrency limit '" + name + "' has no exclusive call to end");
+            }
+            exclusiveHeld = false;
+            grant();
+        } finally {
+            waitLock.unlock();
         }
     }
 
@@ -211,9 +237,10 @@ public final class ConcurrencyLimit {
      * @return a permit for {@link #release(long, Verdict)}, or {@link #NO_PERMIT}
      */
     public long tryAcquire() {
-        if (tryTake()) {
-            long permit = grantTime();
-            return permit == NO_PERMIT ? permit + 1 : permit;
+        int slot = takeNow();
+        if (slot >= 0) {
+            long permit = permit(slot);
+            return permit == NO_PERMIT ? permit ^ (1L << SLOT_BITS) : permit; // one nanosecond off, once in 2^47
         }
         if (adaptive) {
             window.markSaturated();
@@ -223,8 +250,9 @@ public final class ConcurrencyLimit {
 
     /** Takes a slot only if one is free now, whatever the max wait: for asynchronous callers, who must not block. */
     public long acquireNow() {
-        if (tryTake()) {
-            return grantTime();
+        int slot = takeNow();
+        if (slot >= 0) {
+            return permit(slot);
         }
         throw rejected(0);
     }
@@ -239,37 +267,70 @@ public final class ConcurrencyLimit {
      * signal; a permanent failure is neither.
      */
     public void release(long permit, Verdict verdict) {
-        IN_FLIGHT.getAndAdd(this, -1);
-        if (waiting > 0) {
-            handOffSlots();
+        slots.free(adaptive ? (int) (permit & SLOT_MASK) : (int) permit);
+        if (gate == 0) {
+            handOff();
         }
         if (adaptive) {
-            boolean grew = verdict.kind() == Verdict.Kind.SUCCESS ? window.success(clock.nanoTime() - permit)
-                    : verdict.isRetryable() && window.overload();
-            if (grew && waiting > 0) {
-                handOffSlots();
+            long latency = ((clock.nanoTime() << SLOT_BITS) - (permit & ~SLOT_MASK)) >> SLOT_BITS;
+            if (verdict.kind() == Verdict.Kind.SUCCESS) {
+                window.success(latency); // a window it closes applies its limit (applyLimit), handing new slots over
+            } else if (verdict.isRetryable()) {
+                window.overload();
             }
         }
     }
 
-    private boolean tryTake() {
-        while (true) {
-            int current = inFlight;
+    /** The permit for {@code slot}: the slot, under the grant time on the limit's clock when adaptive. */
+    private long permit(int slot) {
+        return adaptive ? clock.nanoTime() << SLOT_BITS | slot : slot;
+    }
+
+    /**
+     * A slot without the lock, or -1 (the limit is full, or the caller must go through the lock). Entering reads
+     * {@link #gate} again after taking the slot: whoever closes or lowers it looks at the slots afterwards, so either
+     * this call sees the change and backs out, or the one making it sees the slot taken.
+     */
+    private int takeFast() {
+        int allowed = gate;
+        int slot = allowed == 0 ? -1 : slots.take(allowed);
+        if (slot < 0) {
+            return -1;
+        }
+        int now = gate;
+        if (slot >= now) { // closed (0), or lowered below this slot, since it was read
+            slots.free(slot);
+            if (now == 0) {
+                handOff();
+            }
+            return -1;
+        }
+        if (adaptive && !window.isSaturated() && slots.full(allowed)) {
+            window.markSaturated();
+        }
+        return slot;
+    }
+
+    /** A slot now, through the lock while guarded, without queueing; -1 if none is free or callers wait ahead. */
+    private int takeNow() {
+        if (gate != 0) {
+            int slot = takeFast();
+            if (slot >= 0 || gate != 0) {
+                return slot;
+            }
+        }
+        waitLock.lock();
+        try {
+            if (!waiters.isEmpty() || exclusiveHeld) {
+                return -1;
+            }
             int allowed = limit;
-            if (current >= allowed) {
-                return false;
-            }
-            if (IN_FLIGHT.compareAndSet(this, current, current + 1)) {
-                if (adaptive && current + 1 >= allowed) {
-                    window.markSaturated();
-                }
-                return true;
-            }
+            int slot = slots.taken(slots.capacity()) < allowed ? slots.take(allowed) : -1;
+            refreshGuard();
+            return slot;
+        } finally {
+            waitLock.unlock();
         }
-    }
-
-    private long grantTime() {
-        return adaptive ? clock.nanoTime() : 0;
     }
 
     private long await(long maxWait, boolean exclusive) {
@@ -279,14 +340,16 @@ public final class ConcurrencyLimit {
         try {
             waiters.addLast(me);
             waiting = waiters.size();
-            grantFreeSlots();
+            gate = 0; // from now on every leaving call hands its slot over under the lock
+            grant();
         } finally {
             waitLock.unlock();
         }
-        if (adaptive) {
+        if (adaptive && !me.granted) {
             window.markSaturated();
         }
         boolean interrupted = false;
+        boolean rechecked = false;
         while (!me.granted) {
             long remaining = start + maxWait - clock.nanoTime();
             if (remaining <= 0) {
@@ -296,7 +359,14 @@ public final class ConcurrencyLimit {
                 interrupted = true;
                 break;
             }
-            LockSupport.parkNanos(this, systemClock ? remaining : Math.min(remaining, VIRTUAL_CLOCK_PARK_NANOS));
+            long park = systemClock ? remaining : Math.min(remaining, VIRTUAL_CLOCK_PARK_NANOS);
+            LockSupport.parkNanos(this, rechecked ? park : Math.min(park, LATE_FREE_RECHECK_NANOS));
+            if (!rechecked && !me.granted) {
+                // A call leaving as this one queued may have read the gate before it closed, and its freed slot
+                // may not yet have been visible to grant(): nobody would hand it over. Look once more.
+                rechecked = true;
+                handOff();
+            }
         }
         if (!me.granted) {
             waitLock.lock();
@@ -304,7 +374,7 @@ public final class ConcurrencyLimit {
                 if (!me.granted) {
                     waiters.remove(me);
                     waiting = waiters.size();
-                    grantFreeSlots(); // an exclusive caller giving up no longer holds back those behind it
+                    grant(); // an exclusive caller giving up no longer holds back those behind it
                 }
             } finally {
                 waitLock.unlock();
@@ -314,37 +384,75 @@ public final class ConcurrencyLimit {
             Thread.currentThread().interrupt();
         }
         if (me.granted) {
-            return exclusive ? 0 : grantTime();
+            return exclusive ? 0 : permit(me.slot);
         }
         throw rejected(clock.nanoTime() - start);
     }
 
-    private void handOffSlots() {
+    private void handOff() {
         waitLock.lock();
         try {
-            grantFreeSlots();
+            grant();
         } finally {
             waitLock.unlock();
         }
     }
 
     /**
-     * Under waitLock: gives every free slot to the oldest waiters. An exclusive waiter at the head holds back those
-     * behind it until nothing is in flight, then takes the whole limit.
+     * Under waitLock: gives free slots to the oldest waiters, counting every taken slot (so calls above a limit
+     * that just shrank hold newcomers back). An exclusive waiter at the head holds back those behind it until nothing
+     * is in flight, then takes the whole limit. Then decides whether callers may enter without the lock again.
      */
-    private void grantFreeSlots() {
-        while (!waiters.isEmpty()) {
-            int current = inFlight;
-            boolean exclusive = waiters.peekFirst().exclusive;
-            if (exclusive ? current != 0 : current >= limit) {
-                return;
+    private void grant() {
+        int inFlight = slots.taken(slots.capacity());
+        while (!waiters.isEmpty() && !exclusiveHeld) {
+            Waiter head = waiters.peekFirst();
+            if (head.exclusive) {
+                if (inFlight != 0) {
+                    break;
+                }
+                exclusiveHeld = true;
+            } else {
+                int allowed = limit;
+                int slot = inFlight < allowed ? slots.take(allowed) : -1;
+                if (slot < 0) {
+                    break; // full, or a slot is held by a caller about to back out, who hands it over then
+                }
+                head.slot = slot;
+                inFlight++;
             }
-            if (IN_FLIGHT.compareAndSet(this, current, exclusive ? EXCLUSIVE : current + 1)) {
-                Waiter next = waiters.pollFirst();
-                waiting = waiters.size();
-                next.granted = true;
-                LockSupport.unpark(next.thread);
+            waiters.pollFirst();
+            waiting = waiters.size();
+            head.granted = true;
+            LockSupport.unpark(head.thread);
+        }
+        refreshGuard();
+    }
+
+    /**
+     * Under waitLock: callers may take slots without the lock only while nobody waits, no exclusive call runs or
+     * waits, and no slot at or above the limit is taken (after the limit shrank, until those calls have left).
+     */
+    private void refreshGuard() {
+        int allowed = limit;
+        boolean guarded = !waiters.isEmpty() || exclusiveHeld || slots.taken(slots.capacity()) > slots.taken(allowed);
+        gate = guarded ? 0 : allowed;
+    }
+
+    /**
+     * Applies a limit an adaptive window chose (once a window, under the window's lock): new slots go to waiting
+     * callers at once; after a shrink, entry goes through the lock until the calls above the new limit have left.
+     */
+    private void applyLimit(int chosen) {
+        waitLock.lock();
+        try {
+            if (chosen < limit) {
+                gate = 0; // before grant() looks at the slots: see takeFast
             }
+            limit = chosen;
+            grant();
+        } finally {
+            waitLock.unlock();
         }
     }
 
@@ -384,8 +492,7 @@ public final class ConcurrencyLimit {
 
     /** How many calls run now (an exclusive call counts as one). */
     public int inFlight() {
-        int current = inFlight;
-        return current >= EXCLUSIVE ? current - EXCLUSIVE + 1 : current;
+        return slots.taken(slots.capacity()) + (exclusiveHeld ? 1 : 0);
     }
 
     /** How many callers wait for a slot now. */
@@ -406,13 +513,14 @@ public final class ConcurrencyLimit {
 
     @Override
     public String toString() {
-        return "ConcurrencyLimit[" + name + ": " + inFlight() + (inFlight >= EXCLUSIVE ? " (exclusive)" : "") + " of " + limit + " in flight, " + waiting + " waiting, "
+        return "ConcurrencyLimit[" + name + ": " + inFlight() + (exclusiveHeld ? " (exclusive)" : "") + " of " + limit + " in flight, " + waiting + " waiting, "
                 + (adaptive ? "adaptive" : "fixed") + "]";
     }
 
     private static final class Waiter {
         final Thread thread;
         final boolean exclusive;
+        int slot = -1;
         volatile boolean granted;
 
         Waiter(Thread thread, boolean exclusive) {

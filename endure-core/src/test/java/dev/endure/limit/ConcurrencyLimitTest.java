@@ -291,6 +291,53 @@ class ConcurrencyLimitTest {
     }
 
     @Test
+    void afterAShrinkNoNewCallEntersUntilTheCallsInFlightAreBelowTheNewLimit() {
+        ConcurrencyLimit limit = adaptive(ConcurrencyLimitPolicy.adaptive("db").initialLimit(8).maxLimit(8).decreaseFactor(0.5)
+                .minWindowSamples(1));
+        long[] earlier = new long[8];
+        for (int i = 0; i < earlier.length; i++) {
+            earlier[i] = limit.acquire();
+        }
+        time.advance(Duration.ofMillis(10));
+        for (int i = 0; i < 7; i++) {
+            limit.release(earlier[i], Verdict.retry("SQLState 40001")); // 7 of the window's 8 samples
+        }
+        long[] running = new long[7];
+        for (int i = 0; i < running.length; i++) {
+            running[i] = limit.acquire();
+        }
+        // The 8th overload closes the window: a storm halves the limit to 4 while 7 calls still run, in slots
+        // anywhere in 0..7.
+        limit.release(earlier[7], Verdict.retry("SQLState 40001"));
+        assertThat(limit.limit()).isEqualTo(4);
+        assertThat(limit.inFlight()).isEqualTo(7);
+
+        // Slots below 4 may be free, but 7 calls run: nobody new may enter until fewer than 4 do.
+        for (int left = 0; left < 3; left++) {
+            limit.release(running[left], Verdict.fail("a permanent failure: no sample"));
+            assertThat(limit.tryAcquire()).as("%d of a limit of 4 in flight", limit.inFlight()).isEqualTo(ConcurrencyLimit.NO_PERMIT);
+        }
+        assertThat(limit.inFlight()).isEqualTo(4);
+        limit.release(running[3], Verdict.fail());
+        long slowest = limit.tryAcquire();
+        assertThat(slowest).as("3 of 4 in flight: one may enter").isNotEqualTo(ConcurrencyLimit.NO_PERMIT);
+        assertThat(limit.tryAcquire()).isEqualTo(ConcurrencyLimit.NO_PERMIT);
+        assertThat(limit.inFlight()).isEqualTo(4);
+
+        for (int i = 4; i < running.length; i++) {
+            limit.release(running[i], Verdict.fail());
+        }
+        limit.release(slowest, Verdict.fail());
+        assertThat(limit.inFlight()).isZero();
+        long[] again = new long[4];
+        for (int i = 0; i < again.length; i++) {
+            again[i] = limit.tryAcquire();
+            assertThat(again[i]).as("with nothing in flight all 4 slots are free").isNotEqualTo(ConcurrencyLimit.NO_PERMIT);
+        }
+        assertThat(limit.tryAcquire()).isEqualTo(ConcurrencyLimit.NO_PERMIT);
+    }
+
+    @Test
     void tryAcquireAnswersAtOnceWithoutCountingARejection() {
         ConcurrencyLimits perEndpoint = ConcurrencyLimits.of("webhooks", ConcurrencyLimitPolicy.fixed("endpoint", 1).maxWait(Duration.ofMinutes(1)).build(), time);
         ConcurrencyLimit slow = perEndpoint.forKey("ep_slow");

@@ -50,6 +50,11 @@ public final class LimitWindow {
         }
     }
 
+    /** Whether the limit was reached in this window already (a caller need not look again until it closes). */
+    public boolean isSaturated() {
+        return saturated;
+    }
+
     /**
      * Counts a call that completed normally after {@code latencyNanos}.
      *
