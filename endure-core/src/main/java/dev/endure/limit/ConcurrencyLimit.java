@@ -171,11 +171,9 @@ public final class ConcurrencyLimit {
      * @throws ConcurrencyLimitExceededException if no slot freed in time (or the thread was interrupted waiting)
      */
     public long acquire() {
-        if (gate != 0) {
-            int slot = takeFast();
-            if (slot >= 0) {
-                return permit(slot);
-            }
+        int fast = takeFast();
+        if (fast >= 0) {
+            return permit(fast);
         }
         if (maxWaitNanos <= 0) {
             int slot = takeNow();
@@ -313,11 +311,9 @@ public final class ConcurrencyLimit {
 
     /** A slot now, through the lock while guarded, without queueing; -1 if none is free or callers wait ahead. */
     private int takeNow() {
-        if (gate != 0) {
-            int slot = takeFast();
-            if (slot >= 0 || gate != 0) {
-                return slot;
-            }
+        int fast = takeFast();
+        if (fast >= 0 || gate != 0) {
+            return fast;
         }
         waitLock.lock();
         try {
