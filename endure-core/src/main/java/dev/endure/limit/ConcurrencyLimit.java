@@ -50,8 +50,10 @@ public final class ConcurrencyLimit {
 
     /** With a virtual clock, a waiter re-reads the clock this often (real time) to notice a test moving it. */
     private static final long VIRTUAL_CLOCK_PARK_NANOS = 10_000_000L;
-    /** A new waiter looks for a slot freed unseen (see {@link #await}) once after at most this long. */
-    private static final long LATE_FREE_RECHECK_NANOS = 5_000_000L;
+    /** A new waiter's spin before it looks for a slot freed unseen ({@link #lookForALateFree}): about a microsecond. */
+    private static final int LATE_FREE_SPINS = 64;
+    /** ... and its first park ends after at most this long, to look once more whatever happened. */
+    private static final long LATE_FREE_RECHECK_NANOS = 100_000_000L;
     /** An adaptive permit keeps its slot in the low bits (an adaptive limit has at most 10,000 slots). */
     private static final int SLOT_BITS = 16;
     private static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
@@ -341,8 +343,11 @@ public final class ConcurrencyLimit {
         } finally {
             waitLock.unlock();
         }
-        if (adaptive && !me.granted) {
-            window.markSaturated();
+        if (!me.granted) {
+            if (adaptive) {
+                window.markSaturated();
+            }
+            lookForALateFree(me);
         }
         boolean interrupted = false;
         boolean rechecked = false;
@@ -358,9 +363,7 @@ public final class ConcurrencyLimit {
             long park = systemClock ? remaining : Math.min(remaining, VIRTUAL_CLOCK_PARK_NANOS);
             LockSupport.parkNanos(this, rechecked ? park : Math.min(park, LATE_FREE_RECHECK_NANOS));
             if (!rechecked && !me.granted) {
-                // A call leaving as this one queued may have read the gate before it closed, and its freed slot
-                // may not yet have been visible to grant(): nobody would hand it over. Look once more.
-                rechecked = true;
+                rechecked = true; // the last resort of lookForALateFree, once
                 handOff();
             }
         }
@@ -383,6 +386,23 @@ public final class ConcurrencyLimit {
             return exclusive ? 0 : permit(me.slot);
         }
         throw rejected(clock.nanoTime() - start);
+    }
+
+    /**
+     * A call that left just as this one queued may have read the gate while it was still open (its freed slot not
+     * yet visible to this thread's grant(), as a processor may read before its own earlier store is seen by
+     * others), so it handed nothing over. Such a store reaches the other processors within a moment: spin for one,
+     * then look at the slots without the lock and hand over if one is free. The first park is also timed
+     * ({@link #LATE_FREE_RECHECK_NANOS}) as a last resort. Leaving calls that read the gate after this one closed
+     * it hand over themselves.
+     */
+    private void lookForALateFree(Waiter me) {
+        for (int spin = 0; spin < LATE_FREE_SPINS && !me.granted; spin++) {
+            Thread.onSpinWait();
+        }
+        if (!me.granted && (me.exclusive ? slots.taken(slots.capacity()) == 0 : !slots.full(limit))) {
+            handOff();
+        }
     }
 
     private void handOff() {
