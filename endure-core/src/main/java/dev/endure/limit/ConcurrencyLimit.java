@@ -84,6 +84,9 @@ public final class ConcurrencyLimit {
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private volatile int waiting;
 
+    /** Tests only: runs in a queued caller right before it first parks (to free a slot unseen at that moment). */
+    volatile Runnable beforeParking;
+
     /** The adaptive limit's outcomes since the limit last moved; null when fixed. */
     private final LimitWindow window;
 
@@ -348,6 +351,10 @@ public final class ConcurrencyLimit {
                 window.markSaturated();
             }
             lookForALateFree(me);
+            Runnable hook = beforeParking;
+            if (hook != null) {
+                hook.run();
+            }
         }
         boolean interrupted = false;
         boolean rechecked = false;

@@ -154,6 +154,34 @@ class ConcurrencyLimitStressTest {
         assertThat(limit.waiting()).isZero();
     }
 
+    /**
+     * A leaving call frees its slot with a plain store and then reads the gate; a processor may do the read first,
+     * so a call leaving just as another queues can see the gate still open and hand nothing over, its freed slot not
+     * yet visible when the new waiter looked. Simulated by freeing the slot behind the limit's back right before the
+     * waiter parks: the waiter must still get it, long before its max wait (before the fix it slept all 5 minutes).
+     */
+    @Test
+    void aSlotFreedUnseenAsACallerQueuedStillReachesIt() throws Exception {
+        ConcurrencyLimit limit = ConcurrencyLimit.of(ConcurrencyLimitPolicy.fixed("late", 1).maxWait(Duration.ofMinutes(5)).build());
+        long held = limit.acquire();
+        java.lang.reflect.Field slotsField = ConcurrencyLimit.class.getDeclaredField("slots");
+        slotsField.setAccessible(true);
+        dev.endure.limit.internal.SlotTable slots = (dev.endure.limit.internal.SlotTable) slotsField.get(limit);
+        limit.beforeParking = () -> slots.free((int) held); // freed, and nobody told
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Long> granted = pool.submit(limit::acquire);
+
+            long permit = granted.get(30, TimeUnit.SECONDS);
+            assertThat(limit.inFlight()).isEqualTo(1);
+            assertThat(limit.waiting()).isZero();
+            limit.release(permit);
+            assertThat(limit.inFlight()).isZero();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static void runConcurrently(Runnable body) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try {
