@@ -123,6 +123,39 @@ class TransactionRunnerLimitTest {
     }
 
     @Test
+    void theAdaptiveLimitTakesThePolicyOfTheDatabaseItRunsOn() throws Exception {
+        assertThat(policyOf(TestDatabases.postgres().dataSource())).isEqualTo(TransactionRunner.DEFAULT_LIMIT_POLICY);
+        assertThat(policyOf(TestDatabases.h2().dataSource())).isEqualTo(TransactionRunner.DEFAULT_LIMIT_POLICY);
+        assertThat(policyOf(TestDatabases.mariadb().dataSource())).as("deadlocks cost more than serialization failures")
+                .isEqualTo(TransactionRunner.LOCKING_DATABASE_LIMIT_POLICY);
+        assertThat(TransactionRunner.LOCKING_DATABASE_LIMIT_POLICY.overloadTolerance())
+                .isLessThan(TransactionRunner.DEFAULT_LIMIT_POLICY.overloadTolerance());
+        assertThat(TransactionRunner.limitPolicyFor("MySQL")).isEqualTo(TransactionRunner.LOCKING_DATABASE_LIMIT_POLICY);
+        assertThat(TransactionRunner.limitPolicyFor(null)).isEqualTo(TransactionRunner.DEFAULT_LIMIT_POLICY);
+    }
+
+    @Test
+    void aDatabaseThatDoesNotAnswerAtBuildGetsTheDefaultPolicyAndTheRunnerStillBuilds() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        org.postgresql.ds.PGSimpleDataSource unreachable = new org.postgresql.ds.PGSimpleDataSource();
+        unreachable.setUrl("jdbc:postgresql://127.0.0.1:" + closedPort + "/test?connectTimeout=2");
+
+        TransactionRunner runner = TransactionRunner.builder(unreachable).adaptiveConcurrencyLimit().build();
+
+        assertThat(runner.concurrencyLimit().orElseThrow().policy()).isEqualTo(TransactionRunner.DEFAULT_LIMIT_POLICY);
+        assertThatThrownBy(() -> runner.inTransaction(connection -> null)).isInstanceOf(dev.endure.retry.RetriesExhaustedException.class)
+                .hasMessageContaining("connection failure");
+        assertThat(runner.concurrencyLimit().orElseThrow().inFlight()).isZero();
+    }
+
+    private static ConcurrencyLimitPolicy policyOf(javax.sql.DataSource dataSource) {
+        return TransactionRunner.builder(dataSource).adaptiveConcurrencyLimit().build().concurrencyLimit().orElseThrow().policy();
+    }
+
+    @Test
     void onPostgresqlAnAdaptiveLimitKeepsSerializationFailuresFromReachingAnyCaller() throws Exception {
         TestDatabases.TestDatabase database = TestDatabases.postgres();
         HikariConfig config = new HikariConfig();

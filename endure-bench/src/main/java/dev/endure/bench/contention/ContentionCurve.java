@@ -103,8 +103,10 @@ public final class ContentionCurve implements Callable<Integer> {
         }
         out.println();
         out.println(String.format(Locale.ROOT, "%d hot authorizations, reserve 1 unit (units to spare), SERIALIZABLE, %s per cell,"
-                + " %d attempts (Endure: seed 000's backoff; pgbench: immediate), fixed limit %d, adaptive: %s",
-                authorizations, CurveCells.describe(duration), maxAttempts, fixed, TransactionRunner.DEFAULT_LIMIT_POLICY));
+                + " %d attempts (Endure: seed 000's backoff; pgbench: immediate), fixed limit %d, adaptive (adaptiveConcurrencyLimit():"
+                + " the policy for the database): %s; on MariaDB overload tolerance %.3f",
+                authorizations, CurveCells.describe(duration), maxAttempts, fixed, TransactionRunner.DEFAULT_LIMIT_POLICY,
+                TransactionRunner.LOCKING_DATABASE_LIMIT_POLICY.overloadTolerance()));
         servers.forEach(out::println);
         out.println();
         out.println(CurveRow.markdownHeader());

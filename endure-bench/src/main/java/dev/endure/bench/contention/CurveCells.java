@@ -68,14 +68,16 @@ final class CurveCells {
         database.reset(authorizations, 1_000_000_000);
         int connections = database.connectionsFor(clients);
         try (HikariDataSource pool = database.pool(connections)) {
-            ConcurrencyLimit limit = switch (variant) {
-                case PER_CLIENT -> null;
-                case FIXED -> ConcurrencyLimit.of(ConcurrencyLimitPolicy.fixed("fixed", fixedLimit).maxWait(Duration.ofSeconds(30)).build());
-                case ADAPTIVE -> ConcurrencyLimit.of(TransactionRunner.DEFAULT_LIMIT_POLICY);
-            };
-            TransactionRunner runner = TransactionRunner.builder(pool)
-                    .retryPolicy(TransactionRunner.policyBuilder().maxAttempts(maxAttempts).build())
-                    .concurrencyLimit(limit).build();
+            TransactionRunner.Builder builder = TransactionRunner.builder(pool)
+                    .retryPolicy(TransactionRunner.policyBuilder().maxAttempts(maxAttempts).build());
+            switch (variant) {
+                case PER_CLIENT -> builder.concurrencyLimit(null);
+                case FIXED -> builder.concurrencyLimit(ConcurrencyLimit.of(ConcurrencyLimitPolicy.fixed("fixed", fixedLimit)
+                        .maxWait(Duration.ofSeconds(30)).build()));
+                case ADAPTIVE -> builder.adaptiveConcurrencyLimit(); // as a user gets it: the policy for this database
+            }
+            TransactionRunner runner = builder.build();
+            ConcurrencyLimit limit = runner.concurrencyLimit().orElse(null);
             AuthorizationUnits service = new AuthorizationUnits(pool, runner);
             LongAdder commits = new LongAdder();
             LongAdder serializationFailures = new LongAdder();
