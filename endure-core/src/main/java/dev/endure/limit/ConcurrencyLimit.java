@@ -181,7 +181,7 @@ public final class ConcurrencyLimit {
             return permit(fast);
         }
         if (maxWaitNanos <= 0) {
-            int slot = takeNow();
+            int slot = gate == 0 ? takeLocked() : -1; // the fast path just found the limit full, or the gate closed
             if (slot >= 0) {
                 return permit(slot);
             }
@@ -317,9 +317,11 @@ public final class ConcurrencyLimit {
     /** A slot now, through the lock while guarded, without queueing; -1 if none is free or callers wait ahead. */
     private int takeNow() {
         int fast = takeFast();
-        if (fast >= 0 || gate != 0) {
-            return fast;
-        }
+        return fast >= 0 || gate != 0 ? fast : takeLocked();
+    }
+
+    /** Under the lock, while the gate is closed: a slot if nobody waits ahead and fewer than the limit run. */
+    private int takeLocked() {
         waitLock.lock();
         try {
             if (!waiters.isEmpty() || exclusiveHeld) {
@@ -458,7 +460,7 @@ public final class ConcurrencyLimit {
      */
     private void refreshGuard() {
         int allowed = limit;
-        boolean guarded = !waiters.isEmpty() || exclusiveHeld || slots.taken(slots.capacity()) > slots.taken(allowed);
+        boolean guarded = !waiters.isEmpty() || exclusiveHeld || slots.anyTakenFrom(allowed);
         gate = guarded ? 0 : allowed;
     }
 

@@ -79,6 +79,22 @@ public final class SlotTable {
         return true;
     }
 
+    /** Whether any slot at or above {@code from} is taken now (a call above a limit that shrank). */
+    public boolean anyTakenFrom(int from) {
+        for (int base = from & ~CHUNK_MASK; base < capacity; base += CHUNK_SIZE) {
+            int[] chunk = (int[]) CHUNK.getAcquire(chunks, base >>> CHUNK_BITS);
+            if (chunk == null) {
+                continue;
+            }
+            for (int i = Math.max(0, from - base); i < chunk.length; i++) {
+                if ((int) SLOT.getVolatile(chunk, i) != FREE) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Slots taken below {@code bound} now (exact only while nobody takes or frees). */
     public int taken(int bound) {
         int count = 0;
